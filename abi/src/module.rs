@@ -1,0 +1,124 @@
+//! The module lifecycle: a type whose constructor is init and whose `Drop` is exit.
+//!
+//! A module is a type implementing [`Module`]. `init` builds it, and the host
+//! keeps it in the library's [`ModuleCell`] until rmmod, when dropping it is
+//! the module's exit. Timers, work items and threads are fields of that type,
+//! so dropping the module tears them down in field order.
+//!
+//! The `extern "C"` entry points `module!` generates call the generic
+//! functions at the bottom of this file, each under [`guard`].
+//!
+//! Kernel counterpart: `module_init`/`module_exit`, Rust-for-Linux's
+//! `kernel::Module`.
+
+use core::fmt;
+use std::sync::{PoisonError, RwLock};
+
+use crate::{
+    descriptor::InitArgs,
+    errno::{Errno, Result, to_kernel},
+    param::ParamDesc,
+    runtime::{self, guard},
+};
+
+/// A kernel module: `init` runs at insmod, `Drop` at rmmod.
+pub trait Module: Sized + Send + Sync + 'static {
+    /// Initialises the module; an error fails the insmod and nothing of the
+    /// module remains.
+    fn init(module: &'static ThisModule) -> Result<Self>;
+
+    /// Tells the module that the writable parameter `name` changed through
+    /// `/sys`; the new value is already visible to `get()`. Returning an error
+    /// rejects the write and restores the old value.
+    fn param_changed(&self, name: &str) -> Result {
+        let _ = name;
+        Ok(())
+    }
+}
+
+/// The running module instance (`THIS_MODULE`).
+#[derive(Debug)]
+pub struct ThisModule(());
+
+/// The one `THIS_MODULE` of this library instance.
+pub static THIS_MODULE: ThisModule = ThisModule(());
+
+impl ThisModule {
+    /// The instance's name: the module's name, or the one `insmod --name` gave it.
+    pub fn name(&self) -> &'static str {
+        runtime::module_name().unwrap_or("(unbound)")
+    }
+}
+
+/// Holds the live module instance between init and exit.
+///
+/// Readers (exported functions, parameter notifications) share it; exit takes
+/// it out, waiting for readers to finish.
+pub struct ModuleCell<T> {
+    instance: RwLock<Option<T>>,
+}
+
+impl<T> ModuleCell<T> {
+    /// An empty cell, before init.
+    pub const fn new() -> Self {
+        ModuleCell { instance: RwLock::new(None) }
+    }
+
+    fn set(&self, module: T) {
+        *self.instance.write().unwrap_or_else(PoisonError::into_inner) = Some(module);
+    }
+
+    fn take(&self) -> Option<T> {
+        self.instance.write().unwrap_or_else(PoisonError::into_inner).take()
+    }
+
+    /// Runs `f` with the live instance, or returns `None` before init and after exit.
+    pub fn with<R>(&self, f: impl FnOnce(&T) -> R) -> Option<R> {
+        self.instance.read().unwrap_or_else(PoisonError::into_inner).as_ref().map(f)
+    }
+}
+
+impl<T> Default for ModuleCell<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> fmt::Debug for ModuleCell<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ModuleCell")
+    }
+}
+
+/// `module_init`: binds the library to its host, then builds the module.
+///
+/// Returns `0`, or `-errno` from init, or `-EFAULT` if init panicked.
+pub fn init<T: Module>(cell: &'static ModuleCell<T>, args: &InitArgs) -> i32 {
+    runtime::bind(args);
+    match guard(|| T::init(&THIS_MODULE)) {
+        Some(Ok(module)) => {
+            cell.set(module);
+            0
+        }
+        Some(Err(e)) => e.to_kernel(),
+        None => Errno::EFAULT.to_kernel(),
+    }
+}
+
+/// `module_exit`: drops the module.
+pub fn exit<T: Module>(cell: &'static ModuleCell<T>) {
+    let _ = guard(|| drop(cell.take()));
+}
+
+/// Tells the module that parameter `index` of `params` changed.
+pub fn param_changed<T: Module>(cell: &'static ModuleCell<T>, params: &'static [ParamDesc], index: u32) -> i32 {
+    let Some(desc) = params.get(index as usize) else {
+        return Errno::EINVAL.to_kernel();
+    };
+    let result = guard(|| cell.with(|m| m.param_changed(desc.name.as_str())));
+    match result {
+        Some(Some(result)) => to_kernel(result),
+        Some(None) => Errno::ENODEV.to_kernel(),
+        None => Errno::EFAULT.to_kernel(),
+    }
+}

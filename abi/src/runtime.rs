@@ -1,0 +1,112 @@
+//! The module side of the boundary: what one loaded library knows about its host.
+//!
+//! Each plugin links its own copy of this crate, and each module instance is
+//! its own copy of the library, so these statics are per instance: the
+//! service table and the instance's handle, bound once by `init`.
+//!
+//! Ground rules, because the library must stay unloadable (`dlclose` really
+//! unmaps it only if nothing pins it):
+//! - no `thread_local!` with a destructor: touched on a long-lived host
+//!   thread it would keep the library mapped forever;
+//! - no threads of its own (`std::thread::spawn` pins the library too);
+//! - nothing with a heap allocation in a static: statics are never dropped,
+//!   so it would leak on every unload.
+//!
+//! Every entry from the host into module code goes through [`guard`], which
+//! catches a panic before it can unwind across `extern "C"` (that would abort
+//! the host). The panic hook this file installs reports the panic to the host
+//! as an Oops, with its message and location.
+
+use abi_stable::std_types::RStr;
+use std::{
+    fmt::{self, Write as _},
+    panic::{self, AssertUnwindSafe, PanicHookInfo},
+    sync::OnceLock,
+};
+
+use crate::{
+    descriptor::{InitArgs, ModuleHandle},
+    param::ParamValue,
+    services::{KernelServicesRef, printk::Level},
+};
+
+/// The host this library instance belongs to.
+#[derive(Clone, Copy)]
+struct Binding {
+    services: KernelServicesRef,
+    module: ModuleHandle,
+}
+
+// SAFETY: `KernelServicesRef` points to the host's immutable static table, and
+// `ModuleHandle` is an opaque token; both may be used from any thread.
+unsafe impl Send for Binding {}
+// SAFETY: As for `Send`.
+unsafe impl Sync for Binding {}
+
+static BINDING: OnceLock<Binding> = OnceLock::new();
+
+/// Binds this library instance to its host; called first thing in `init`.
+pub(crate) fn bind(args: &InitArgs) {
+    if BINDING.set(Binding { services: args.services, module: args.module }).is_ok() {
+        // A function item is zero-sized, so the boxed hook allocates nothing
+        // that the unload would leak.
+        panic::set_hook(Box::new(report_panic));
+    }
+}
+
+fn binding() -> Option<Binding> {
+    BINDING.get().copied()
+}
+
+/// Runs module code on behalf of the host, containing any panic.
+///
+/// Returns `None` if `f` panicked; the panic hook has already reported it.
+pub fn guard<R>(f: impl FnOnce() -> R) -> Option<R> {
+    panic::catch_unwind(AssertUnwindSafe(f)).ok()
+}
+
+/// The panic hook: formats the panic and hands it to the host as an Oops.
+fn report_panic(info: &PanicHookInfo<'_>) {
+    let mut text = String::from("panicked");
+    if let Some(location) = info.location() {
+        let _ = write!(text, " at {location}");
+    }
+    let payload = info.payload();
+    let message = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
+    if let Some(message) = message {
+        let _ = write!(text, ": {message}");
+    }
+    match binding() {
+        Some(b) => (b.services.oops())(b.module, RStr::from_str(&text)),
+        None => eprintln!("{text}"),
+    }
+}
+
+/// Sends one message to the host's printk, or to stderr outside a host.
+pub(crate) fn printk(level: Level, args: fmt::Arguments<'_>) {
+    let formatted;
+    let text = match args.as_str() {
+        Some(text) => text,
+        None => {
+            formatted = args.to_string();
+            &formatted
+        }
+    };
+    match binding() {
+        Some(b) => (b.services.printk())(b.module, level as u8, RStr::from_str(text)),
+        None => eprintln!("<{}>{}", level as u8, text.strip_suffix('\n').unwrap_or(text)),
+    }
+}
+
+/// The host's current value of parameter `index`, or `None` outside a host.
+pub(crate) fn param_get(index: u32) -> Option<ParamValue> {
+    binding().map(|b| (b.services.param_get())(b.module, index))
+}
+
+/// This instance's name as the host knows it, or `None` outside a host.
+pub(crate) fn module_name() -> Option<&'static str> {
+    binding().map(|b| (b.services.module_name())(b.module).as_str())
+}

@@ -1,0 +1,244 @@
+//! The kernel: the one object that owns every subsystem of a modhost instance.
+//!
+//! A [`Kernel`] is booted with a [`KernelBuilder`], and everything a user
+//! does goes through its methods: insmod, rmmod, lsmod, modinfo, modprobe,
+//! dmesg and the `/proc` and `/sys` files. Those methods live beside the
+//! mechanism they drive (`loader/load.rs` has `insmod`, `views/` has the
+//! files); this file holds the state they share.
+//!
+//! Dropping the kernel unloads every module, users before the modules they
+//! use, as `modhost` does when it exits.
+//!
+//! # Lock order
+//!
+//! Take locks in this order, never the reverse:
+//!
+//! 1. `modules` (the kernel's `module_mutex`): the module list, the symbol
+//!    table and the uses between modules;
+//! 2. a module's `param_writes`, then its `params`;
+//! 3. `printk`'s ring, then its console sink;
+//! 4. the process-wide library registry in `loader/library.rs`.
+//!
+//! Module code (`init`, `exit`, a parameter notification) is never called
+//! with `modules` or `params` held: it may call back into services that
+//! take them.
+
+use parking_lot::{Condvar, Mutex};
+use std::{
+    fmt,
+    path::PathBuf,
+    sync::Arc,
+    time::Duration,
+};
+
+use crate::{
+    loader::{Module, Modules},
+    services::{
+        clock::{Clock, DEFAULT_HZ},
+        printk::{DEFAULT_RING_BYTES, Level, Printk, Record},
+    },
+    taint::{Taint, TaintFlag},
+};
+
+/// The environment variable that adds directories to the module search path.
+pub const MODULE_PATH_ENV: &str = "MODHOST_MODULE_PATH";
+
+/// How long a load waits for a module it needs that is still in its init
+/// (the kernel's 30 s in `resolve_symbol_wait`).
+pub(crate) const INIT_WAIT: Duration = Duration::from_secs(30);
+
+/// A running modhost instance; see the module docs.
+pub struct Kernel {
+    pub(crate) inner: Arc<KernelInner>,
+}
+
+/// The state every part of the kernel shares.
+pub(crate) struct KernelInner {
+    pub(crate) clock: Clock,
+    pub(crate) printk: Printk,
+    pub(crate) taint: Taint,
+    pub(crate) module_path: Vec<PathBuf>,
+    /// `module_mutex`; see the lock order.
+    pub(crate) modules: Mutex<Modules>,
+    /// Signalled whenever a module changes state or goes away.
+    pub(crate) modules_changed: Condvar,
+    /// Libraries that stayed mapped after their module was removed.
+    pub(crate) pinned: Mutex<Vec<PathBuf>>,
+}
+
+/// Configures and boots a [`Kernel`].
+#[derive(Debug, Clone)]
+pub struct KernelBuilder {
+    hz: u32,
+    manual_clock: bool,
+    module_path: Vec<PathBuf>,
+    ring_bytes: usize,
+    console_level: Option<u8>,
+}
+
+impl Default for KernelBuilder {
+    fn default() -> Self {
+        KernelBuilder {
+            hz: DEFAULT_HZ,
+            manual_clock: false,
+            module_path: Vec::new(),
+            ring_bytes: DEFAULT_RING_BYTES,
+            console_level: None,
+        }
+    }
+}
+
+impl KernelBuilder {
+    /// Sets `HZ`, the jiffies per second (default 250).
+    pub fn hz(mut self, hz: u32) -> Self {
+        self.hz = hz;
+        self
+    }
+
+    /// Uses a clock that moves only when told to ([`Clock::advance`]), for
+    /// deterministic tests.
+    pub fn manual_clock(mut self) -> Self {
+        self.manual_clock = true;
+        self
+    }
+
+    /// Adds a directory to the module search path (searched in order).
+    pub fn module_path(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.module_path.push(dir.into());
+        self
+    }
+
+    /// Sets the size of the printk ring in bytes.
+    pub fn ring_bytes(mut self, bytes: usize) -> Self {
+        self.ring_bytes = bytes;
+        self
+    }
+
+    /// Sets the console level (messages below it reach the console sink).
+    pub fn console_level(mut self, level: u8) -> Self {
+        self.console_level = Some(level);
+        self
+    }
+
+    /// Boots the kernel.
+    pub fn boot(self) -> Kernel {
+        let clock = if self.manual_clock { Clock::manual(self.hz) } else { Clock::real(self.hz) };
+        let printk = Printk::new(clock.clone(), self.ring_bytes);
+        if let Some(level) = self.console_level {
+            printk.set_console_level(level);
+        }
+        let inner = Arc::new(KernelInner {
+            clock,
+            printk,
+            taint: Taint::default(),
+            module_path: self.module_path,
+            modules: Mutex::new(Modules::default()),
+            modules_changed: Condvar::new(),
+            pinned: Mutex::new(Vec::new()),
+        });
+        inner.printk.log(
+            Level::Notice,
+            &format!("modhost version {} (HZ={})", env!("CARGO_PKG_VERSION"), inner.clock.hz()),
+        );
+        Kernel { inner }
+    }
+}
+
+impl Kernel {
+    /// A builder with the defaults: real clock, HZ=250, no module path.
+    pub fn builder() -> KernelBuilder {
+        KernelBuilder::default()
+    }
+
+    /// The kernel clock.
+    pub fn clock(&self) -> &Clock {
+        &self.inner.clock
+    }
+
+    /// The kernel log.
+    pub fn printk(&self) -> &Printk {
+        &self.inner.printk
+    }
+
+    /// The records in the kernel log since it was last cleared.
+    pub fn dmesg(&self) -> Vec<Record> {
+        self.inner.printk.records()
+    }
+
+    /// The kernel-wide taint flags (`/proc/sys/kernel/tainted`).
+    pub fn taint(&self) -> &Taint {
+        &self.inner.taint
+    }
+
+    /// The module search path.
+    pub fn module_path(&self) -> &[PathBuf] {
+        &self.inner.module_path
+    }
+
+    /// Libraries that stayed mapped after their module was removed; always
+    /// empty unless a module pinned itself (a bug in the module).
+    pub fn pinned_libraries(&self) -> Vec<PathBuf> {
+        self.inner.pinned.lock().clone()
+    }
+
+    /// Unloads every module, users before the modules they use.
+    pub fn shutdown(&self) {
+        while let Some(name) = self.next_unused_module() {
+            if let Err(e) = self.rmmod(&name) {
+                self.inner.printk.log(Level::Err, &format!("modhost: shutdown: {e}"));
+                break;
+            }
+        }
+    }
+
+    /// A loaded module that no other module uses, newest first.
+    fn next_unused_module(&self) -> Option<String> {
+        let modules = self.inner.modules.lock();
+        let found = modules.visible().find(|m| modules.holders(m).is_empty()).map(|m| m.name.clone());
+        found
+    }
+}
+
+impl Drop for Kernel {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+impl fmt::Debug for Kernel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Kernel").field("clock", &self.inner.clock).finish_non_exhaustive()
+    }
+}
+
+impl KernelInner {
+    /// Logs `text` at `level`.
+    pub(crate) fn log(&self, level: Level, text: &str) {
+        self.printk.log(level, text);
+    }
+
+    /// Reports a panic in `module`'s code: taints `D` and logs an Oops the way
+    /// the kernel does, with the tainted flags and the modules linked in.
+    pub(crate) fn oops(&self, module: &Module, text: &str) {
+        self.taint.add(TaintFlag::Die);
+        module.taints.add(TaintFlag::Die);
+        let thread = std::thread::current();
+        let comm = thread.name().unwrap_or("modhost");
+        self.log(Level::Alert, &format!("Oops: {}: {text}", module.name));
+        self.log(
+            Level::Alert,
+            &format!("PID: {} Comm: {comm} Tainted: {}", std::process::id(), self.taint),
+        );
+        if let Some(modules) = self.modules.try_lock_for(Duration::from_millis(100)) {
+            let linked: Vec<String> = modules
+                .visible()
+                .map(|m| match m.flags() {
+                    flags if flags.is_empty() => m.name.clone(),
+                    flags => format!("{}({flags})", m.name),
+                })
+                .collect();
+            let last = modules.last_unloaded.as_ref().map(|l| format!(" [last unloaded: {l}]")).unwrap_or_default();
+            self.log(Level::Alert, &format!("Modules linked in: {}{last}", linked.join(" ")));
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! modhost: the Linux loadable-module system, rebuilt in user space.
+//!
+//! A [`Kernel`] plays the kernel for plugins (`.so` cdylibs built with
+//! [`modhost_abi`]): it loads them the way the kernel loads `.ko` files,
+//! resolves the symbols one exports for another, refuses GPL-only exports to
+//! modules whose license is not GPL-compatible, parses module parameters by
+//! the kernel's rules, counts references, and unloads in dependency order,
+//! really unmapping the code. Modules get kernel services from it: jiffies,
+//! printk and more.
+//!
+//! ```no_run
+//! use modhost::Kernel;
+//!
+//! let kernel = Kernel::builder().module_path("target/release").boot();
+//! kernel.insmod("fifo.so", "size=16")?;
+//! kernel.insmod("producer.so", "item=A rate=5")?;
+//! print!("{}", modhost::views::lsmod::format_lsmod(&kernel.lsmod()));
+//! kernel.rmmod("producer")?;
+//! kernel.rmmod("fifo")?;
+//! # Ok::<(), modhost::Error>(())
+//! ```
+//!
+//! The layout follows the kernel's: [`kernel`] owns everything and writes
+//! down the lock order; [`loader`] is `kernel/module/` (insmod, rmmod,
+//! modprobe, parameters); [`symbols`] is the symbol table; [`services`] is
+//! what modules call; [`views`] is lsmod, modinfo, `/proc` and `/sys`;
+//! [`shell`] is the command language of the `modhost` binary.
+
+pub mod error;
+pub mod kernel;
+pub mod loader;
+pub mod services;
+pub mod shell;
+pub(crate) mod symbols;
+pub mod taint;
+pub mod views;
+
+pub use error::{Error, ErrorKind, Result};
+pub use kernel::{Kernel, KernelBuilder};
+pub use modhost_abi::errno::Errno;

@@ -1,0 +1,311 @@
+//! Mapping plugin libraries in and out of the process: the loader's only unsafe file.
+//!
+//! A module instance is one `dlopen` of a `.so` with `RTLD_NOW | RTLD_LOCAL`:
+//! every dynamic symbol is bound at load, and nothing of the plugin is
+//! visible to other plugins except through the host's symbol table.
+//!
+//! # Instances
+//!
+//! glibc returns the already-loaded object when the same file is opened
+//! twice, so a second instance of `producer.so` would share the first one's
+//! statics. The second and later instances are therefore loaded from a
+//! private copy in a `memfd` (`/proc/self/fd/N`), which glibc sees as a
+//! different object. The same happens when the file is still resident for
+//! any other reason, so a stale copy is never silently reused.
+//!
+//! # Unloading, verified
+//!
+//! [`Library::close`] calls `dlclose` and then asks glibc, with
+//! `dlopen(path, RTLD_NOLOAD)`, whether the object is still there. A library
+//! that stays resident (a thread-local destructor still registered, for
+//! instance) is reported, never assumed gone.
+//!
+//! # Locking
+//!
+//! One process-wide lock, `LIBRARIES`, covers every open, every
+//! close-and-verify and every inspection, so that two hosts in one process
+//! (tests run in parallel) never see each other's libraries mid-flight.
+
+use libloading::os::unix::{Library as RawLibrary, RTLD_LOCAL, RTLD_NOW};
+use parking_lot::Mutex;
+use std::{
+    ffi::{CStr, CString, c_void},
+    fs::File,
+    io,
+    mem::{self, MaybeUninit},
+    os::{
+        fd::{AsRawFd, FromRawFd, OwnedFd},
+        unix::ffi::OsStrExt,
+    },
+    path::{Path, PathBuf},
+};
+
+use modhost_abi::descriptor::{ModuleHeader, SYMBOL};
+
+/// The original files currently mapped as a module instance, in this process.
+static LIBRARIES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// `dladdr1` flag asking for the symbol's ELF entry (from `<dlfcn.h>`).
+const RTLD_DL_SYMENT: libc::c_int = 1;
+
+/// Why a file could not be mapped.
+#[derive(Debug)]
+pub(crate) enum OpenError {
+    /// The file could not be read (missing, a directory, no permission).
+    Io(io::Error),
+    /// The dynamic linker refused it: not a shared library, truncated, ...
+    Format(String),
+}
+
+/// Whether `dlclose` really unmapped the library.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Residency {
+    /// Gone: `RTLD_NOLOAD` no longer finds it.
+    Unmapped,
+    /// Still mapped after `dlclose`.
+    StillResident,
+}
+
+/// One mapped plugin library.
+#[derive(Debug)]
+pub(crate) struct Library {
+    raw: RawLibrary,
+    /// The file the user named.
+    file: PathBuf,
+    /// What was passed to `dlopen`: `file`, or `/proc/self/fd/N` for a copy.
+    mapped_as: PathBuf,
+    /// The private copy, for second and later instances.
+    copy: Option<OwnedFd>,
+    base: usize,
+    size: u64,
+}
+
+impl Library {
+    /// Maps `file` as a new module instance with its own statics.
+    pub(crate) fn open(file: &Path) -> Result<Library, OpenError> {
+        let file = file.canonicalize().map_err(OpenError::Io)?;
+        check_readable(&file)?;
+        let mut open_files = LIBRARIES.lock();
+        let shared = open_files.contains(&file) || is_resident(&file);
+        let (mapped_as, copy) = if shared {
+            let copy = private_copy(&file).map_err(OpenError::Io)?;
+            (PathBuf::from(format!("/proc/self/fd/{}", copy.as_raw_fd())), Some(copy))
+        } else {
+            (file.clone(), None)
+        };
+        let handle = dlopen(&mapped_as)?.into_raw();
+        let (base, size) = mapped_extent(handle);
+        // SAFETY: `handle` came from `into_raw` just above and is given back
+        // exactly once.
+        let raw = unsafe { RawLibrary::from_raw(handle) };
+        if copy.is_none() {
+            open_files.push(file.clone());
+        }
+        Ok(Library { raw, file, mapped_as, copy, base, size })
+    }
+
+    /// Maps `file` just long enough for `read` to look at its header, without
+    /// running any of the module's code; then unmaps it.
+    pub(crate) fn inspect<R>(file: &Path, read: impl FnOnce(Option<&ModuleHeader>) -> R) -> Result<R, OpenError> {
+        let file = file.canonicalize().map_err(OpenError::Io)?;
+        check_readable(&file)?;
+        let _open_files = LIBRARIES.lock();
+        let raw = dlopen(&file)?;
+        let result = read(header_of(&raw));
+        // An inspection never keeps the file; whether it stays resident is
+        // up to whoever else has it open.
+        let _ = raw.close();
+        Ok(result)
+    }
+
+    /// The exported root descriptor, if the library has one of plausible size.
+    pub(crate) fn header(&self) -> Option<&ModuleHeader> {
+        header_of(&self.raw)
+    }
+
+    /// The file the user named, canonicalised.
+    pub(crate) fn file(&self) -> &Path {
+        &self.file
+    }
+
+    /// The address the library was mapped at.
+    pub(crate) fn base(&self) -> usize {
+        self.base
+    }
+
+    /// The bytes its loadable segments occupy, page-rounded (the kernel's `coresize`).
+    pub(crate) fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Unmaps the library and checks that it is gone.
+    pub(crate) fn close(self) -> Residency {
+        let mut open_files = LIBRARIES.lock();
+        let Library { raw, file, mapped_as, copy, .. } = self;
+        let _ = raw.close();
+        let residency = if is_resident(&mapped_as) { Residency::StillResident } else { Residency::Unmapped };
+        if copy.is_none() && residency == Residency::Unmapped {
+            open_files.retain(|f| *f != file);
+        }
+        // A pinned copy keeps its descriptor, so that `/proc/self/fd/N` keeps
+        // naming that copy and is never reused for another library.
+        if residency == Residency::StillResident {
+            mem::forget(copy);
+        }
+        residency
+    }
+}
+
+/// Fails early, with the file's own I/O error, for what `dlopen` would
+/// report less clearly: a missing file, a directory, no permission.
+fn check_readable(file: &Path) -> Result<(), OpenError> {
+    let f = File::open(file).map_err(OpenError::Io)?;
+    let meta = f.metadata().map_err(OpenError::Io)?;
+    if meta.is_dir() {
+        return Err(OpenError::Io(io::Error::from_raw_os_error(libc::EISDIR)));
+    }
+    Ok(())
+}
+
+fn dlopen(path: &Path) -> Result<RawLibrary, OpenError> {
+    // SAFETY: Opening a library runs its initialisers. modhost trusts module
+    // files the way the kernel trusts `.ko` files it is asked to load; Rust
+    // plugins have no initialisers of their own beyond std's argv capture.
+    unsafe { RawLibrary::open(Some(path), RTLD_NOW | RTLD_LOCAL) }.map_err(|e| OpenError::Format(dlerror_text(&e)))
+}
+
+/// glibc's message without libloading's wrapping.
+fn dlerror_text(e: &libloading::Error) -> String {
+    let text = e.to_string();
+    text.rsplit_once(": ").map_or(text.clone(), |(_, reason)| reason.to_string())
+}
+
+/// Whether glibc still has an object loaded under this path.
+fn is_resident(path: &Path) -> bool {
+    let Ok(c_path) = CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: `RTLD_NOLOAD` never loads anything, so no initialiser runs; it
+    // only returns a new reference to an object that is already loaded.
+    let handle = unsafe { libc::dlopen(c_path.as_ptr(), libc::RTLD_NOW | libc::RTLD_NOLOAD) };
+    if handle.is_null() {
+        // Clear the error state `dlopen` left behind.
+        // SAFETY: `dlerror` only reads and resets the calling thread's error state.
+        unsafe { libc::dlerror() };
+        return false;
+    }
+    // SAFETY: `handle` is the reference the probe just took; giving it back
+    // leaves the object exactly as it was.
+    unsafe { libc::dlclose(handle) };
+    true
+}
+
+/// Copies `file` into an anonymous memory file named after it.
+fn private_copy(file: &Path) -> io::Result<OwnedFd> {
+    let name = CString::new(file.file_name().map_or(&[][..], |n| n.as_bytes())).unwrap_or_default();
+    // SAFETY: `memfd_create` takes a valid C string and flags; it returns a
+    // new descriptor or -1.
+    let fd = unsafe { libc::memfd_create(name.as_ptr(), libc::MFD_CLOEXEC) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `fd` was just created and is owned by nothing else.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    let mut copy = File::from(fd);
+    io::copy(&mut File::open(file)?, &mut copy)?;
+    Ok(copy.into())
+}
+
+/// The `__this_module` header, if exported with at least the header's size.
+fn header_of(raw: &RawLibrary) -> Option<&ModuleHeader> {
+    // SAFETY: Looking a symbol up has no side effect; the address is only
+    // used below after its size has been checked.
+    let symbol = unsafe { raw.get::<*const ModuleHeader>(SYMBOL) }.ok()?;
+    let address = symbol.as_raw_ptr();
+    if address.is_null() || symbol_size(address) < mem::size_of::<ModuleHeader>() {
+        return None;
+    }
+    // SAFETY: The symbol is a data object of at least `ModuleHeader`'s size,
+    // mapped as long as `raw` is; the caller reads its fields in the fixed
+    // order the ABI defines (magic first), so a foreign object of that size
+    // is only ever compared, never followed.
+    Some(unsafe { &*address.cast::<ModuleHeader>() })
+}
+
+/// The ELF size of the symbol at `address`, or 0 if unknown.
+fn symbol_size(address: *mut c_void) -> usize {
+    let mut info = MaybeUninit::<libc::Dl_info>::uninit();
+    let mut entry: *mut libc::Elf64_Sym = core::ptr::null_mut();
+    // SAFETY: `dladdr1` fills `info` and stores a pointer to the symbol's ELF
+    // entry in `entry`; both are valid out-pointers.
+    let found = unsafe {
+        libc::dladdr1(address, info.as_mut_ptr(), (&raw mut entry).cast::<*mut c_void>(), RTLD_DL_SYMENT)
+    };
+    if found == 0 || entry.is_null() {
+        return 0;
+    }
+    // SAFETY: On success `entry` points into the library's mapped symbol table.
+    usize::try_from(unsafe { (*entry).st_size }).unwrap_or(0)
+}
+
+/// The first field of glibc's `struct link_map`: the load bias.
+#[repr(C)]
+struct LinkMap {
+    l_addr: usize,
+}
+
+/// Where the library is mapped and how many bytes its segments take.
+fn mapped_extent(handle: *mut c_void) -> (usize, u64) {
+    let mut map: *const LinkMap = core::ptr::null();
+    // SAFETY: `RTLD_DI_LINKMAP` stores a pointer to the object's link map,
+    // valid while the object is loaded, in `map`.
+    let ok = unsafe { libc::dlinfo(handle, libc::RTLD_DI_LINKMAP, (&raw mut map).cast::<c_void>()) };
+    if ok != 0 || map.is_null() {
+        return (0, 0);
+    }
+    // SAFETY: `map` is valid while the library is loaded, which it is.
+    let base = unsafe { (*map).l_addr };
+    (base, segments_size(base))
+}
+
+/// The sum of the page-rounded `PT_LOAD` segments of the object loaded at `base`.
+fn segments_size(base: usize) -> u64 {
+    struct Search {
+        base: usize,
+        size: u64,
+    }
+    unsafe extern "C" fn visit(info: *mut libc::dl_phdr_info, _size: usize, data: *mut c_void) -> libc::c_int {
+        // SAFETY: `data` is the `Search` passed to `dl_iterate_phdr` below and
+        // `info` describes one loaded object, both valid during the callback.
+        let (search, info) = unsafe { (&mut *data.cast::<Search>(), &*info) };
+        if info.dlpi_addr as usize != search.base {
+            return 0;
+        }
+        // SAFETY: `dlpi_phdr` points to `dlpi_phnum` program headers.
+        let headers = unsafe { std::slice::from_raw_parts(info.dlpi_phdr, usize::from(info.dlpi_phnum)) };
+        let page = 4096;
+        search.size = headers
+            .iter()
+            .filter(|h| h.p_type == libc::PT_LOAD)
+            .map(|h| (h.p_memsz + (h.p_vaddr % page)).div_ceil(page) * page)
+            .sum();
+        1
+    }
+    let mut search = Search { base, size: 0 };
+    // SAFETY: `visit` matches the callback type and only touches `search`,
+    // which outlives the call.
+    unsafe { libc::dl_iterate_phdr(Some(visit), (&raw mut search).cast::<c_void>()) };
+    search.size
+}
+
+/// The version magic string a header points to.
+///
+/// # Safety
+///
+/// `header.magic` must have matched [`modhost_abi::descriptor::MAGIC`], so
+/// that `vermagic` is the NUL-terminated static string the ABI promises.
+pub(crate) unsafe fn vermagic_of(header: &ModuleHeader) -> &CStr {
+    // SAFETY: The caller checked the magic; by the ABI the pointer is a
+    // static NUL-terminated string in the mapped library.
+    unsafe { CStr::from_ptr(header.vermagic) }
+}

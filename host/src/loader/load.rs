@@ -1,0 +1,298 @@
+//! insmod: from a `.so` file to a live module.
+//!
+//! [`Kernel::insmod`] reads as the kernel's `load_module`, one named step at
+//! a time, each where the kernel has it:
+//!
+//! 1. map the library and check its header: magic, vermagic, descriptor
+//!    layout (`Invalid module format` otherwise);
+//! 2. reserve the name (`File exists` if taken);
+//! 3. taint for the license;
+//! 4. resolve every import (`Unknown symbol in module`), waiting for an
+//!    exporter still in its init;
+//! 5. refuse duplicate exports, register ours, record the uses: `Coming`;
+//! 6. parse the parameters (`Invalid parameters`);
+//! 7. run init with the module lock released;
+//! 8. `Live`.
+//!
+//! A failure at any step undoes all earlier ones: the name, exports and uses
+//! are gone and the library is unmapped; only taints stay, as in the kernel.
+//!
+//! Kernel counterpart: `load_module`, `do_init_module` in
+//! `kernel/module/main.c`.
+
+use modhost_abi::{
+    descriptor::{InitArgs, ModuleInfo},
+    errno::Errno,
+};
+use std::{
+    ffi::c_void,
+    path::{Path, PathBuf},
+    sync::{Arc, atomic::Ordering},
+    time::Instant,
+};
+
+use super::{
+    Entry, Module, ModuleState, NewModule,
+    library::{Library, Residency},
+    modinfo::{self, ModInfo},
+    normalize_name, params,
+    resolve::{self, Resolution},
+    valid_module_name, version,
+};
+use crate::{
+    error::{Error, ErrorKind, Result},
+    kernel::{INIT_WAIT, Kernel, KernelInner},
+    services::{self, printk::Level},
+    taint::{TaintFlag, license_is_gpl_compatible},
+};
+
+impl Kernel {
+    /// Loads the module in `file` with kernel-style arguments
+    /// (`"item=A rate=5"`) and returns its name.
+    ///
+    /// `file` is a path, or a file name looked up in the module search path
+    /// (`fifo.so` also finds `libfifo.so`).
+    ///
+    /// # Errors
+    ///
+    /// Whatever step failed, with the kernel's errno; see [`ErrorKind`].
+    pub fn insmod(&self, file: impl AsRef<Path>, args: &str) -> Result<String> {
+        self.insmod_named(file, None, args)
+    }
+
+    /// Loads the module in `file` as an instance called `name` (each
+    /// instance has its own statics, parameters and symbol uses).
+    ///
+    /// # Errors
+    ///
+    /// As [`Kernel::insmod`].
+    pub fn insmod_named(&self, file: impl AsRef<Path>, name: Option<&str>, args: &str) -> Result<String> {
+        let file = self.find_module_file(file.as_ref())?;
+        let library = Library::open(&file).map_err(|e| modinfo::open_error(&file.display().to_string(), &e))?;
+        match self.load_module(&library, &file, name, args) {
+            Ok(module) => {
+                module.attach_library(library);
+                self.inner.go_live(&module);
+                Ok(module.name.clone())
+            }
+            Err(e) => {
+                self.inner.unmap(library, &file_module_name(&file));
+                Err(e)
+            }
+        }
+    }
+
+    /// Resolves a module file name: an existing path as given, else the
+    /// module search path, trying `NAME`, `libNAME`, `NAME.so`, `libNAME.so`.
+    pub(crate) fn find_module_file(&self, spec: &Path) -> Result<PathBuf> {
+        if spec.exists() || spec.components().count() > 1 {
+            return Ok(spec.to_path_buf());
+        }
+        let name = spec.to_string_lossy();
+        let mut candidates = vec![name.to_string(), format!("lib{name}")];
+        if spec.extension().is_none() {
+            candidates.extend([format!("{name}.so"), format!("lib{name}.so")]);
+        }
+        self.inner
+            .module_path
+            .iter()
+            .flat_map(|dir| candidates.iter().map(move |c| dir.join(c)))
+            .find(|p| p.is_file())
+            .ok_or_else(|| Error::new(ErrorKind::Open, Errno::ENOENT, name.to_string(), "no such file or directory"))
+    }
+
+    /// Steps 1–7; the caller attaches the library and makes the module live.
+    fn load_module(&self, library: &Library, file: &Path, name: Option<&str>, args: &str) -> Result<Arc<Module>> {
+        let desc = self.check_header(library, file)?;
+        let info = ModInfo::copy(desc);
+        let name = normalize_name(name.unwrap_or(&info.name));
+        if !valid_module_name(&name) {
+            return Err(Error::new(ErrorKind::InvalidName, Errno::EINVAL, name, "invalid module name"));
+        }
+        let module = self.add_unformed_module(name, info, desc, library)?;
+        match self.complete_module(&module, desc, args) {
+            Ok(()) => Ok(module),
+            Err(e) => {
+                self.inner.free_module(&module);
+                Err(e)
+            }
+        }
+    }
+
+    /// Step 1: the header, in the ABI's order.
+    fn check_header<'lib>(&self, library: &'lib Library, file: &Path) -> Result<&'lib ModuleInfo> {
+        version::check_header(library.header()).map_err(|e| {
+            let name = file_module_name(file);
+            let error = modinfo::header_error(&name, &e);
+            self.inner.log(Level::Err, &error.to_string());
+            error
+        })
+    }
+
+    /// Step 2: reserves the name (`add_unformed_module`).
+    fn add_unformed_module(&self, name: String, info: ModInfo, desc: &ModuleInfo, library: &Library) -> Result<Arc<Module>> {
+        let mut modules = self.inner.modules.lock();
+        if let Some(old) = modules.find_any(&name) {
+            let (errno, message) = match old.state() {
+                ModuleState::Going => (Errno::EBUSY, "module is being unloaded"),
+                _ => (Errno::EEXIST, "module already loaded"),
+            };
+            return Err(Error::new(ErrorKind::Exists, errno, name, message));
+        }
+        let gpl_compatible = license_is_gpl_compatible(&info.license);
+        let entry = Entry { exit: desc.exit, param_changed: desc.param_changed };
+        let new = NewModule { name, info, gpl_compatible, entry, base: library.base(), size: library.size(), file: library.file().to_path_buf() };
+        Ok(modules.add(new, Arc::downgrade(&self.inner)))
+    }
+
+    /// Steps 3–7.
+    fn complete_module(&self, module: &Arc<Module>, desc: &ModuleInfo, args: &str) -> Result<()> {
+        self.taint_for_license(module);
+        self.simplify_symbols(module, desc)?;
+        self.parse_module_args(module, args)?;
+        self.do_init_module(module, desc)
+    }
+
+    /// Step 3: a license that is not GPL-compatible taints P.
+    fn taint_for_license(&self, module: &Module) {
+        if module.gpl_compatible {
+            return;
+        }
+        module.taints.add(TaintFlag::ProprietaryModule);
+        if self.inner.taint.add(TaintFlag::ProprietaryModule) {
+            let license = if module.info.license.is_empty() { "unspecified" } else { &module.info.license };
+            self.inner.log(Level::Warning, &format!("{}: module license '{license}' taints kernel.", module.name));
+        }
+    }
+
+    /// Steps 4 and 5: resolve imports, then export and become `Coming`.
+    fn simplify_symbols(&self, module: &Arc<Module>, desc: &ModuleInfo) -> Result<()> {
+        let give_up = Instant::now() + INIT_WAIT;
+        let mut modules = self.inner.modules.lock();
+        loop {
+            let mut log = Vec::new();
+            let gpl_ok = !module.taints.has(TaintFlag::ProprietaryModule);
+            let resolution = resolve::resolve(&modules, &module.name, desc, gpl_ok, &mut log);
+            log.iter().for_each(|(level, line)| self.inner.log(*level, line));
+            match resolution {
+                Resolution::Resolved { bindings, inherit_proprietary } => {
+                    if inherit_proprietary {
+                        module.taints.add(TaintFlag::ProprietaryModule);
+                        self.inner.taint.add(TaintFlag::ProprietaryModule);
+                    }
+                    let exports = desc.exports.iter().map(|e| e.name.as_str());
+                    if let Some((symbol, owner)) = modules.symbols.first_duplicate(exports) {
+                        let line = format!("{}: exports duplicate symbol {symbol} (owned by {owner})", module.name);
+                        self.inner.log(Level::Err, &line);
+                        return Err(Error::new(
+                            ErrorKind::DuplicateSymbol,
+                            Errno::ENOEXEC,
+                            &module.name,
+                            format!("exports duplicate symbol {symbol} (owned by {owner})"),
+                        ));
+                    }
+                    for binding in &bindings {
+                        modules.add_use(module.id, binding.owner);
+                        let slot = desc.imports[binding.import].slot;
+                        slot.store(binding.address as *mut c_void, Ordering::Release);
+                    }
+                    modules.symbols.export(module.id, &module.name, &desc.exports);
+                    module.set_state(ModuleState::Coming);
+                    return Ok(());
+                }
+                Resolution::Failed { errno, symbols } => {
+                    let plural = if symbols.len() == 1 { "" } else { "s" };
+                    let message = format!("unknown symbol{plural} {}", symbols.join(", "));
+                    return Err(Error::new(ErrorKind::UnknownSymbol, errno, &module.name, message));
+                }
+                Resolution::Wait { owner } => {
+                    if self.inner.modules_changed.wait_until(&mut modules, give_up).timed_out() {
+                        self.inner.log(Level::Warning, &format!("{}: gave up waiting for init of module {owner}.", module.name));
+                        return Err(Error::new(
+                            ErrorKind::Busy,
+                            Errno::EBUSY,
+                            &module.name,
+                            format!("gave up waiting for init of module {owner}"),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Step 6: the arguments, by the kernel's `parse_args`.
+    fn parse_module_args(&self, module: &Module, args: &str) -> Result<()> {
+        let mut log = Vec::new();
+        let result = {
+            let mut values = module.params.lock();
+            params::parse_args(&module.name, args, &module.info.params, &mut values, &mut log)
+        };
+        log.iter().for_each(|(level, line)| self.inner.log(*level, line));
+        result.map_err(|errno| {
+            let what = if errno == Errno::ENOSPC { "parameter value too large" } else { "invalid parameters" };
+            Error::new(ErrorKind::InvalidParams, errno, &module.name, what)
+        })
+    }
+
+    /// Step 7: init, with no kernel lock held.
+    fn do_init_module(&self, module: &Arc<Module>, desc: &ModuleInfo) -> Result<()> {
+        let args = InitArgs { services: services::table(), module: module.handle() };
+        let ret = (desc.init)(&args);
+        if module.taints.has(TaintFlag::Die) {
+            return Err(Error::new(ErrorKind::InitPanicked, Errno::EFAULT, &module.name, "init panicked"));
+        }
+        if let Some(errno) = Errno::from_kernel(ret).err() {
+            return Err(Error::new(ErrorKind::InitFailed, errno, &module.name, format!("init failed: {errno}")));
+        }
+        if ret > 0 {
+            let name = &module.name;
+            self.inner.log(
+                Level::Warning,
+                &format!("{name}: '{name}'->init suspiciously returned {ret}, it should follow 0/-E convention"),
+            );
+        }
+        Ok(())
+    }
+}
+
+impl KernelInner {
+    /// Step 8: the module is live; wake loads waiting for it.
+    fn go_live(&self, module: &Module) {
+        let _modules = self.modules.lock();
+        module.set_state(ModuleState::Live);
+        self.modules_changed.notify_all();
+    }
+
+    /// Undoes a failed load: name, exports and uses go; waiters wake.
+    pub(crate) fn free_module(&self, module: &Module) {
+        let mut modules = self.modules.lock();
+        module.set_state(ModuleState::Going);
+        modules.remove(module);
+        self.modules_changed.notify_all();
+    }
+
+    /// Unmaps a library and reports it if it stays resident.
+    pub(crate) fn unmap(&self, library: Library, name: &str) {
+        let file = library.file().to_path_buf();
+        if library.close() == Residency::StillResident {
+            self.log(
+                Level::Err,
+                &format!("{name}: library {} still resident after unload (pinned by a thread-local destructor?)", file.display()),
+            );
+            self.pinned.lock().push(file);
+        }
+    }
+}
+
+impl Module {
+    fn attach_library(&self, library: Library) {
+        *self.library.lock() = Some(library);
+    }
+}
+
+/// The module name a file would have, for messages before its descriptor is
+/// read: `libfifo.so` → `fifo`.
+pub(crate) fn file_module_name(file: &Path) -> String {
+    let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    normalize_name(stem.strip_prefix("lib").unwrap_or(&stem))
+}

@@ -1,0 +1,92 @@
+//! The kernel's services for modules: the table handed to `init`, and the
+//! mechanisms behind it, one file each.
+//!
+//! This file is only the adapter: each `extern "C"` entry turns the caller's
+//! [`ModuleHandle`] back into its [`Module`] and calls the mechanism. Every
+//! entry runs under `catch_unwind`, because a panic unwinding out of an
+//! `extern "C"` function would abort the whole host.
+//!
+//! Kernel counterpart: the core kernel API that modules link against.
+
+pub mod clock;
+pub mod printk;
+
+use abi_stable::{
+    prefix_type::WithMetadata,
+    sabi_types::StaticRef,
+    std_types::RStr,
+};
+use modhost_abi::{
+    descriptor::ModuleHandle,
+    param::{ParamScalar, ParamValue},
+    services::{KernelServices, KernelServicesRef},
+};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use crate::loader::Module;
+use printk::Level;
+
+static TABLE: WithMetadata<KernelServices> =
+    WithMetadata::new(KernelServices { printk: sys_printk, oops: sys_oops, module_name: sys_module_name, param_get: sys_param_get });
+
+/// The service table every module's `init` receives.
+pub(crate) fn table() -> KernelServicesRef {
+    KernelServicesRef(StaticRef::new(&TABLE).as_prefix())
+}
+
+/// The module a handle stands for.
+fn module_of<'a>(handle: ModuleHandle) -> &'a Module {
+    // SAFETY: The loader makes every handle from `Arc::as_ptr` of a live
+    // `Module` and keeps that `Arc` until after the module's library is
+    // unmapped; a module's code, the only caller of these entries, can only
+    // run while its library is mapped, so the `Module` is alive for the call.
+    unsafe { &*handle.0.cast::<Module>() }
+}
+
+/// Runs a service body, turning a host panic into `fallback` and a dmesg line.
+fn service<R>(name: &str, module: &Module, fallback: R, body: impl FnOnce() -> R) -> R {
+    catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|_| {
+        if let Some(kernel) = module.kernel.upgrade() {
+            kernel.printk.log(Level::Crit, &format!("modhost: BUG: service {name} failed for module {}", module.name));
+        }
+        fallback
+    })
+}
+
+extern "C" fn sys_printk(handle: ModuleHandle, level: u8, text: RStr<'_>) {
+    let module = module_of(handle);
+    service("printk", module, (), || {
+        if let Some(kernel) = module.kernel.upgrade() {
+            let text = text.as_str();
+            let text = text.strip_suffix('\n').unwrap_or(text);
+            let prefixed: Vec<String> = text.split('\n').map(|line| format!("{}: {line}", module.name)).collect();
+            kernel.printk.log(Level::from_u8(level), &prefixed.join("\n"));
+        }
+    });
+}
+
+extern "C" fn sys_oops(handle: ModuleHandle, text: RStr<'_>) {
+    let module = module_of(handle);
+    service("oops", module, (), || {
+        if let Some(kernel) = module.kernel.upgrade() {
+            kernel.oops(module, text.as_str());
+        }
+    });
+}
+
+extern "C" fn sys_module_name(handle: ModuleHandle) -> RStr<'static> {
+    let module = module_of(handle);
+    let name = module.name.as_str();
+    // SAFETY: The name lives as long as the `Module`, which outlives every
+    // call from the module's code (see `module_of`); the module is told the
+    // string is valid only while it is loaded.
+    unsafe { RStr::from_raw_parts(name.as_ptr(), name.len()) }
+}
+
+extern "C" fn sys_param_get(handle: ModuleHandle, index: u32) -> ParamValue {
+    let module = module_of(handle);
+    let fallback = ParamValue::Scalar(ParamScalar::Signed(0));
+    service("param_get", module, fallback.clone(), || {
+        module.params.lock().get(index as usize).cloned().unwrap_or(fallback)
+    })
+}

@@ -1,0 +1,99 @@
+//! The views: how users look inside a running kernel.
+//!
+//! lsmod, modinfo and a small virtual filesystem of the kernel's own files:
+//!
+//! | path | contents |
+//! |---|---|
+//! | `/proc/modules` | the module list ([`lsmod`]) |
+//! | `/proc/kallsyms` | every exported symbol with its address and owner |
+//! | `/proc/sys/kernel/tainted` | the taint mask, in decimal |
+//! | `/sys/module/NAME/` | `initstate`, `refcnt`, `coresize`, `taint`, `version`, `holders/`, `parameters/` |
+//!
+//! Files are read with [`Kernel::read`], written with [`Kernel::write`] and
+//! directories listed with [`Kernel::list`]; the shell's `cat`, `echo >` and
+//! `ls` are those calls.
+//!
+//! Kernel counterpart: `kernel/module/procfs.c`, `kernel/module/sysfs.c`,
+//! `kernel/params.c` (the `parameters/` files).
+
+pub mod lsmod;
+pub mod modinfo;
+mod procfs;
+mod sysfs;
+
+use modhost_abi::errno::Errno;
+
+use crate::{
+    error::{Error, ErrorKind, Result},
+    kernel::Kernel,
+};
+
+/// A node of the virtual filesystem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Node {
+    /// A file with these contents.
+    File(String),
+    /// A directory with these entries (a trailing `/` marks a directory).
+    Dir(Vec<String>),
+}
+
+impl Kernel {
+    /// Reads a `/proc` or `/sys` file.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::NoSuchFile`] for a path that does not exist or is a directory.
+    pub fn read(&self, path: &str) -> Result<String> {
+        match self.node(path)? {
+            Node::File(contents) => Ok(contents),
+            Node::Dir(_) => Err(Error::new(ErrorKind::NoSuchFile, Errno::EISDIR, path, "is a directory")),
+        }
+    }
+
+    /// Lists a `/proc` or `/sys` directory.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::NoSuchFile`] for a path that does not exist or is a file.
+    pub fn list(&self, path: &str) -> Result<Vec<String>> {
+        match self.node(path)? {
+            Node::Dir(entries) => Ok(entries),
+            Node::File(_) => Err(Error::new(ErrorKind::NoSuchFile, Errno::ENOTDIR, path, "not a directory")),
+        }
+    }
+
+    /// Writes a `/sys` file: today, a module parameter.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::NoSuchFile`], [`ErrorKind::PermissionDenied`] for a file
+    /// that is not writable, [`ErrorKind::InvalidParams`] for a bad value, or
+    /// [`ErrorKind::Rejected`] when the module refused it.
+    pub fn write(&self, path: &str, data: &str) -> Result<()> {
+        let parts = components(path);
+        match parts.as_slice() {
+            ["sys", "module", module, "parameters", param] => self.write_param(module, param, data, path),
+            _ => match self.node(path) {
+                Ok(_) => Err(Error::new(ErrorKind::PermissionDenied, Errno::EACCES, path, "permission denied")),
+                Err(e) => Err(e),
+            },
+        }
+    }
+
+    /// The node at `path`.
+    fn node(&self, path: &str) -> Result<Node> {
+        let parts = components(path);
+        let node = match parts.first() {
+            None => Some(Node::Dir(vec!["proc/".into(), "sys/".into()])),
+            Some(&"proc") => procfs::node(self, &parts[1..]),
+            Some(&"sys") => sysfs::node(self, &parts[1..]),
+            Some(_) => None,
+        };
+        node.ok_or_else(|| Error::new(ErrorKind::NoSuchFile, Errno::ENOENT, path, "no such file or directory"))
+    }
+}
+
+/// The components of an absolute path, `.` and empty ones dropped.
+fn components(path: &str) -> Vec<&str> {
+    path.split('/').filter(|c| !c.is_empty() && *c != ".").collect()
+}

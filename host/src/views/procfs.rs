@@ -1,0 +1,47 @@
+//! `/proc`: the module list, the exported symbols and the taint mask.
+//!
+//! `/proc/kallsyms` lists only what modules export, one line per symbol:
+//! address, type (`T`, text), name and owner as the kernel prints them, then
+//! modhost's additions: `GPL` for a GPL-only export and `NS:NAME` for a
+//! namespaced one.
+//!
+//! ```text
+//! 00007f3a2c01b2c0 T fifo_put	[fifo]	GPL
+//! ```
+//!
+//! Kernel counterpart: `kernel/module/procfs.c`, `kernel/kallsyms.c`,
+//! `kernel/sysctl.c` (`tainted`).
+
+use super::{Node, lsmod::format_proc_modules};
+use crate::kernel::Kernel;
+
+/// The node at `/proc/<parts>`.
+pub(super) fn node(kernel: &Kernel, parts: &[&str]) -> Option<Node> {
+    match parts {
+        [] => Some(Node::Dir(vec!["kallsyms".into(), "modules".into(), "sys/".into()])),
+        ["modules"] => Some(Node::File(format_proc_modules(&kernel.lsmod()))),
+        ["kallsyms"] => Some(Node::File(kallsyms(kernel))),
+        ["sys"] => Some(Node::Dir(vec!["kernel/".into()])),
+        ["sys", "kernel"] => Some(Node::Dir(vec!["tainted".into()])),
+        ["sys", "kernel", "tainted"] => Some(Node::File(format!("{}\n", kernel.taint().mask()))),
+        _ => None,
+    }
+}
+
+fn kallsyms(kernel: &Kernel) -> String {
+    let modules = kernel.inner.modules.lock();
+    let mut symbols: Vec<_> = modules.symbols.iter().collect();
+    symbols.sort_by_key(|e| (e.address, e.name.clone()));
+    let mut out = String::new();
+    for e in symbols {
+        out.push_str(&format!("{:016x} T {}\t[{}]", e.address, e.name, e.owner_name));
+        if e.gpl_only {
+            out.push_str("\tGPL");
+        }
+        if !e.namespace.is_empty() {
+            out.push_str(&format!("\tNS:{}", e.namespace));
+        }
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,98 @@
+//! `/sys/module/NAME/`: one directory per loaded module.
+//!
+//! `initstate`, `refcnt`, `coresize`, `taint` and (if the module has one)
+//! `version`; `holders/` with one entry per module using it;
+//! `parameters/` with one file per parameter whose permission bits are not
+//! zero. A parameter file reads as its type's format with a newline; a write
+//! is parsed by the same rules as insmod's arguments and the module is told,
+//! and may refuse it. A module that is unloading refuses writes.
+//!
+//! Kernel counterpart: `kernel/module/sysfs.c`, `kernel/params.c`.
+
+use modhost_abi::errno::Errno;
+use std::sync::Arc;
+
+use super::Node;
+use crate::{
+    error::{Error, ErrorKind, Result},
+    kernel::Kernel,
+    loader::{Module, ModuleState, params},
+};
+
+/// The node at `/sys/<parts>`.
+pub(super) fn node(kernel: &Kernel, parts: &[&str]) -> Option<Node> {
+    match parts {
+        [] => Some(Node::Dir(vec!["module/".into()])),
+        ["module"] => Some(Node::Dir(kernel.lsmod().into_iter().map(|m| format!("{}/", m.name)).collect())),
+        ["module", name, rest @ ..] => module_node(kernel, &*find(kernel, name)?, rest),
+        _ => None,
+    }
+}
+
+fn find(kernel: &Kernel, name: &str) -> Option<Arc<Module>> {
+    kernel.inner.modules.lock().find(name).cloned()
+}
+
+fn module_node(kernel: &Kernel, module: &Module, parts: &[&str]) -> Option<Node> {
+    let modules = kernel.inner.modules.lock();
+    match parts {
+        [] => {
+            let mut entries: Vec<String> =
+                ["coresize", "holders/", "initstate", "refcnt", "taint"].into_iter().map(String::from).collect();
+            if module.info.params.iter().any(|p| p.perm != 0) {
+                entries.push("parameters/".into());
+            }
+            if !module.info.version.is_empty() {
+                entries.push("version".into());
+            }
+            entries.sort();
+            Some(Node::Dir(entries))
+        }
+        ["coresize"] => Some(Node::File(format!("{}\n", module.size))),
+        ["initstate"] => Some(Node::File(format!("{}\n", module.state().initstate()))),
+        ["refcnt"] => Some(Node::File(format!("{}\n", modules.refcount(module)))),
+        ["taint"] => Some(Node::File(format!("{}\n", module.taints.letters()))),
+        ["version"] if !module.info.version.is_empty() => Some(Node::File(format!("{}\n", module.info.version))),
+        ["holders"] => Some(Node::Dir(modules.holders(module).iter().map(|h| h.name.clone()).collect())),
+        ["parameters"] if module.info.params.iter().any(|p| p.perm != 0) => Some(Node::Dir(
+            module.info.params.iter().filter(|p| p.perm != 0).map(|p| p.name.clone()).collect(),
+        )),
+        ["parameters", param] => {
+            let index = module.info.params.iter().position(|p| p.name == *param && p.perm != 0)?;
+            let value = module.params.lock()[index].clone();
+            Some(Node::File(params::format_value(&module.info.params[index], &value)))
+        }
+        _ => None,
+    }
+}
+
+impl Kernel {
+    /// Writes `/sys/module/NAME/parameters/PARAM`.
+    pub(super) fn write_param(&self, name: &str, param: &str, data: &str, path: &str) -> Result<()> {
+        let no_file = || Error::new(ErrorKind::NoSuchFile, Errno::ENOENT, path, "no such file or directory");
+        let module = find(self, name).ok_or_else(no_file)?;
+        let index = module.info.params.iter().position(|p| p.name == param && p.perm != 0).ok_or_else(no_file)?;
+        let desc = &module.info.params[index];
+        if desc.perm & 0o222 == 0 {
+            return Err(Error::new(ErrorKind::PermissionDenied, Errno::EACCES, path, "permission denied"));
+        }
+        // Held across the module's notification, so rmmod waits for it.
+        let _writing = module.param_writes.lock();
+        if module.state() != ModuleState::Live {
+            return Err(Error::new(ErrorKind::Busy, Errno::ENODEV, path, "module is not live"));
+        }
+        let mut log = Vec::new();
+        let parsed = params::parse_value(desc, Some(data), &mut log);
+        log.iter().for_each(|(level, line)| self.inner.log(*level, line));
+        let value = parsed.map_err(|errno| {
+            Error::new(ErrorKind::InvalidParams, errno, path, format!("`{}' invalid: {errno}", data.trim_end()))
+        })?;
+        let old = std::mem::replace(&mut module.params.lock()[index], value);
+        let ret = (module.entry.param_changed)(u32::try_from(index).unwrap_or(u32::MAX));
+        if let Err(errno) = Errno::from_kernel(ret) {
+            module.params.lock()[index] = old;
+            return Err(Error::new(ErrorKind::Rejected, errno, path, format!("{name} refused the value: {errno}")));
+        }
+        Ok(())
+    }
+}

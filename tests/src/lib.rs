@@ -1,0 +1,12 @@
+//! End-to-end tests of modhost, through the library API and the script runner.
+//!
+//! One test binary; one file per topic. Every test boots its own kernel with
+//! a manual clock and the test binary's directory as its module path, where
+//! cargo has built the plugin `.so` files (they are dev-dependencies).
+
+#[cfg(test)]
+mod util;
+
+// Loading: the pipeline, bad input, rollback, instances.
+#[cfg(test)]
+mod insmod;

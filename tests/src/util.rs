@@ -1,0 +1,65 @@
+//! What every test needs: a booted kernel, the plugins' paths, dmesg helpers.
+
+use modhost::{Kernel, views::lsmod::LsmodEntry};
+use std::path::PathBuf;
+
+/// The directory cargo built the plugin `.so` files into: the test binary's own.
+pub(crate) fn module_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary has a path");
+    exe.parent().expect("the test binary is in a directory").to_path_buf()
+}
+
+/// The path of a plugin's `.so` built by cargo (`lib<name>.so`).
+pub(crate) fn plugin(name: &str) -> PathBuf {
+    let path = module_dir().join(format!("lib{name}.so"));
+    assert!(path.is_file(), "{} was not built; is it a dev-dependency of modhost-tests?", path.display());
+    path
+}
+
+/// A kernel with a manual clock and the plugins in its module path.
+pub(crate) fn boot() -> Kernel {
+    Kernel::builder().manual_clock().module_path(module_dir()).boot()
+}
+
+/// The texts of the dmesg records, without timestamps.
+pub(crate) fn dmesg(kernel: &Kernel) -> Vec<String> {
+    kernel.dmesg().into_iter().map(|r| r.text).collect()
+}
+
+/// Asserts that dmesg has a line equal to `line`.
+#[track_caller]
+pub(crate) fn assert_dmesg(kernel: &Kernel, line: &str) {
+    let lines = dmesg(kernel);
+    assert!(lines.iter().any(|l| l == line), "dmesg has no line {line:?}; it has:\n{}", lines.join("\n"));
+}
+
+/// Asserts that dmesg has a line containing `part`.
+#[track_caller]
+pub(crate) fn assert_dmesg_contains(kernel: &Kernel, part: &str) {
+    let lines = dmesg(kernel);
+    assert!(lines.iter().any(|l| l.contains(part)), "dmesg has no line containing {part:?}; it has:\n{}", lines.join("\n"));
+}
+
+/// What a failed operation must leave unchanged.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Snapshot {
+    lsmod: Vec<LsmodEntry>,
+    kallsyms: String,
+    tainted: String,
+}
+
+impl Snapshot {
+    pub(crate) fn of(kernel: &Kernel) -> Snapshot {
+        Snapshot {
+            lsmod: kernel.lsmod(),
+            kallsyms: kernel.read("/proc/kallsyms").expect("kallsyms is readable"),
+            tainted: kernel.read("/proc/sys/kernel/tainted").expect("tainted is readable"),
+        }
+    }
+}
+
+/// Asserts that no library stayed mapped after its module was removed.
+#[track_caller]
+pub(crate) fn assert_nothing_pinned(kernel: &Kernel) {
+    assert!(kernel.pinned_libraries().is_empty(), "pinned: {:?}", kernel.pinned_libraries());
+}
