@@ -177,6 +177,10 @@ macro_rules! __signature {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __module_params {
+    () => {
+        /// The parameter declarations: none.
+        pub(crate) const DESCS: &[$crate::param::ParamDesc] = &[];
+    };
     ($(
         $pname:ident : $ptype:tt {
             default: $default:expr,

@@ -48,6 +48,24 @@ impl ThisModule {
     pub fn name(&self) -> &'static str {
         runtime::module_name().unwrap_or("(unbound)")
     }
+
+    /// `try_module_get(THIS_MODULE)`: a reference that keeps the module from
+    /// being unloaded (rmmod says it is in use) until it is dropped; `None`
+    /// once the module is going away.
+    pub fn try_get(&'static self) -> Option<ModuleRef> {
+        runtime::module_get().then_some(ModuleRef(()))
+    }
+}
+
+/// A reference on this module, from [`ThisModule::try_get`]; dropping it is
+/// `module_put`.
+#[derive(Debug)]
+pub struct ModuleRef(());
+
+impl Drop for ModuleRef {
+    fn drop(&mut self) {
+        runtime::module_put();
+    }
 }
 
 /// Holds the live module instance between init and exit.

@@ -110,3 +110,15 @@ pub(crate) fn param_get(index: u32) -> Option<ParamValue> {
 pub(crate) fn module_name() -> Option<&'static str> {
     binding().map(|b| (b.services.module_name())(b.module).as_str())
 }
+
+/// `try_module_get` on this instance; `false` outside a host or once it is going.
+pub(crate) fn module_get() -> bool {
+    binding().is_some_and(|b| (b.services.module_get())(b.module))
+}
+
+/// `module_put` on this instance.
+pub(crate) fn module_put() {
+    if let Some(b) = binding() {
+        (b.services.module_put())(b.module);
+    }
+}

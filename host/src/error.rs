@@ -92,8 +92,12 @@ impl Error {
         &self.message
     }
 
-    /// insmod's text for this error (kmod's `mod_strerror`).
+    /// insmod's text for this error: `strerror` for a file it could not open,
+    /// else kmod's `mod_strerror`.
     pub fn insmod_strerror(&self) -> String {
+        if self.kind == ErrorKind::Open {
+            return self.errno.to_string();
+        }
         match self.errno {
             Errno::ENOEXEC => "Invalid module format".to_string(),
             Errno::ENOENT => "Unknown symbol in module".to_string(),

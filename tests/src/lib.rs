@@ -10,3 +10,7 @@ mod util;
 // Loading: the pipeline, bad input, rollback, instances.
 #[cfg(test)]
 mod insmod;
+
+// Bad input: a clear error, nothing changed, the host goes on.
+#[cfg(test)]
+mod badinput;

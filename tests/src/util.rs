@@ -58,6 +58,16 @@ impl Snapshot {
     }
 }
 
+impl Snapshot {
+    pub(crate) fn lsmod_entries(&self) -> Vec<LsmodEntry> {
+        self.lsmod.clone()
+    }
+
+    pub(crate) fn kallsyms_of(&self) -> String {
+        self.kallsyms.clone()
+    }
+}
+
 /// Asserts that no library stayed mapped after its module was removed.
 #[track_caller]
 pub(crate) fn assert_nothing_pinned(kernel: &Kernel) {

@@ -33,12 +33,16 @@ pub struct KernelServices {
     /// The module instance's name, valid while it is loaded.
     pub module_name: extern "C" fn(ModuleHandle) -> RStr<'static>,
     /// The current value of the parameter at this index.
+    pub param_get: extern "C" fn(ModuleHandle, u32) -> ParamValue,
+    /// `try_module_get`: takes a reference on the module; `false` once it is going.
+    pub module_get: extern "C" fn(ModuleHandle) -> bool,
+    /// `module_put`: drops a reference taken with `module_get`.
     ///
     /// This is the last field of the first version of the table: fields added
     /// later go below it, and a module reading one from an older host gets a
     /// clear panic instead of undefined behaviour.
     #[sabi(last_prefix_field)]
-    pub param_get: extern "C" fn(ModuleHandle, u32) -> ParamValue,
+    pub module_put: extern "C" fn(ModuleHandle),
 }
 
 impl core::fmt::Debug for KernelServices {

@@ -42,6 +42,8 @@ use std::{
 
 use modhost_abi::descriptor::{ModuleHeader, SYMBOL};
 
+use super::elf::{self, ElfError};
+
 /// The original files currently mapped as a module instance, in this process.
 static LIBRARIES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
@@ -157,14 +159,18 @@ impl Library {
 }
 
 /// Fails early, with the file's own I/O error, for what `dlopen` would
-/// report less clearly: a missing file, a directory, no permission.
+/// report less clearly (a missing file, a directory, no permission), and
+/// for what it would crash on (a truncated file; see [`elf`]).
 fn check_readable(file: &Path) -> Result<(), OpenError> {
     let f = File::open(file).map_err(OpenError::Io)?;
     let meta = f.metadata().map_err(OpenError::Io)?;
     if meta.is_dir() {
         return Err(OpenError::Io(io::Error::from_raw_os_error(libc::EISDIR)));
     }
-    Ok(())
+    elf::check(&f).map_err(|e| match e {
+        ElfError::Io(e) => OpenError::Io(e),
+        ElfError::Invalid(reason) => OpenError::Format(reason.to_string()),
+    })
 }
 
 fn dlopen(path: &Path) -> Result<RawLibrary, OpenError> {
@@ -174,9 +180,9 @@ fn dlopen(path: &Path) -> Result<RawLibrary, OpenError> {
     unsafe { RawLibrary::open(Some(path), RTLD_NOW | RTLD_LOCAL) }.map_err(|e| OpenError::Format(dlerror_text(&e)))
 }
 
-/// glibc's message without libloading's wrapping.
+/// glibc's reason, without the file name it starts with.
 fn dlerror_text(e: &libloading::Error) -> String {
-    let text = e.to_string();
+    let text = std::error::Error::source(e).map_or_else(|| e.to_string(), |source| source.to_string());
     text.rsplit_once(": ").map_or(text.clone(), |(_, reason)| reason.to_string())
 }
 

@@ -21,6 +21,7 @@
 //!
 //! Kernel counterpart: `kernel/module/main.c`, `include/linux/module.h`.
 
+mod elf;
 pub(crate) mod library;
 mod load;
 pub mod modinfo;
@@ -139,6 +140,25 @@ impl Module {
 
     pub(crate) fn set_state(&self, state: ModuleState) {
         self.state.store(state as u8, Ordering::Release);
+    }
+
+    /// `try_module_get`: one more reference, unless the module is going.
+    pub(crate) fn try_get(&self) -> bool {
+        if self.state() == ModuleState::Going {
+            return false;
+        }
+        self.extra_refs.fetch_add(1, Ordering::AcqRel);
+        true
+    }
+
+    /// `module_put`: drops a reference; warns instead of underflowing.
+    pub(crate) fn put(&self) {
+        let dropped = self.extra_refs.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+        if dropped.is_err() {
+            if let Some(kernel) = self.kernel.upgrade() {
+                kernel.log(crate::services::printk::Level::Warning, &format!("{}: module_put underflow", self.name));
+            }
+        }
     }
 
     /// Takes the library out for unmapping; `None` if already taken.

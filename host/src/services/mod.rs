@@ -10,6 +10,7 @@
 
 pub mod clock;
 pub mod printk;
+pub mod timer;
 
 use abi_stable::{
     prefix_type::WithMetadata,
@@ -26,8 +27,14 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use crate::loader::Module;
 use printk::Level;
 
-static TABLE: WithMetadata<KernelServices> =
-    WithMetadata::new(KernelServices { printk: sys_printk, oops: sys_oops, module_name: sys_module_name, param_get: sys_param_get });
+static TABLE: WithMetadata<KernelServices> = WithMetadata::new(KernelServices {
+    printk: sys_printk,
+    oops: sys_oops,
+    module_name: sys_module_name,
+    param_get: sys_param_get,
+    module_get: sys_module_get,
+    module_put: sys_module_put,
+});
 
 /// The service table every module's `init` receives.
 pub(crate) fn table() -> KernelServicesRef {
@@ -89,4 +96,14 @@ extern "C" fn sys_param_get(handle: ModuleHandle, index: u32) -> ParamValue {
     service("param_get", module, fallback.clone(), || {
         module.params.lock().get(index as usize).cloned().unwrap_or(fallback)
     })
+}
+
+extern "C" fn sys_module_get(handle: ModuleHandle) -> bool {
+    let module = module_of(handle);
+    service("module_get", module, false, || module.try_get())
+}
+
+extern "C" fn sys_module_put(handle: ModuleHandle) {
+    let module = module_of(handle);
+    service("module_put", module, (), || module.put());
 }

@@ -1,0 +1,3 @@
+//! Kernel timers (`timer_list`): placeholder while the wheel is built.
+
+pub mod wheel;
