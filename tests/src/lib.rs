@@ -14,3 +14,19 @@ mod insmod;
 // Bad input: a clear error, nothing changed, the host goes on.
 #[cfg(test)]
 mod badinput;
+
+// Symbols: resolution, GPL-only, namespaces, uses, Oopses in exports.
+#[cfg(test)]
+mod symbols;
+
+// rmmod: unloading, forcing, really unmapping.
+#[cfg(test)]
+mod rmmod;
+
+// depmod, modprobe, modinfo.
+#[cfg(test)]
+mod modprobe;
+
+// lsmod, /proc and /sys, parameters at runtime.
+#[cfg(test)]
+mod views;

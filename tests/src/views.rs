@@ -1,0 +1,95 @@
+//! The views: lsmod, /proc/modules and /sys/module, parameters at runtime.
+
+use crate::util::*;
+use modhost::{Errno, ErrorKind, views::lsmod::format_lsmod};
+
+#[test]
+fn lsmod_and_proc_modules_show_users_newest_first() {
+    let kernel = boot();
+    kernel.modprobe("gpluser", "").unwrap();
+    kernel.insmod(plugin("propmod"), "").unwrap();
+    let lsmod = format_lsmod(&kernel.lsmod());
+    let lines: Vec<&str> = lsmod.lines().collect();
+    assert_eq!(lines[0], "Module                  Size  Used by");
+    assert!(lines[1].starts_with("propmod "), "{lsmod}");
+    let testmod = lines.iter().find(|l| l.starts_with("testmod ")).unwrap();
+    assert!(testmod.ends_with("  2 propmod,gpluser"), "{lsmod}");
+    let modules = kernel.read("/proc/modules").unwrap();
+    let testmod = modules.lines().find(|l| l.starts_with("testmod ")).unwrap();
+    let fields: Vec<&str> = testmod.split(' ').collect();
+    assert_eq!(fields[2..5], ["2", "propmod,gpluser,", "Live"]);
+    assert!(fields[5].starts_with("0x"));
+    assert!(fields[1].parse::<u64>().unwrap() > 0, "size is the mapped size");
+}
+
+#[test]
+fn sys_module_describes_each_module() {
+    let kernel = boot();
+    kernel.modprobe("gpluser", "").unwrap();
+    assert_eq!(kernel.list("/sys/module").unwrap(), ["gpluser/", "testmod/"]);
+    assert_eq!(
+        kernel.list("/sys/module/testmod").unwrap(),
+        ["coresize", "holders/", "initstate", "parameters/", "refcnt", "taint", "version"]
+    );
+    assert_eq!(kernel.read("/sys/module/testmod/initstate").unwrap(), "live\n");
+    assert_eq!(kernel.read("/sys/module/testmod/refcnt").unwrap(), "1\n");
+    assert_eq!(kernel.read("/sys/module/testmod/version").unwrap(), "1.2.3\n");
+    assert_eq!(kernel.list("/sys/module/testmod/holders").unwrap(), ["gpluser"]);
+    let size: u64 = kernel.read("/sys/module/testmod/coresize").unwrap().trim().parse().unwrap();
+    assert_eq!(size % 4096, 0);
+    assert!(!kernel.list("/sys/module/gpluser").unwrap().contains(&"parameters/".to_string()), "no visible params");
+}
+
+#[test]
+fn parameter_files_exist_only_for_parameters_with_permissions() {
+    let kernel = boot();
+    kernel.insmod(plugin("testmod"), "").unwrap();
+    let params = kernel.list("/sys/module/testmod/parameters").unwrap();
+    assert_eq!(params, ["b", "s", "us", "i", "ui", "l", "ul", "hex", "name", "flag", "noflag", "ints", "words"]);
+    let read = |p: &str| kernel.read(&format!("/sys/module/testmod/parameters/{p}")).unwrap();
+    assert_eq!(read("hex"), "0x0000ff\n");
+    assert_eq!(read("flag"), "N\n");
+    assert_eq!(read("noflag"), "Y\n", "invbool shows the inverse of the variable");
+    assert_eq!(read("ints"), "1,2\n");
+    assert_eq!(read("words"), "", "an empty array shows nothing");
+    assert_eq!(read("name"), "anon\n");
+    let err = kernel.read("/sys/module/testmod/parameters/hidden").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NoSuchFile);
+}
+
+#[test]
+fn writing_a_parameter_parses_it_and_tells_the_module() {
+    let kernel = boot();
+    kernel.insmod(plugin("testmod"), "").unwrap();
+    kernel.write("/sys/module/testmod/parameters/i", "10\n").unwrap();
+    assert_eq!(kernel.read("/sys/module/testmod/parameters/i").unwrap(), "10\n");
+    assert_dmesg(&kernel, "testmod: param i changed");
+    kernel.write("/sys/module/testmod/parameters/name", "B\n").unwrap();
+    assert_eq!(kernel.read("/sys/module/testmod/parameters/name").unwrap(), "B\n\n", "charp keeps the newline");
+}
+
+#[test]
+fn a_value_the_module_refuses_is_rolled_back() {
+    let kernel = boot();
+    kernel.insmod(plugin("testmod"), "i=5").unwrap();
+    let err = kernel.write("/sys/module/testmod/parameters/i", "-1").unwrap_err();
+    assert_eq!((err.kind(), err.errno()), (ErrorKind::Rejected, Errno::EINVAL));
+    assert_dmesg(&kernel, "testmod: refusing negative i");
+    assert_eq!(kernel.read("/sys/module/testmod/parameters/i").unwrap(), "5\n");
+}
+
+#[test]
+fn bad_writes_change_nothing() {
+    let kernel = boot();
+    kernel.insmod(plugin("testmod"), "").unwrap();
+    let err = kernel.write("/sys/module/testmod/parameters/i", "abc").unwrap_err();
+    assert_eq!((err.kind(), err.errno()), (ErrorKind::InvalidParams, Errno::EINVAL));
+    let err = kernel.write("/sys/module/testmod/parameters/b", "3").unwrap_err();
+    assert_eq!((err.kind(), err.errno()), (ErrorKind::PermissionDenied, Errno::EACCES));
+    let err = kernel.write("/sys/module/testmod/parameters/nope", "3").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NoSuchFile);
+    let err = kernel.write("/proc/modules", "x").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+    assert_eq!(kernel.read("/sys/module/testmod/parameters/i").unwrap(), "-4\n");
+    assert_eq!(kernel.read("/sys/module/testmod/parameters/b").unwrap(), "1\n");
+}
