@@ -104,7 +104,8 @@ impl KernelBuilder {
 
     /// Adds a directory to the module search path (searched in order).
     pub fn module_path(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.module_path.push(dir.into());
+        let dir = dir.into();
+        self.module_path.push(dir.canonicalize().unwrap_or(dir));
         self
     }
 

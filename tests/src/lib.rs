@@ -30,3 +30,7 @@ mod modprobe;
 // lsmod, /proc and /sys, parameters at runtime.
 #[cfg(test)]
 mod views;
+
+// The command language through the script runner.
+#[cfg(test)]
+mod shell;

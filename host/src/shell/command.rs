@@ -1,0 +1,247 @@
+//! The command language: one line, one command, in kmod's and a shell's words.
+//!
+//! A line is split into words like a shell does (quotes, backslashes; `#`
+//! starts a comment), then parsed by clap as a multicall command: the first
+//! word is the command. `echo VALUE > PATH` takes its redirection from the
+//! words before clap sees them.
+//!
+//! The grammar is data only; [`super::exec`] runs it.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// One parsed line.
+#[derive(Debug, Parser)]
+#[command(multicall = true, disable_help_subcommand = true)]
+pub struct Line {
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Every command the shell knows.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Load a module: insmod FILE [name=value ...]
+    Insmod(Insmod),
+    /// Unload modules: rmmod [-f] NAME...
+    Rmmod(Rmmod),
+    /// List the loaded modules
+    Lsmod,
+    /// Show a module's information: modinfo [-F FIELD] MODULE...
+    Modinfo(Modinfo),
+    /// Load a module and what it needs, or remove it (-r)
+    Modprobe(Modprobe),
+    /// Print the dependency map of the module path
+    Depmod,
+    /// Print or control the kernel log
+    Dmesg(Dmesg),
+    /// Print /proc and /sys files
+    Cat(Cat),
+    /// Print text, or write it to a /sys file: echo VALUE > PATH
+    Echo(Echo),
+    /// List a /proc or /sys directory
+    Ls(Ls),
+    /// Wait, for scripts (moves a manual clock instead of sleeping)
+    Sleep(Sleep),
+    /// List the commands, or show one command's help
+    Help(Help),
+    /// Leave modhost, unloading every module
+    #[command(alias = "quit")]
+    Exit(Exit),
+}
+
+/// `insmod`.
+#[derive(Debug, Args)]
+pub struct Insmod {
+    /// Load as another instance with this name
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The module file: a path, or a name in the module path (fifo.so)
+    pub file: Option<PathBuf>,
+    /// Module parameters, name=value
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub params: Vec<String>,
+}
+
+/// `rmmod`.
+#[derive(Debug, Args)]
+pub struct Rmmod {
+    /// Force: remove even a module with references (taints the kernel R)
+    #[arg(short, long)]
+    pub force: bool,
+    /// Module names (or files)
+    #[arg(required = true)]
+    pub names: Vec<String>,
+}
+
+/// `modinfo`.
+#[derive(Debug, Args)]
+pub struct Modinfo {
+    /// Print only this field's values
+    #[arg(short = 'F', long)]
+    pub field: Option<String>,
+    /// Modules: names, files or names in the module path
+    #[arg(required = true)]
+    pub modules: Vec<String>,
+}
+
+/// `modprobe`.
+#[derive(Debug, Args)]
+pub struct Modprobe {
+    /// Remove the module, then the modules it needed that nobody uses
+    #[arg(short, long)]
+    pub remove: bool,
+    /// Print the insmod steps instead of loading
+    #[arg(short = 'D', long)]
+    pub show_depends: bool,
+    /// The module name
+    pub module: String,
+    /// Module parameters, name=value
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub params: Vec<String>,
+}
+
+/// `dmesg`.
+#[derive(Debug, Args)]
+pub struct Dmesg {
+    /// Print, then clear the log
+    #[arg(short = 'c', long = "read-clear")]
+    pub read_clear: bool,
+    /// Clear the log without printing
+    #[arg(short = 'C', long)]
+    pub clear: bool,
+    /// Only these levels, comma-separated (emerg,alert,crit,err,warn,notice,info,debug)
+    #[arg(short, long, value_delimiter = ',')]
+    pub level: Vec<String>,
+    /// Set the console level: messages below it are printed as they happen
+    #[arg(short = 'n', long = "console-level")]
+    pub console_level: Option<String>,
+    /// Show the facility and level of each line
+    #[arg(short = 'x', long)]
+    pub decode: bool,
+    /// Do not print timestamps
+    #[arg(short = 't', long)]
+    pub notime: bool,
+}
+
+/// `cat`.
+#[derive(Debug, Args)]
+pub struct Cat {
+    /// Files under /proc or /sys
+    #[arg(required = true)]
+    pub paths: Vec<String>,
+}
+
+/// `echo`.
+#[derive(Debug, Args)]
+pub struct Echo {
+    /// Do not add a newline
+    #[arg(short = 'n')]
+    pub no_newline: bool,
+    /// The words to print or write
+    #[arg(allow_hyphen_values = true)]
+    pub words: Vec<String>,
+}
+
+/// `ls`.
+#[derive(Debug, Args)]
+pub struct Ls {
+    /// Directories under /proc or /sys (default /)
+    pub paths: Vec<String>,
+}
+
+/// `sleep`.
+#[derive(Debug, Args)]
+pub struct Sleep {
+    /// Seconds, fractions allowed
+    pub seconds: f64,
+}
+
+/// `help`.
+#[derive(Debug, Args)]
+pub struct Help {
+    /// A command
+    pub command: Option<String>,
+}
+
+/// `exit`.
+#[derive(Debug, Args)]
+pub struct Exit {
+    /// The exit status
+    pub status: Option<i32>,
+}
+
+/// The command names, for `help` and suggestions.
+pub const COMMANDS: [&str; 13] =
+    ["insmod", "rmmod", "lsmod", "modinfo", "modprobe", "depmod", "dmesg", "cat", "echo", "ls", "sleep", "help", "exit"];
+
+/// A line split into words, with an `echo` redirection target taken out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Words {
+    /// The words, command first.
+    pub words: Vec<String>,
+    /// The file after `>`, if any.
+    pub redirect: Option<String>,
+}
+
+/// Splits a line into words; `None` for unbalanced quotes.
+pub fn split(line: &str) -> Option<Words> {
+    let mut words = shlex::split(line)?;
+    let mut redirect = None;
+    if let Some(at) = words.iter().position(|w| w.starts_with('>')) {
+        let target = words[at][1..].to_string();
+        let target = if target.is_empty() { words.get(at + 1).cloned().unwrap_or_default() } else { target };
+        words.truncate(at);
+        redirect = Some(target);
+    }
+    Some(Words { words, redirect })
+}
+
+/// The known command closest to `word`, if one is close enough.
+pub fn suggest(word: &str) -> Option<&'static str> {
+    COMMANDS
+        .iter()
+        .map(|c| (strsim::damerau_levenshtein(word, c), *c))
+        .filter(|(distance, c)| *distance <= 2.max(c.len() / 3))
+        .min()
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_quotes_and_redirection() {
+        let w = split("insmod producer.so item=\"a b\" # a comment").unwrap();
+        assert_eq!(w.words, ["insmod", "producer.so", "item=a b"]);
+        let w = split("echo 10 > /sys/module/producer/parameters/rate").unwrap();
+        assert_eq!(w.words, ["echo", "10"]);
+        assert_eq!(w.redirect.as_deref(), Some("/sys/module/producer/parameters/rate"));
+        let w = split("echo -n 10 >/sys/x").unwrap();
+        assert_eq!((w.words.len(), w.redirect.as_deref()), (3, Some("/sys/x")));
+        assert!(split("echo \"unbalanced").is_none());
+    }
+
+    #[test]
+    fn lines_parse_into_commands() {
+        let line = Line::try_parse_from(["insmod", "--name", "p2", "producer.so", "item=B", "rate=5"]).unwrap();
+        let Command::Insmod(insmod) = line.command else { panic!("insmod") };
+        assert_eq!(insmod.name.as_deref(), Some("p2"));
+        assert_eq!(insmod.params, ["item=B", "rate=5"]);
+        let line = Line::try_parse_from(["rmmod", "-f", "fifo", "producer"]).unwrap();
+        assert!(matches!(line.command, Command::Rmmod(Rmmod { force: true, .. })));
+        let line = Line::try_parse_from(["dmesg", "-l", "err,warn"]).unwrap();
+        let Command::Dmesg(dmesg) = line.command else { panic!("dmesg") };
+        assert_eq!(dmesg.level, ["err", "warn"]);
+    }
+
+    #[test]
+    fn near_misses_get_a_suggestion() {
+        assert_eq!(suggest("lsmdo"), Some("lsmod"));
+        assert_eq!(suggest("insmdo"), Some("insmod"));
+        assert_eq!(suggest("modprob"), Some("modprobe"));
+        assert_eq!(suggest("frobnicate"), None);
+    }
+}

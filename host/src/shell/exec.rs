@@ -1,0 +1,354 @@
+//! Running one command against a kernel, with kmod's output and messages.
+//!
+//! Results go to `out`, errors to `err`, one line each, naming the subject
+//! first as the tools do (`insmod: ERROR: could not insert module
+//! producer.so: Unknown symbol in module`). The details the kernel logs are
+//! in dmesg, as on Linux.
+
+use clap::{CommandFactory, Parser, error::ErrorKind as ClapKind};
+use std::{io::Write, path::Path, time::Duration};
+
+use super::command::{self, Cat, Command, Dmesg, Echo, Insmod, Line, Ls, Modinfo, Modprobe, Rmmod, Words};
+use crate::{
+    Error, ErrorKind, Kernel,
+    loader::{modinfo::inspect, normalize_name, params::join_args},
+    services::printk::{Level, Record},
+    views::{lsmod::format_lsmod, modinfo::format_modinfo},
+};
+
+/// What a line asks of the loop that runs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Go on with the next line.
+    Continue,
+    /// Stop, with this exit status.
+    Exit(i32),
+}
+
+/// The result of one line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    /// Whether the command succeeded.
+    pub ok: bool,
+    /// Whether to go on.
+    pub flow: Flow,
+}
+
+impl Outcome {
+    fn done(ok: bool) -> Outcome {
+        Outcome { ok, flow: Flow::Continue }
+    }
+}
+
+/// Runs one line: a comment or blank line does nothing.
+pub fn run_line(kernel: &Kernel, line: &str, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
+    let Some(Words { words, redirect }) = command::split(line) else {
+        let _ = writeln!(err, "modhost: unbalanced quotes");
+        return Outcome::done(false);
+    };
+    if words.is_empty() {
+        return Outcome::done(true);
+    }
+    let parsed = match Line::try_parse_from(&words) {
+        Ok(parsed) => parsed,
+        Err(e) => return Outcome::done(clap_error(&words[0], &e, out, err)),
+    };
+    if redirect.is_some() && !matches!(parsed.command, Command::Echo(_)) {
+        let _ = writeln!(err, "{}: output redirection is only for echo", words[0]);
+        return Outcome::done(false);
+    }
+    match parsed.command {
+        Command::Insmod(c) => Outcome::done(insmod(kernel, &c, err)),
+        Command::Rmmod(c) => Outcome::done(rmmod(kernel, &c, err)),
+        Command::Lsmod => Outcome::done(write_out(out, &format_lsmod(&kernel.lsmod()))),
+        Command::Modinfo(c) => Outcome::done(modinfo(kernel, &c, out, err)),
+        Command::Modprobe(c) => Outcome::done(modprobe(kernel, &c, out, err)),
+        Command::Depmod => Outcome::done(depmod(kernel, out)),
+        Command::Dmesg(c) => Outcome::done(dmesg(kernel, &c, out, err)),
+        Command::Cat(c) => Outcome::done(cat(kernel, &c, out, err)),
+        Command::Echo(c) => Outcome::done(echo(kernel, &c, redirect.as_deref(), out, err)),
+        Command::Ls(c) => Outcome::done(ls(kernel, &c, out, err)),
+        Command::Sleep(c) => Outcome::done(sleep(kernel, c.seconds, err)),
+        Command::Help(c) => Outcome::done(help(c.command.as_deref(), out, err)),
+        Command::Exit(c) => Outcome { ok: true, flow: Flow::Exit(c.status.unwrap_or(0)) },
+    }
+}
+
+/// Prints clap's help, or its error as one line; returns whether that is success.
+fn clap_error(command: &str, e: &clap::Error, out: &mut dyn Write, err: &mut dyn Write) -> bool {
+    match e.kind() {
+        ClapKind::DisplayHelp | ClapKind::DisplayVersion => write_out(out, &e.to_string()),
+        ClapKind::InvalidSubcommand => {
+            let hint = command::suggest(command).map(|s| format!("; did you mean '{s}'?")).unwrap_or_default();
+            let _ = writeln!(err, "modhost: unknown command '{command}'{hint}");
+            false
+        }
+        _ => {
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments");
+            let _ = writeln!(err, "{command}: {}", first.trim_start_matches("error: "));
+            false
+        }
+    }
+}
+
+fn write_out(out: &mut dyn Write, text: &str) -> bool {
+    let _ = out.write_all(text.as_bytes());
+    true
+}
+
+fn insmod(kernel: &Kernel, c: &Insmod, err: &mut dyn Write) -> bool {
+    let Some(file) = &c.file else {
+        let _ = writeln!(err, "insmod: ERROR: missing filename.");
+        return false;
+    };
+    match kernel.insmod_named(file, c.name.as_deref(), &join_args(&c.params)) {
+        Ok(_) => true,
+        Err(e) if e.kind() == ErrorKind::Open => {
+            let _ = writeln!(err, "insmod: ERROR: could not load module {}: {}", file.display(), e.insmod_strerror());
+            false
+        }
+        Err(e) => {
+            let _ = writeln!(err, "insmod: ERROR: could not insert module {}: {}", file.display(), e.insmod_strerror());
+            false
+        }
+    }
+}
+
+fn rmmod(kernel: &Kernel, c: &Rmmod, err: &mut dyn Write) -> bool {
+    let mut ok = true;
+    for arg in &c.names {
+        let name = module_name_of(arg);
+        let result = if c.force { kernel.rmmod_force(&name) } else { kernel.rmmod(&name) };
+        let Err(e) = result else { continue };
+        ok = false;
+        if c.force || matches!(e.kind(), ErrorKind::Busy) {
+            let _ = writeln!(err, "rmmod: ERROR: could not remove '{name}': {}", e.errno());
+            let _ = writeln!(err, "rmmod: ERROR: could not remove module {name}: {}", e.errno());
+        } else {
+            let _ = writeln!(err, "rmmod: ERROR: Module {name} is {}", e.message());
+        }
+    }
+    ok
+}
+
+/// kmod's rule: an argument that is an existing file names its module;
+/// anything else is a name, normalised (`fifo.so` → `fifo`).
+fn module_name_of(arg: &str) -> String {
+    let path = Path::new(arg);
+    if arg.contains('/') && path.is_file() {
+        if let Ok(info) = inspect(path) {
+            return normalize_name(&info.name);
+        }
+    }
+    normalize_name(arg)
+}
+
+fn modinfo(kernel: &Kernel, c: &Modinfo, out: &mut dyn Write, err: &mut dyn Write) -> bool {
+    let mut ok = true;
+    for module in &c.modules {
+        match kernel.modinfo(module) {
+            Ok(report) => {
+                write_out(out, &format_modinfo(&report, c.field.as_deref()));
+            }
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                let _ = writeln!(err, "modinfo: ERROR: Module {module} not found.");
+                ok = false;
+            }
+            Err(e) => {
+                let _ = writeln!(err, "modinfo: ERROR: {e}");
+                ok = false;
+            }
+        }
+    }
+    ok
+}
+
+fn modprobe(kernel: &Kernel, c: &Modprobe, out: &mut dyn Write, err: &mut dyn Write) -> bool {
+    let args = join_args(&c.params);
+    let result = if c.remove {
+        kernel.modprobe_remove(&c.module).map(|_| ())
+    } else if c.show_depends {
+        kernel.show_depends(&c.module, &args).map(|steps| {
+            for (path, args) in steps {
+                let _ = writeln!(out, "insmod {} {args}", path.display());
+            }
+        })
+    } else {
+        kernel.modprobe(&c.module, &args).map(|_| ())
+    };
+    match result {
+        Ok(()) => true,
+        Err(e) => {
+            let line = match e.kind() {
+                ErrorKind::NotFound => format!("modprobe: FATAL: Module {} {}", e.subject(), e.message()),
+                ErrorKind::InUse => format!("modprobe: FATAL: Module {} is in use.", e.subject()),
+                _ => modprobe_insert_error(&e),
+            };
+            let _ = writeln!(err, "{line}");
+            false
+        }
+    }
+}
+
+/// modprobe's insert error: its own text for ENOENT, `strerror` otherwise.
+fn modprobe_insert_error(e: &Error) -> String {
+    let reason = if e.errno() == modhost_abi::errno::Errno::ENOENT {
+        "Unknown symbol in module, or unknown parameter (see dmesg)".to_string()
+    } else {
+        e.errno().to_string()
+    };
+    format!("modprobe: ERROR: could not insert '{}': {reason}", e.subject())
+}
+
+fn depmod(kernel: &Kernel, out: &mut dyn Write) -> bool {
+    write_out(out, &kernel.depmod().to_modules_dep())
+}
+
+fn dmesg(kernel: &Kernel, c: &Dmesg, out: &mut dyn Write, err: &mut dyn Write) -> bool {
+    let printk = kernel.printk();
+    if let Some(level) = &c.console_level {
+        // As util-linux: a number is the console level itself, a name is one
+        // above that level, so `-n 1` and `-n emerg` both let only emerg through.
+        let console_level = match level.parse::<u8>() {
+            Ok(n) if (1..=8).contains(&n) => Some(n),
+            Ok(_) => None,
+            Err(_) => Level::parse(level).map(|l| l as u8 + 1),
+        };
+        let Some(console_level) = console_level else {
+            let _ = writeln!(err, "dmesg: unknown level '{level}'");
+            return false;
+        };
+        printk.set_console_level(console_level);
+        return true;
+    }
+    let mut levels = Vec::new();
+    for name in &c.level {
+        match Level::parse(name) {
+            Some(level) => levels.push(level),
+            None => {
+                let _ = writeln!(err, "dmesg: unknown level '{name}'");
+                return false;
+            }
+        }
+    }
+    if c.clear {
+        printk.clear();
+        return true;
+    }
+    let records = if c.read_clear { printk.read_clear() } else { printk.records() };
+    if printk.dropped() > 0 {
+        let _ = writeln!(out, "** {} printk messages dropped **", printk.dropped());
+    }
+    for record in records.iter().filter(|r| levels.is_empty() || levels.contains(&r.level)) {
+        let _ = writeln!(out, "{}", format_record(record, c.decode, c.notime));
+    }
+    true
+}
+
+/// One dmesg line: `[    1.234567] text`, with `-x` and `-t` variations.
+pub fn format_record(record: &Record, decode: bool, notime: bool) -> String {
+    let mut line = String::new();
+    if decode {
+        line.push_str(&format!("kern  :{:<6}: ", record.level.name()));
+    }
+    if notime {
+        line.push_str(&record.text);
+    } else {
+        line.push_str(&record.to_string());
+    }
+    line
+}
+
+fn cat(kernel: &Kernel, c: &Cat, out: &mut dyn Write, err: &mut dyn Write) -> bool {
+    let mut ok = true;
+    for path in &c.paths {
+        match kernel.read(path) {
+            Ok(contents) => {
+                write_out(out, &contents);
+            }
+            Err(e) => {
+                let _ = writeln!(err, "cat: {path}: {}", e.errno());
+                ok = false;
+            }
+        }
+    }
+    ok
+}
+
+fn echo(kernel: &Kernel, c: &Echo, redirect: Option<&str>, out: &mut dyn Write, err: &mut dyn Write) -> bool {
+    let mut text = c.words.join(" ");
+    if !c.no_newline {
+        text.push('\n');
+    }
+    let Some(path) = redirect else {
+        return write_out(out, &text);
+    };
+    match kernel.write(path, &text) {
+        Ok(()) => true,
+        Err(e) => {
+            let line = match e.kind() {
+                ErrorKind::NoSuchFile | ErrorKind::PermissionDenied => format!("{path}: {}", e.errno()),
+                _ => format!("echo: write error: {}", e.errno()),
+            };
+            let _ = writeln!(err, "{line}");
+            false
+        }
+    }
+}
+
+fn ls(kernel: &Kernel, c: &Ls, out: &mut dyn Write, err: &mut dyn Write) -> bool {
+    let paths = if c.paths.is_empty() { vec!["/".to_string()] } else { c.paths.clone() };
+    let mut ok = true;
+    for path in &paths {
+        match kernel.list(path) {
+            Ok(entries) => {
+                if paths.len() > 1 {
+                    let _ = writeln!(out, "{path}:");
+                }
+                for entry in entries {
+                    let _ = writeln!(out, "{entry}");
+                }
+            }
+            Err(e) => {
+                let _ = writeln!(err, "ls: cannot access '{path}': {}", e.errno());
+                ok = false;
+            }
+        }
+    }
+    ok
+}
+
+fn sleep(kernel: &Kernel, seconds: f64, err: &mut dyn Write) -> bool {
+    let Ok(duration) = Duration::try_from_secs_f64(seconds) else {
+        let _ = writeln!(err, "sleep: invalid time interval '{seconds}'");
+        return false;
+    };
+    if !kernel.clock().advance(duration) {
+        std::thread::sleep(duration);
+    }
+    true
+}
+
+fn help(command: Option<&str>, out: &mut dyn Write, err: &mut dyn Write) -> bool {
+    let mut cli = Line::command();
+    match command {
+        None => {
+            let _ = writeln!(out, "Commands:");
+            for sub in cli.get_subcommands() {
+                let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+                let _ = writeln!(out, "  {:<10} {about}", sub.get_name());
+            }
+            let _ = writeln!(out, "Type 'help COMMAND' or 'COMMAND --help' for its options.");
+            true
+        }
+        Some(name) => match cli.find_subcommand_mut(name) {
+            Some(sub) => write_out(out, &sub.render_help().to_string()),
+            None => {
+                let hint = command::suggest(name).map(|s| format!("; did you mean '{s}'?")).unwrap_or_default();
+                let _ = writeln!(err, "help: unknown command '{name}'{hint}");
+                false
+            }
+        },
+    }
+}
