@@ -15,10 +15,12 @@
 //!
 //! # Unloading, verified
 //!
-//! [`Library::close`] calls `dlclose` and then asks glibc, with
-//! `dlopen(path, RTLD_NOLOAD)`, whether the object is still there. A library
-//! that stays resident (a thread-local destructor still registered, for
-//! instance) is reported, never assumed gone.
+//! [`Library::close`] calls `dlclose` and then walks the dynamic linker's
+//! list of loaded objects (`dl_iterate_phdr`) for one still mapped at the
+//! library's load address under its name: the same list `RTLD_NOLOAD`
+//! consults, read without reopening the file. A library that stays
+//! resident (a thread-local destructor still registered, for instance) is
+//! reported, never assumed gone.
 //!
 //! # Locking
 //!
@@ -44,8 +46,26 @@ use modhost_abi::descriptor::{ModuleHeader, SYMBOL};
 
 use super::elf::{self, ElfError};
 
-/// The original files currently mapped as a module instance, in this process.
-static LIBRARIES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+/// The original files currently mapped as a module instance in this
+/// process, including any that stayed resident after their unload.
+static LIBRARIES: Mutex<Vec<FileId>> = Mutex::new(Vec::new());
+
+/// What identifies a file's contents: device, inode, size and modification time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct FileId {
+    dev: u64,
+    ino: u64,
+    size: u64,
+    mtime: i64,
+    mtime_nsec: i64,
+}
+
+impl FileId {
+    fn of(meta: &std::fs::Metadata) -> FileId {
+        use std::os::unix::fs::MetadataExt;
+        FileId { dev: meta.dev(), ino: meta.ino(), size: meta.size(), mtime: meta.mtime(), mtime_nsec: meta.mtime_nsec() }
+    }
+}
 
 /// `dladdr1` flag asking for the symbol's ELF entry (from `<dlfcn.h>`).
 const RTLD_DL_SYMENT: libc::c_int = 1;
@@ -62,7 +82,7 @@ pub(crate) enum OpenError {
 /// Whether `dlclose` really unmapped the library.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Residency {
-    /// Gone: `RTLD_NOLOAD` no longer finds it.
+    /// Gone from the dynamic linker's list of loaded objects.
     Unmapped,
     /// Still mapped after `dlclose`.
     StillResident,
@@ -72,8 +92,10 @@ pub(crate) enum Residency {
 #[derive(Debug)]
 pub(crate) struct Library {
     raw: RawLibrary,
-    /// The file the user named.
+    /// The file the user named, as an absolute path.
     file: PathBuf,
+    /// The file's identity when it was opened.
+    id: FileId,
     /// What was passed to `dlopen`: `file`, or `/proc/self/fd/N` for a copy.
     mapped_as: PathBuf,
     /// The private copy, for second and later instances.
@@ -85,11 +107,10 @@ pub(crate) struct Library {
 impl Library {
     /// Maps `file` as a new module instance with its own statics.
     pub(crate) fn open(file: &Path) -> Result<Library, OpenError> {
-        let file = file.canonicalize().map_err(OpenError::Io)?;
-        check_readable(&file)?;
+        let file = std::path::absolute(file).map_err(OpenError::Io)?;
+        let id = check_readable(&file)?;
         let mut open_files = LIBRARIES.lock();
-        let shared = open_files.contains(&file) || is_resident(&file);
-        let (mapped_as, copy) = if shared {
+        let (mapped_as, copy) = if open_files.contains(&id) {
             let copy = private_copy(&file).map_err(OpenError::Io)?;
             (PathBuf::from(format!("/proc/self/fd/{}", copy.as_raw_fd())), Some(copy))
         } else {
@@ -101,19 +122,22 @@ impl Library {
         // exactly once.
         let raw = unsafe { RawLibrary::from_raw(handle) };
         if copy.is_none() {
-            open_files.push(file.clone());
+            open_files.push(id);
         }
-        Ok(Library { raw, file, mapped_as, copy, base, size })
+        Ok(Library { raw, file, id, mapped_as, copy, base, size })
     }
 
     /// Maps `file` just long enough for `read` to look at its header, without
     /// running any of the module's code; then unmaps it.
-    pub(crate) fn inspect<R>(file: &Path, read: impl FnOnce(Option<&ModuleHeader>) -> R) -> Result<R, OpenError> {
-        let file = file.canonicalize().map_err(OpenError::Io)?;
-        check_readable(&file)?;
+    pub(crate) fn inspect<R>(
+        file: &Path,
+        read: impl FnOnce(Option<&ModuleHeader>, FileId) -> R,
+    ) -> Result<R, OpenError> {
+        let file = std::path::absolute(file).map_err(OpenError::Io)?;
+        let id = check_readable(&file)?;
         let _open_files = LIBRARIES.lock();
         let raw = dlopen(&file)?;
-        let result = read(header_of(&raw));
+        let result = read(header_of(&raw), id);
         // An inspection never keeps the file; whether it stays resident is
         // up to whoever else has it open.
         let _ = raw.close();
@@ -125,9 +149,14 @@ impl Library {
         header_of(&self.raw)
     }
 
-    /// The file the user named, canonicalised.
+    /// The file the user named, as an absolute path.
     pub(crate) fn file(&self) -> &Path {
         &self.file
+    }
+
+    /// The identity of the file's contents, for caches keyed by file.
+    pub(crate) fn file_id(&self) -> FileId {
+        self.id
     }
 
     /// The address the library was mapped at.
@@ -143,11 +172,11 @@ impl Library {
     /// Unmaps the library and checks that it is gone.
     pub(crate) fn close(self) -> Residency {
         let mut open_files = LIBRARIES.lock();
-        let Library { raw, file, mapped_as, copy, .. } = self;
+        let Library { raw, id, mapped_as, copy, base, .. } = self;
         let _ = raw.close();
-        let residency = if is_resident(&mapped_as) { Residency::StillResident } else { Residency::Unmapped };
+        let residency = if is_loaded(base, &mapped_as) { Residency::StillResident } else { Residency::Unmapped };
         if copy.is_none() && residency == Residency::Unmapped {
-            open_files.retain(|f| *f != file);
+            open_files.retain(|f| *f != id);
         }
         // A pinned copy keeps its descriptor, so that `/proc/self/fd/N` keeps
         // naming that copy and is never reused for another library.
@@ -161,7 +190,7 @@ impl Library {
 /// Fails early, with the file's own I/O error, for what `dlopen` would
 /// report less clearly (a missing file, a directory, no permission), and
 /// for what it would crash on (a truncated file; see [`elf`]).
-fn check_readable(file: &Path) -> Result<(), OpenError> {
+fn check_readable(file: &Path) -> Result<FileId, OpenError> {
     let f = File::open(file).map_err(OpenError::Io)?;
     let meta = f.metadata().map_err(OpenError::Io)?;
     if meta.is_dir() {
@@ -170,7 +199,8 @@ fn check_readable(file: &Path) -> Result<(), OpenError> {
     elf::check(&f).map_err(|e| match e {
         ElfError::Io(e) => OpenError::Io(e),
         ElfError::Invalid(reason) => OpenError::Format(reason.to_string()),
-    })
+    })?;
+    Ok(FileId::of(&meta))
 }
 
 fn dlopen(path: &Path) -> Result<RawLibrary, OpenError> {
@@ -186,24 +216,31 @@ fn dlerror_text(e: &libloading::Error) -> String {
     text.rsplit_once(": ").map_or(text.clone(), |(_, reason)| reason.to_string())
 }
 
-/// Whether glibc still has an object loaded under this path.
-fn is_resident(path: &Path) -> bool {
-    let Ok(c_path) = CString::new(path.as_os_str().as_bytes()) else {
-        return false;
-    };
-    // SAFETY: `RTLD_NOLOAD` never loads anything, so no initialiser runs; it
-    // only returns a new reference to an object that is already loaded.
-    let handle = unsafe { libc::dlopen(c_path.as_ptr(), libc::RTLD_NOW | libc::RTLD_NOLOAD) };
-    if handle.is_null() {
-        // Clear the error state `dlopen` left behind.
-        // SAFETY: `dlerror` only reads and resets the calling thread's error state.
-        unsafe { libc::dlerror() };
-        return false;
+/// Whether the dynamic linker still has an object loaded at `base` under
+/// the name `path`.
+fn is_loaded(base: usize, path: &Path) -> bool {
+    struct Search<'a> {
+        base: usize,
+        name: &'a [u8],
+        found: bool,
     }
-    // SAFETY: `handle` is the reference the probe just took; giving it back
-    // leaves the object exactly as it was.
-    unsafe { libc::dlclose(handle) };
-    true
+    unsafe extern "C" fn visit(info: *mut libc::dl_phdr_info, _size: usize, data: *mut c_void) -> libc::c_int {
+        // SAFETY: `data` is the `Search` passed to `dl_iterate_phdr` below and
+        // `info` describes one loaded object; both are valid during the call.
+        let (search, info) = unsafe { (&mut *data.cast::<Search<'_>>(), &*info) };
+        if info.dlpi_addr as usize != search.base || info.dlpi_name.is_null() {
+            return 0;
+        }
+        // SAFETY: A non-null `dlpi_name` is the object's NUL-terminated name.
+        let name = unsafe { CStr::from_ptr(info.dlpi_name) };
+        search.found = name.to_bytes() == search.name;
+        libc::c_int::from(search.found)
+    }
+    let mut search = Search { base, name: path.as_os_str().as_bytes(), found: false };
+    // SAFETY: `visit` matches the callback type and only touches `search`,
+    // which outlives the call.
+    unsafe { libc::dl_iterate_phdr(Some(visit), (&raw mut search).cast::<c_void>()) };
+    search.found
 }
 
 /// Copies `file` into an anonymous memory file named after it.

@@ -121,7 +121,7 @@ impl Kernel {
 
     /// Step 1: the header, in the ABI's order.
     fn check_header<'lib>(&self, library: &'lib Library, file: &Path) -> Result<&'lib ModuleInfo> {
-        version::check_header(library.header()).map_err(|e| {
+        version::check_header(library.header(), library.file_id()).map_err(|e| {
             let name = file_module_name(file);
             let error = modinfo::header_error(&name, &e);
             self.inner.log(Level::Err, &error.to_string());
@@ -141,7 +141,16 @@ impl Kernel {
         }
         let gpl_compatible = license_is_gpl_compatible(&info.license);
         let entry = Entry { exit: desc.exit, param_changed: desc.param_changed };
-        let new = NewModule { name, info, gpl_compatible, entry, base: library.base(), size: library.size(), file: library.file().to_path_buf() };
+        let new = NewModule {
+            name,
+            info,
+            gpl_compatible,
+            entry,
+            base: library.base(),
+            size: library.size(),
+            file: library.file().to_path_buf(),
+            file_id: library.file_id(),
+        };
         Ok(modules.add(new, Arc::downgrade(&self.inner)))
     }
 
@@ -172,7 +181,7 @@ impl Kernel {
         loop {
             let mut log = Vec::new();
             let gpl_ok = !module.taints.has(TaintFlag::ProprietaryModule);
-            let resolution = resolve::resolve(&modules, &module.name, desc, gpl_ok, &mut log);
+            let resolution = resolve::resolve(&modules, &module.name, module.file_id, desc, gpl_ok, &mut log);
             log.iter().for_each(|(level, line)| self.inner.log(*level, line));
             match resolution {
                 Resolution::Resolved { bindings, inherit_proprietary } => {

@@ -110,6 +110,7 @@ pub struct Module {
     pub(crate) name: String,
     pub(crate) info: ModInfo,
     pub(crate) file: PathBuf,
+    pub(crate) file_id: library::FileId,
     pub(crate) gpl_compatible: bool,
     state: AtomicU8,
     pub(crate) taints: Taint,
@@ -197,6 +198,7 @@ pub(crate) struct NewModule {
     pub(crate) gpl_compatible: bool,
     pub(crate) entry: Entry,
     pub(crate) file: PathBuf,
+    pub(crate) file_id: library::FileId,
     pub(crate) base: usize,
     pub(crate) size: u64,
 }
@@ -228,6 +230,7 @@ impl Modules {
         let module = Arc::new(Module {
             id: self.next_id,
             file: new.file,
+            file_id: new.file_id,
             base: new.base,
             size: new.size,
             name: new.name,

@@ -121,7 +121,7 @@ impl ModInfo {
 /// Reads a module file's information without running its init.
 pub fn inspect(file: &Path) -> Result<ModInfo> {
     let subject = file.display().to_string();
-    let read = Library::inspect(file, |header| version::check_header(header).map(ModInfo::copy));
+    let read = Library::inspect(file, |header, id| version::check_header(header, id).map(ModInfo::copy));
     match read {
         Ok(Ok(info)) => Ok(info),
         Ok(Err(e)) => Err(header_error(&subject, &e)),

@@ -17,9 +17,9 @@
 //! `inherit_taint`, `verify_namespace_is_imported` in `kernel/module/main.c`;
 //! `check_version` in `kernel/module/version.c`.
 
-use modhost_abi::{descriptor::ModuleInfo, errno::Errno};
+use modhost_abi::{descriptor::ModuleInfo, errno::Errno, symbol::Signature};
 
-use super::{ModuleState, Modules, version};
+use super::{ModuleState, Modules, library::FileId, version};
 use crate::services::printk::Level;
 
 /// One resolved import: where to write, what, and whose it is.
@@ -48,6 +48,7 @@ pub(crate) type Message = (Level, String);
 pub(crate) fn resolve(
     modules: &Modules,
     name: &str,
+    file: FileId,
     info: &ModuleInfo,
     gpl_ok: bool,
     log: &mut Vec<Message>,
@@ -59,7 +60,8 @@ pub(crate) fn resolve(
     let mut inherit_proprietary = false;
     for (index, import) in info.imports.iter().enumerate() {
         let symbol = import.name.as_str();
-        let outcome = resolve_one(modules, name, info, symbol, &import.signature, gpl_ok, uses_gpl_only, log);
+        let importer = Importer { name, file, info, gpl_ok, uses_gpl_only };
+        let outcome = resolve_one(modules, &importer, symbol, &import.signature, log);
         match outcome {
             Ok((export_owner, address, proprietary_owner)) => {
                 inherit_proprietary |= proprietary_owner;
@@ -85,18 +87,24 @@ enum Failure {
     Wait(String),
 }
 
-/// Resolves one symbol: `(owner id, address, owner is proprietary)`.
-#[expect(clippy::too_many_arguments, reason = "the steps of resolve_symbol share their inputs")]
-fn resolve_one(
-    modules: &Modules,
-    name: &str,
-    info: &ModuleInfo,
-    symbol: &str,
-    expected: &modhost_abi::symbol::Signature,
+/// The module whose imports are being resolved.
+struct Importer<'a> {
+    name: &'a str,
+    file: FileId,
+    info: &'a ModuleInfo,
     gpl_ok: bool,
     uses_gpl_only: bool,
+}
+
+/// Resolves one symbol: `(owner id, address, owner is proprietary)`.
+fn resolve_one(
+    modules: &Modules,
+    importer: &Importer<'_>,
+    symbol: &str,
+    expected: &Signature,
     log: &mut Vec<Message>,
 ) -> Result<(u64, usize, bool), Failure> {
+    let Importer { name, info, gpl_ok, uses_gpl_only, .. } = *importer;
     let export = modules.symbols.lookup(symbol).filter(|e| gpl_ok || !e.gpl_only).ok_or(Failure::Errno(Errno::ENOENT))?;
     let owner = modules.by_id(export.owner).ok_or(Failure::Errno(Errno::ENOENT))?;
 
@@ -118,7 +126,7 @@ fn resolve_one(
         ));
     }
 
-    if let Err(detail) = version::signatures_match(expected, &export.signature) {
+    if let Err(detail) = version::symbol_matches(importer.file, owner.file_id, symbol, expected, &export.signature) {
         log.push((Level::Warning, format!("{name}: disagrees about version of symbol {symbol}")));
         log.push((
             Level::Debug,

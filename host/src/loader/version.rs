@@ -9,7 +9,11 @@
 //!
 //! Layout checks use a fresh set of checking globals each time: abi_stable's
 //! process-wide cache would keep pointers into libraries that are later
-//! unmapped.
+//! unmapped. A full check walks every type reachable from the descriptor,
+//! which costs more than `dlopen` itself, so a successful check is
+//! remembered by the identity of the files involved (device, inode, size,
+//! modification time): loading the same unchanged file again, or another
+//! instance of it, skips the walk; a rebuilt file is checked afresh.
 //!
 //! Kernel counterpart: `kernel/module/version.c`, `check_modinfo` in
 //! `kernel/module/main.c`.
@@ -24,7 +28,29 @@ use modhost_abi::{
     symbol::Signature,
 };
 
-use super::library::vermagic_of;
+use parking_lot::Mutex;
+use std::collections::HashSet;
+
+use super::library::{FileId, vermagic_of};
+
+/// A check that passed once and need not be repeated.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Verified {
+    /// The descriptor layout of this file.
+    Descriptor(FileId),
+    /// This symbol as imported by one file from another.
+    Symbol { importer: FileId, exporter: FileId, symbol: String },
+}
+
+static VERIFIED: Mutex<Option<HashSet<Verified>>> = Mutex::new(None);
+
+fn is_verified(key: &Verified) -> bool {
+    VERIFIED.lock().as_ref().is_some_and(|set| set.contains(key))
+}
+
+fn remember(key: Verified) {
+    VERIFIED.lock().get_or_insert_with(HashSet::new).insert(key);
+}
 
 /// Why a library is not a module this host can load.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +65,7 @@ pub(crate) enum HeaderError {
 
 /// Checks a library's header in the ABI's fixed order and returns its
 /// descriptor.
-pub(crate) fn check_header(header: Option<&ModuleHeader>) -> Result<&ModuleInfo, HeaderError> {
+pub(crate) fn check_header(header: Option<&ModuleHeader>, file: FileId) -> Result<&ModuleInfo, HeaderError> {
     let header = header.ok_or(HeaderError::NotAModule)?;
     if header.magic != MAGIC {
         return Err(HeaderError::NotAModule);
@@ -49,7 +75,12 @@ pub(crate) fn check_header(header: Option<&ModuleHeader>) -> Result<&ModuleInfo,
     if vermagic != VERMAGIC {
         return Err(HeaderError::VersionMagic { found: vermagic.to_string_lossy().into_owned() });
     }
-    layouts_match(<ModuleInfo as StableAbi>::LAYOUT, header.layout).map_err(|detail| HeaderError::Layout { detail })?;
+    let key = Verified::Descriptor(file);
+    if !is_verified(&key) {
+        layouts_match(<ModuleInfo as StableAbi>::LAYOUT, header.layout)
+            .map_err(|detail| HeaderError::Layout { detail })?;
+        remember(key);
+    }
     Ok(header.info)
 }
 
@@ -58,8 +89,25 @@ pub(crate) fn host_vermagic() -> String {
     VERMAGIC.to_string_lossy().into_owned()
 }
 
-/// Compares an importer's signature (expected) with an exporter's (found).
-pub(crate) fn signatures_match(expected: &Signature, found: &Signature) -> Result<(), String> {
+/// Compares the signature `importer` was built against (expected) with the
+/// one `exporter` exports (found).
+pub(crate) fn symbol_matches(
+    importer: FileId,
+    exporter: FileId,
+    symbol: &str,
+    expected: &Signature,
+    found: &Signature,
+) -> Result<(), String> {
+    let key = Verified::Symbol { importer, exporter, symbol: symbol.to_string() };
+    if is_verified(&key) {
+        return Ok(());
+    }
+    signatures_match(expected, found)?;
+    remember(key);
+    Ok(())
+}
+
+fn signatures_match(expected: &Signature, found: &Signature) -> Result<(), String> {
     if expected.params.len() != found.params.len() {
         return Err(format!(
             "{} parameters expected, {} exported",
