@@ -58,9 +58,41 @@ fn binding() -> Option<Binding> {
     BINDING.get().copied()
 }
 
+/// The service table and this instance's handle.
+///
+/// # Panics
+///
+/// Outside a host (a unit test of the module's rlib): kernel services need
+/// a kernel.
+pub(crate) fn kernel() -> (KernelServicesRef, ModuleHandle) {
+    let b = binding().expect("modhost kernel services used outside a modhost host");
+    (b.services, b.module)
+}
+
+/// The unwind payload of a task killed by a forced unload.
+///
+/// Raised with `resume_unwind`, which does not run the panic hook: a kill
+/// is not an Oops. [`guard`] catches it like any unwind.
+#[derive(Debug)]
+pub struct TaskKilled;
+
+/// Unwinds the module's code back to the host: the task was killed.
+pub fn task_killed() -> ! {
+    panic::resume_unwind(Box::new(TaskKilled))
+}
+
+/// Passes a sleeping call's result through, unwinding if the task was killed.
+pub(crate) fn check_killed(ret: i64) -> i64 {
+    if ret == crate::services::KILLED {
+        task_killed();
+    }
+    ret
+}
+
 /// Runs module code on behalf of the host, containing any panic.
 ///
-/// Returns `None` if `f` panicked; the panic hook has already reported it.
+/// Returns `None` if `f` panicked (the panic hook has already reported it)
+/// or its task was killed ([`task_killed`]).
 pub fn guard<R>(f: impl FnOnce() -> R) -> Option<R> {
     panic::catch_unwind(AssertUnwindSafe(f)).ok()
 }

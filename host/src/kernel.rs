@@ -27,17 +27,22 @@ use parking_lot::{Condvar, Mutex};
 use std::{
     fmt,
     path::PathBuf,
-    sync::Arc,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
     time::Duration,
 };
 
 use crate::{
-    loader::{Module, Modules},
+    loader::Modules,
     services::{
         clock::{Clock, DEFAULT_HZ},
         printk::{DEFAULT_RING_BYTES, Level, Printk, Record},
+        timer::TimerBase,
+        workqueue::Workqueues,
     },
-    taint::{Taint, TaintFlag},
+    taint::Taint,
 };
 
 /// The environment variable that adds directories to the module search path.
@@ -54,6 +59,8 @@ pub struct Kernel {
 
 /// The state every part of the kernel shares.
 pub(crate) struct KernelInner {
+    /// Tells this kernel's tasks from other kernels' in the same process.
+    pub(crate) id: u64,
     pub(crate) clock: Clock,
     pub(crate) printk: Printk,
     pub(crate) taint: Taint,
@@ -64,7 +71,13 @@ pub(crate) struct KernelInner {
     pub(crate) modules_changed: Condvar,
     /// Libraries that stayed mapped after their module was removed.
     pub(crate) pinned: Mutex<Vec<PathBuf>>,
+    /// Timers and the thread that runs them.
+    pub(crate) timers: TimerBase,
+    /// The system workqueues.
+    pub(crate) workqueues: Workqueues,
 }
+
+static NEXT_KERNEL_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Configures and boots a [`Kernel`].
 #[derive(Debug, Clone)]
@@ -129,6 +142,9 @@ impl KernelBuilder {
             printk.set_console_level(level);
         }
         let inner = Arc::new(KernelInner {
+            id: NEXT_KERNEL_ID.fetch_add(1, Ordering::Relaxed),
+            timers: TimerBase::new(clock.clone()),
+            workqueues: Workqueues::new(),
             clock,
             printk,
             taint: Taint::default(),
@@ -182,7 +198,8 @@ impl Kernel {
         self.inner.pinned.lock().clone()
     }
 
-    /// Unloads every module, users before the modules they use.
+    /// Unloads every module, users before the modules they use, then stops
+    /// the kernel's own threads.
     pub fn shutdown(&self) {
         while let Some(name) = self.next_unused_module() {
             if let Err(e) = self.rmmod(&name) {
@@ -190,6 +207,8 @@ impl Kernel {
                 break;
             }
         }
+        self.inner.workqueues.shutdown();
+        self.inner.timers.shutdown();
     }
 
     /// A loaded module that no other module uses, newest first.
@@ -216,30 +235,5 @@ impl KernelInner {
     /// Logs `text` at `level`.
     pub(crate) fn log(&self, level: Level, text: &str) {
         self.printk.log(level, text);
-    }
-
-    /// Reports a panic in `module`'s code: taints `D` and logs an Oops the way
-    /// the kernel does, with the tainted flags and the modules linked in.
-    pub(crate) fn oops(&self, module: &Module, text: &str) {
-        self.taint.add(TaintFlag::Die);
-        module.taints.add(TaintFlag::Die);
-        let thread = std::thread::current();
-        let comm = thread.name().unwrap_or("modhost");
-        self.log(Level::Alert, &format!("Oops: {}: {text}", module.name));
-        self.log(
-            Level::Alert,
-            &format!("PID: {} Comm: {comm} Tainted: {}", std::process::id(), self.taint),
-        );
-        if let Some(modules) = self.modules.try_lock_for(Duration::from_millis(100)) {
-            let linked: Vec<String> = modules
-                .visible()
-                .map(|m| match m.flags() {
-                    flags if flags.is_empty() => m.name.clone(),
-                    flags => format!("{}({flags})", m.name),
-                })
-                .collect();
-            let last = modules.last_unloaded.as_ref().map(|l| format!(" [last unloaded: {l}]")).unwrap_or_default();
-            self.log(Level::Alert, &format!("Modules linked in: {}{last}", linked.join(" ")));
-        }
     }
 }

@@ -42,7 +42,15 @@ use std::{
     },
 };
 
-use crate::{kernel::KernelInner, symbols::SymbolTable, taint::Taint};
+use crate::{
+    kernel::KernelInner,
+    services::{
+        object::Objects,
+        task::{Context, ContextGuard, Task, TaskKind},
+    },
+    symbols::SymbolTable,
+    taint::Taint,
+};
 use library::Library;
 use modinfo::ModInfo;
 
@@ -126,6 +134,10 @@ pub struct Module {
     /// The mapped library: attached once init succeeded, taken at unload.
     library: Mutex<Option<Library>>,
     pub(crate) kernel: Weak<KernelInner>,
+    /// Everything the module made through the services (timers, work, ...).
+    pub(crate) objects: Objects,
+    /// The name as tasks running this module's code carry it.
+    context_name: Arc<str>,
 }
 
 impl Module {
@@ -165,6 +177,21 @@ impl Module {
     /// Takes the library out for unmapping; `None` if already taken.
     pub(crate) fn take_library(&self) -> Option<Library> {
         self.library.lock().take()
+    }
+
+    /// What a task running this module's code records (see [`Task::enter`]).
+    pub(crate) fn context(&self) -> Context {
+        Context { module: self.id, name: Arc::clone(&self.context_name) }
+    }
+
+    /// Runs this module's code on `task` until the guard drops. A task that
+    /// starts running a module that is going away is signalled at once, so
+    /// its interruptible waits return instead of holding up the unload.
+    pub(crate) fn enter(&self, task: &Arc<Task>) -> ContextGuard {
+        if self.state() == ModuleState::Going && task.kind() != TaskKind::Unload {
+            task.signal();
+        }
+        task.enter(self.context())
     }
 
     /// The handle this module passes back with every service call.
@@ -227,6 +254,7 @@ impl Modules {
     pub(crate) fn add(&mut self, new: NewModule, kernel: Weak<KernelInner>) -> Arc<Module> {
         self.next_id += 1;
         let params = new.info.params.iter().map(|p| p.default.clone()).collect();
+        let name_for_context = new.name.clone();
         let module = Arc::new(Module {
             id: self.next_id,
             file: new.file,
@@ -244,6 +272,8 @@ impl Modules {
             entry: new.entry,
             library: Mutex::new(None),
             kernel,
+            objects: Mutex::new(Vec::new()),
+            context_name: Arc::from(name_for_context.as_str()),
         });
         self.list.insert(0, Arc::clone(&module));
         module

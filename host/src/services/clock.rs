@@ -7,11 +7,12 @@
 //!
 //! [`Clock::manual`] makes a clock that only moves when a test calls
 //! [`Clock::advance`], so behaviour tests never sleep; everything that waits
-//! for time (timers, `msleep`, printk timestamps) reads this clock.
+//! for time (timers, `msleep`, printk timestamps) reads this clock, and
+//! advancing it wakes every sleeping task to look again.
 //!
 //! Kernel counterpart: `include/linux/jiffies.h`, `kernel/time/jiffies.c`.
 
-use parking_lot::{Condvar, Mutex};
+use parking_lot::Mutex;
 use std::{
     fmt,
     sync::Arc,
@@ -33,8 +34,6 @@ pub struct Clock {
 struct Inner {
     hz: u32,
     source: Source,
-    /// Signalled whenever a manual clock moves.
-    moved: Condvar,
 }
 
 enum Source {
@@ -54,7 +53,7 @@ impl Clock {
     }
 
     fn with(hz: u32, source: Source) -> Clock {
-        Clock { inner: Arc::new(Inner { hz: hz.max(1), source, moved: Condvar::new() }) }
+        Clock { inner: Arc::new(Inner { hz: hz.max(1), source }) }
     }
 
     /// `HZ`: jiffies per second.
@@ -99,28 +98,16 @@ impl Clock {
             return false;
         };
         *now.lock() += by;
-        self.inner.moved.notify_all();
+        super::task::clock_moved();
         true
     }
 
-    /// Waits until the clock reads at least `deadline`, or `timeout` of real
-    /// time passed, whichever is first; returns the uptime then.
-    ///
-    /// On a real clock this sleeps; on a manual clock it waits for
-    /// [`Clock::advance`].
-    pub fn wait_until(&self, deadline: Duration, timeout: Duration) -> Duration {
+    /// The real instant at which the clock will read `uptime`, or `None` on
+    /// a manual clock (which reaches it only when advanced).
+    pub fn instant_at(&self, uptime: Duration) -> Option<Instant> {
         match &self.inner.source {
-            Source::Real { boot } => {
-                let wait = deadline.saturating_sub(boot.elapsed()).min(timeout);
-                std::thread::sleep(wait);
-                boot.elapsed()
-            }
-            Source::Manual { now } => {
-                let mut now = now.lock();
-                let give_up = Instant::now() + timeout;
-                while *now < deadline && !self.inner.moved.wait_until(&mut now, give_up).timed_out() {}
-                *now
-            }
+            Source::Real { boot } => boot.checked_add(uptime),
+            Source::Manual { .. } => None,
         }
     }
 }

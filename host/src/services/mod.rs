@@ -9,8 +9,18 @@
 //! Kernel counterpart: the core kernel API that modules link against.
 
 pub mod clock;
+mod completion;
+pub mod kthread;
+mod mutex;
+pub(crate) mod object;
 pub mod printk;
+mod report;
+pub(crate) mod sched;
+mod semaphore;
+pub mod task;
 pub mod timer;
+mod waitqueue;
+pub mod workqueue;
 
 use abi_stable::{
     prefix_type::WithMetadata,
@@ -34,6 +44,60 @@ static TABLE: WithMetadata<KernelServices> = WithMetadata::new(KernelServices {
     param_get: sys_param_get,
     module_get: sys_module_get,
     module_put: sys_module_put,
+    jiffies: sched::jiffies,
+    hz: sched::hz,
+    schedule_timeout: sched::sys_schedule_timeout,
+    usleep_range: sched::usleep_range,
+    signal_pending: sched::signal_pending,
+    warn: sched::warn,
+    timer_new: timer::timer_new,
+    timer_mod: timer::timer_mod,
+    timer_add: timer::timer_add,
+    timer_delete: timer::timer_delete,
+    timer_shutdown: timer::timer_shutdown,
+    timer_pending: timer::timer_pending,
+    timer_expires: timer::timer_expires,
+    timer_free: timer::timer_free,
+    wq_alloc: workqueue::wq_alloc,
+    wq_system: workqueue::wq_system,
+    wq_flush: workqueue::wq_flush,
+    wq_destroy: workqueue::wq_destroy,
+    work_new: workqueue::work_new,
+    work_queue: workqueue::work_queue,
+    work_mod_delayed: workqueue::work_mod_delayed,
+    work_cancel: workqueue::work_cancel,
+    work_flush: workqueue::work_flush,
+    work_disable: workqueue::work_disable,
+    work_enable: workqueue::work_enable,
+    work_pending: workqueue::work_pending,
+    work_free: workqueue::work_free,
+    work_requeue: workqueue::work_requeue,
+    kthread_create: kthread::kthread_create,
+    kthread_wake: kthread::kthread_wake,
+    kthread_should_stop: kthread::kthread_should_stop,
+    kthread_stop: kthread::kthread_stop,
+    kthread_free: kthread::kthread_free,
+    sema_new: semaphore::sema_new,
+    down: semaphore::down,
+    down_trylock: semaphore::down_trylock,
+    up: semaphore::up,
+    sema_free: semaphore::sema_free,
+    mutex_new: mutex::mutex_new,
+    mutex_lock: mutex::mutex_lock,
+    mutex_trylock: mutex::mutex_trylock,
+    mutex_unlock: mutex::mutex_unlock,
+    mutex_is_locked: mutex::mutex_is_locked,
+    mutex_free: mutex::mutex_free,
+    waitqueue_new: waitqueue::waitqueue_new,
+    wait_event: waitqueue::wait_event,
+    wake_up: waitqueue::wake_up,
+    waitqueue_free: waitqueue::waitqueue_free,
+    completion_new: completion::completion_new,
+    complete: completion::complete,
+    wait_for_completion: completion::wait_for_completion,
+    completion_done: completion::completion_done,
+    completion_reinit: completion::completion_reinit,
+    completion_free: completion::completion_free,
 });
 
 /// The service table every module's `init` receives.
@@ -42,7 +106,7 @@ pub(crate) fn table() -> KernelServicesRef {
 }
 
 /// The module a handle stands for.
-fn module_of<'a>(handle: ModuleHandle) -> &'a Module {
+pub(crate) fn module_of<'a>(handle: ModuleHandle) -> &'a Module {
     // SAFETY: The loader makes every handle from `Arc::as_ptr` of a live
     // `Module` and keeps that `Arc` until after the module's library is
     // unmapped; a module's code, the only caller of these entries, can only
@@ -58,6 +122,15 @@ fn service<R>(name: &str, module: &Module, fallback: R, body: impl FnOnce() -> R
         }
         fallback
     })
+}
+
+/// A strong reference to the module a handle stands for (for objects it owns).
+pub(crate) fn module_arc(handle: ModuleHandle) -> Option<std::sync::Arc<Module>> {
+    let module = module_of(handle);
+    let kernel = module.kernel.upgrade()?;
+    let modules = kernel.modules.lock();
+    let found = modules.by_id(module.id).cloned();
+    found
 }
 
 extern "C" fn sys_printk(handle: ModuleHandle, level: u8, text: RStr<'_>) {

@@ -1,0 +1,505 @@
+//! Tasks: the host threads that run module code, and how they sleep and wake.
+//!
+//! Every thread that may run a module's code is a [`Task`] (the kernel's
+//! `task_struct`): worker threads, kthreads, the timer thread, and any
+//! thread that calls into the kernel (the prompt, a test) gets one lazily.
+//! A task records whose code it is running ([`Task::enter`]), so that
+//! everything it does is charged to that module, and so that a module that
+//! is going away can interrupt its own tasks.
+//!
+//! # Sleeping and waking
+//!
+//! Every sleeping primitive (semaphores, mutexes, wait queues, `msleep`,
+//! idle workers) follows the kernel's pattern:
+//!
+//! 1. [`Task::prepare_to_wait`] (clears the wake flag);
+//! 2. register the task as a waiter on the object, under the object's lock;
+//! 3. release the object's lock and [`Task::schedule`];
+//! 4. re-check the condition under the object's lock.
+//!
+//! A waker calls [`Task::wake_up`], which sets the wake flag, so a wake
+//! between steps 2 and 3 is never lost. `schedule` also returns when its
+//! deadline passes (on the kernel clock, manual or real) or when a signal
+//! the wait mode honours arrives: a module going away signals its tasks
+//! (interruptible waits return), a forced unload kills them (every wait
+//! returns).
+//!
+//! # Quiescence
+//!
+//! [`settle`] waits until no task of a kernel can make progress without
+//! the clock moving: every one idle or asleep with nothing pending. Tests
+//! that drive a manual clock call it after each step.
+//!
+//! Kernel counterpart: `include/linux/sched.h`, `kernel/sched/core.c`
+//! (`schedule`, `wake_up_process`), `kernel/hung_task.c`.
+
+use parking_lot::{Condvar, Mutex};
+use std::{
+    cell::RefCell,
+    fmt,
+    sync::{
+        Arc, Weak,
+        atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use super::clock::Clock;
+
+/// Every task of the process, for clock wakeups, `ps` and signals.
+static TASKS: Mutex<Vec<Weak<Task>>> = Mutex::new(Vec::new());
+
+/// Signalled whenever a task goes to sleep or idle (for [`settle`]).
+static SETTLING: Condvar = Condvar::new();
+static SETTLING_LOCK: Mutex<()> = Mutex::new(());
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    static CURRENT: RefCell<Option<Arc<Task>>> = const { RefCell::new(None) };
+}
+
+/// What a task is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskKind {
+    /// A thread that called into the kernel (the prompt, a script, a test).
+    User,
+    /// A workqueue worker (`kworker/...`).
+    Worker,
+    /// A module's kthread.
+    KThread,
+    /// The timer thread: callbacks run here in atomic context.
+    Timer,
+    /// The thread that runs module exits for rmmod.
+    Unload,
+}
+
+/// How a sleep may be cut short.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitMode {
+    /// `TASK_UNINTERRUPTIBLE`: only a wake-up or the deadline (or a kill).
+    Uninterruptible,
+    /// `TASK_INTERRUPTIBLE`: also a signal (the module is going away).
+    Interruptible,
+    /// `TASK_KILLABLE`: also a fatal signal (a forced unload).
+    Killable,
+    /// Waiting for work: never interrupted, never reported as hung.
+    Idle,
+}
+
+/// Why [`Task::schedule`] returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wake {
+    /// Someone called [`Task::wake_up`].
+    Woken,
+    /// The deadline passed.
+    TimedOut,
+    /// A signal the mode honours: interruptible and killable waits (-EINTR).
+    Interrupted,
+}
+
+/// A task's state, as `ps` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskState {
+    /// Running (`R`).
+    Running,
+    /// Asleep in an interruptible or killable wait (`S`).
+    Sleeping,
+    /// Asleep in an uninterruptible wait (`D`).
+    DiskSleep,
+    /// Idle, waiting for work (`I`).
+    Idle,
+}
+
+impl TaskState {
+    /// The `ps` letter.
+    pub fn letter(self) -> char {
+        match self {
+            TaskState::Running => 'R',
+            TaskState::Sleeping => 'S',
+            TaskState::DiskSleep => 'D',
+            TaskState::Idle => 'I',
+        }
+    }
+}
+
+/// The module whose code a task runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Context {
+    /// The module's id in its kernel.
+    pub module: u64,
+    /// The module's name.
+    pub name: Arc<str>,
+}
+
+/// A host thread that runs module code; see the module docs.
+pub struct Task {
+    id: u64,
+    tid: i32,
+    kind: TaskKind,
+    /// The kernel the task belongs to (0: none yet, a user thread).
+    kernel: AtomicU64,
+    name: Mutex<String>,
+    context: Mutex<Option<Context>>,
+    park: Mutex<Park>,
+    wakeup: Condvar,
+    /// A signal is pending: interruptible waits return.
+    signal: AtomicBool,
+    /// A fatal signal is pending: every wait returns.
+    killed: AtomicBool,
+    /// The preempt count: above zero in atomic context (timer callbacks).
+    atomic: AtomicU32,
+    /// `kthread_should_stop()`.
+    should_stop: AtomicBool,
+}
+
+struct Park {
+    state: TaskState,
+    woken: bool,
+    mode: WaitMode,
+    clock: Option<Clock>,
+    deadline: Option<Duration>,
+    site: String,
+    since: Instant,
+    hung_reported: bool,
+}
+
+impl Task {
+    fn new(kind: TaskKind, name: String, kernel: u64) -> Arc<Task> {
+        let task = Arc::new(Task {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            tid: current_tid(),
+            kind,
+            kernel: AtomicU64::new(kernel),
+            name: Mutex::new(name),
+            context: Mutex::new(None),
+            park: Mutex::new(Park {
+                state: TaskState::Running,
+                woken: false,
+                mode: WaitMode::Idle,
+                clock: None,
+                deadline: None,
+                site: String::new(),
+                since: Instant::now(),
+                hung_reported: false,
+            }),
+            wakeup: Condvar::new(),
+            signal: AtomicBool::new(false),
+            killed: AtomicBool::new(false),
+            atomic: AtomicU32::new(0),
+            should_stop: AtomicBool::new(false),
+        });
+        let mut tasks = TASKS.lock();
+        tasks.retain(|t| t.strong_count() > 0);
+        tasks.push(Arc::downgrade(&task));
+        task
+    }
+
+    /// The task of the calling thread, made on first use for a thread the
+    /// kernel did not start.
+    pub fn current() -> Arc<Task> {
+        CURRENT.with(|current| {
+            let mut current = current.borrow_mut();
+            if let Some(task) = &*current {
+                return Arc::clone(task);
+            }
+            let name = std::thread::current().name().unwrap_or("modhost").to_string();
+            let task = Task::new(TaskKind::User, name, 0);
+            *current = Some(Arc::clone(&task));
+            task
+        })
+    }
+
+    /// Starts a thread named `name` that runs `body` as a new task of `kernel`.
+    ///
+    /// # Errors
+    ///
+    /// The OS's refusal to create a thread.
+    pub fn spawn(
+        kernel: u64,
+        kind: TaskKind,
+        name: String,
+        body: impl FnOnce(Arc<Task>) + Send + 'static,
+    ) -> std::io::Result<(Arc<Task>, std::thread::JoinHandle<()>)> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let handle = std::thread::Builder::new().name(name.clone()).spawn(move || {
+            let task = Task::new(kind, name, kernel);
+            CURRENT.with(|current| *current.borrow_mut() = Some(Arc::clone(&task)));
+            let _ = tx.send(Arc::clone(&task));
+            body(task);
+            CURRENT.with(|current| current.borrow_mut().take());
+        })?;
+        let task = rx.recv().map_err(|_| std::io::Error::other("task thread ended at once"))?;
+        Ok((task, handle))
+    }
+
+    /// The task's id (its "PID" in `ps`).
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// The OS thread id.
+    pub fn tid(&self) -> i32 {
+        self.tid
+    }
+
+    /// What the task is for.
+    pub fn kind(&self) -> TaskKind {
+        self.kind
+    }
+
+    /// The kernel the task belongs to (0 for a user thread not yet seen by one).
+    pub fn kernel(&self) -> u64 {
+        self.kernel.load(Ordering::Relaxed)
+    }
+
+    /// Claims a user thread for `kernel` (the first kernel it calls wins).
+    pub(crate) fn adopt(&self, kernel: u64) {
+        let _ = self.kernel.compare_exchange(0, kernel, Ordering::Relaxed, Ordering::Relaxed);
+    }
+
+    /// The task's name (`comm`).
+    pub fn name(&self) -> String {
+        self.name.lock().clone()
+    }
+
+    /// Renames the task.
+    pub fn set_name(&self, name: String) {
+        *self.name.lock() = name;
+    }
+
+    /// The module whose code the task runs now, if any.
+    pub fn context(&self) -> Option<Context> {
+        self.context.lock().clone()
+    }
+
+    /// Runs module code as `context` until the guard drops; the previous
+    /// context comes back then (an exported function called from another
+    /// module keeps the caller's context, so the guard is not taken there).
+    pub fn enter(self: &Arc<Self>, context: Context) -> ContextGuard {
+        let previous = self.context.lock().replace(context);
+        ContextGuard { task: Arc::clone(self), previous: Some(previous) }
+    }
+
+    /// The state `ps` shows.
+    pub fn state(&self) -> TaskState {
+        self.park.lock().state
+    }
+
+    /// Where the task sleeps (a module's source location) and since when.
+    pub fn wait_site(&self) -> Option<(String, Instant)> {
+        let park = self.park.lock();
+        (park.state != TaskState::Running && !park.site.is_empty()).then(|| (park.site.clone(), park.since))
+    }
+
+    /// Step 1 of a wait: forget earlier wake-ups.
+    pub fn prepare_to_wait(&self) {
+        self.park.lock().woken = false;
+    }
+
+    /// Sleeps until [`Task::wake_up`], the `deadline` (kernel uptime on
+    /// `clock`), or a signal `mode` honours; `site` says where, for `ps` and
+    /// the hung-task report.
+    pub fn schedule(&self, clock: &Clock, mode: WaitMode, deadline: Option<Duration>, site: &str) -> Wake {
+        let mut park = self.park.lock();
+        park.state = match mode {
+            WaitMode::Uninterruptible => TaskState::DiskSleep,
+            WaitMode::Interruptible | WaitMode::Killable => TaskState::Sleeping,
+            WaitMode::Idle => TaskState::Idle,
+        };
+        park.mode = mode;
+        park.clock = Some(clock.clone());
+        park.deadline = deadline;
+        if park.site != site {
+            park.site = site.to_string();
+        }
+        park.since = Instant::now();
+        park.hung_reported = false;
+        settling_changed();
+        let wake = loop {
+            if park.woken {
+                break Wake::Woken;
+            }
+            if self.interrupted_by(mode) {
+                break Wake::Interrupted;
+            }
+            let now = clock.uptime();
+            match deadline {
+                Some(d) if now >= d => break Wake::TimedOut,
+                Some(d) => match clock.instant_at(d) {
+                    Some(instant) => {
+                        self.wakeup.wait_until(&mut park, instant);
+                    }
+                    None => self.wakeup.wait(&mut park),
+                },
+                None => self.wakeup.wait(&mut park),
+            }
+        };
+        park.state = TaskState::Running;
+        park.woken = false;
+        park.clock = None;
+        park.deadline = None;
+        wake
+    }
+
+    fn interrupted_by(&self, mode: WaitMode) -> bool {
+        match mode {
+            WaitMode::Interruptible => self.signal_pending() || self.killed(),
+            WaitMode::Killable | WaitMode::Uninterruptible => self.killed(),
+            WaitMode::Idle => false,
+        }
+    }
+
+    /// `wake_up_process`: ends the current or next sleep.
+    pub fn wake_up(&self) {
+        self.park.lock().woken = true;
+        self.wakeup.notify_one();
+    }
+
+    /// Delivers a signal: interruptible waits return until it is cleared.
+    pub fn signal(&self) {
+        self.signal.store(true, Ordering::Release);
+        self.poke();
+    }
+
+    /// Delivers a fatal signal: every wait returns.
+    pub fn kill(&self) {
+        self.killed.store(true, Ordering::Release);
+        self.poke();
+    }
+
+    /// Whether a signal is pending.
+    pub fn signal_pending(&self) -> bool {
+        self.signal.load(Ordering::Acquire)
+    }
+
+    /// Whether a fatal signal is pending.
+    pub fn killed(&self) -> bool {
+        self.killed.load(Ordering::Acquire)
+    }
+
+    /// Forgets delivered signals (a worker between two work items).
+    pub fn clear_signals(&self) {
+        self.signal.store(false, Ordering::Release);
+        self.killed.store(false, Ordering::Release);
+    }
+
+    /// Re-checks the sleep without waking it (signals, clock moves).
+    fn poke(&self) {
+        let _park = self.park.lock();
+        self.wakeup.notify_all();
+    }
+
+    /// Enters atomic context (a timer callback); sleeping there is a bug.
+    pub fn atomic_enter(&self) {
+        self.atomic.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Leaves atomic context.
+    pub fn atomic_exit(&self) {
+        self.atomic.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// Whether the task is in atomic context (`in_atomic()`).
+    pub fn in_atomic(&self) -> bool {
+        self.atomic.load(Ordering::Relaxed) > 0
+    }
+
+    /// `kthread_should_stop()`.
+    pub fn should_stop(&self) -> bool {
+        self.should_stop.load(Ordering::Acquire)
+    }
+
+    /// Asks a kthread to stop (`kthread_stop`'s first half) and wakes it.
+    pub fn request_stop(&self) {
+        self.should_stop.store(true, Ordering::Release);
+        self.signal();
+        self.wake_up();
+    }
+
+    /// Whether the task is runnable: running, woken, signalled in a wait
+    /// that honours it, or past its deadline.
+    fn runnable(&self) -> bool {
+        let park = self.park.lock();
+        if park.state == TaskState::Running || park.woken || self.interrupted_by(park.mode) {
+            return true;
+        }
+        match (&park.clock, park.deadline) {
+            (Some(clock), Some(deadline)) => clock.uptime() >= deadline,
+            _ => false,
+        }
+    }
+
+    /// Marks a report of this sleep as done; `true` the first time.
+    pub(crate) fn report_hung_once(&self) -> bool {
+        let mut park = self.park.lock();
+        !std::mem::replace(&mut park.hung_reported, true)
+    }
+}
+
+impl fmt::Debug for Task {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Task").field("id", &self.id).field("name", &self.name()).field("kind", &self.kind).finish()
+    }
+}
+
+/// Restores a task's previous context when dropped.
+#[derive(Debug)]
+pub struct ContextGuard {
+    task: Arc<Task>,
+    previous: Option<Option<Context>>,
+}
+
+impl Drop for ContextGuard {
+    fn drop(&mut self) {
+        if let Some(previous) = self.previous.take() {
+            *self.task.context.lock() = previous;
+        }
+    }
+}
+
+/// The tasks of `kernel`, oldest first.
+pub fn tasks_of(kernel: u64) -> Vec<Arc<Task>> {
+    TASKS.lock().iter().filter_map(Weak::upgrade).filter(|t| t.kernel() == kernel).collect()
+}
+
+/// Wakes every sleeping task so it re-reads its clock (a manual clock moved).
+pub(crate) fn clock_moved() {
+    for task in TASKS.lock().iter().filter_map(Weak::upgrade) {
+        task.poke();
+    }
+}
+
+fn settling_changed() {
+    let _lock = SETTLING_LOCK.lock();
+    SETTLING.notify_all();
+}
+
+/// Waits until every task of `kernel` (but the caller) is idle or asleep
+/// with nothing pending, or `timeout` of real time passed; returns whether
+/// the kernel settled.
+pub fn settle(kernel: u64, timeout: Duration) -> bool {
+    let me = Task::current().id();
+    let give_up = Instant::now() + timeout;
+    let mut quiet_rounds = 0;
+    loop {
+        let busy = tasks_of(kernel).iter().any(|t| t.id() != me && t.runnable());
+        quiet_rounds = if busy { 0 } else { quiet_rounds + 1 };
+        // Two quiet looks in a row: a task woken between the checks of the
+        // first look shows up in the second.
+        if quiet_rounds >= 2 {
+            return true;
+        }
+        if Instant::now() >= give_up {
+            return false;
+        }
+        let mut lock = SETTLING_LOCK.lock();
+        SETTLING.wait_for(&mut lock, Duration::from_micros(200));
+    }
+}
+
+/// The calling thread's OS id.
+pub(crate) fn current_tid() -> i32 {
+    // SAFETY: `gettid` has no preconditions and cannot fail.
+    unsafe { libc::gettid() }
+}
