@@ -198,6 +198,14 @@ impl Kernel {
         self.inner.pinned.lock().clone()
     }
 
+    /// Waits until nothing in the kernel can make progress without the clock
+    /// moving: every worker, kthread and timer is idle or asleep with nothing
+    /// pending. Tests call it after advancing a manual clock. Returns `false`
+    /// if that did not happen within ten seconds of real time.
+    pub fn settle(&self) -> bool {
+        crate::services::task::settle(self.inner.id, Duration::from_secs(10))
+    }
+
     /// Unloads every module, users before the modules they use, then stops
     /// the kernel's own threads.
     pub fn shutdown(&self) {

@@ -34,3 +34,11 @@ mod views;
 // The command language through the script runner.
 #[cfg(test)]
 mod shell;
+
+// Workqueues and work items.
+#[cfg(test)]
+mod workqueue;
+
+// Semaphores, mutexes, wait queues, completions.
+#[cfg(test)]
+mod sync;

@@ -140,6 +140,8 @@ pub struct Task {
     /// The kernel the task belongs to (0: none yet, a user thread).
     kernel: AtomicU64,
     name: Mutex<String>,
+    /// The module the thread belongs to (a workqueue's or kthread's owner).
+    owner: Mutex<Option<Arc<str>>>,
     context: Mutex<Option<Context>>,
     park: Mutex<Park>,
     wakeup: Condvar,
@@ -172,6 +174,7 @@ impl Task {
             kind,
             kernel: AtomicU64::new(kernel),
             name: Mutex::new(name),
+            owner: Mutex::new(None),
             context: Mutex::new(None),
             park: Mutex::new(Park {
                 state: TaskState::Running,
@@ -266,6 +269,16 @@ impl Task {
     /// Renames the task.
     pub fn set_name(&self, name: String) {
         *self.name.lock() = name;
+    }
+
+    /// The module the thread belongs to, if any (`ps` shows it).
+    pub fn owner(&self) -> Option<Arc<str>> {
+        self.owner.lock().clone()
+    }
+
+    /// Records the module the thread belongs to.
+    pub fn set_owner(&self, owner: Option<Arc<str>>) {
+        *self.owner.lock() = owner;
     }
 
     /// The module whose code the task runs now, if any.

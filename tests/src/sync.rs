@@ -1,0 +1,1 @@
+//! Semaphores, mutexes, wait queues and completions (being written).

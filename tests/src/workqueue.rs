@@ -1,0 +1,1 @@
+//! Workqueues and work items (being written).
