@@ -35,7 +35,7 @@ use std::{
 };
 
 use crate::{
-    loader::Modules,
+    loader::{Modules, unloader::Unloader},
     services::{
         clock::{Clock, DEFAULT_HZ},
         printk::{DEFAULT_RING_BYTES, Level, Printk, Record},
@@ -62,6 +62,15 @@ pub(crate) struct KernelInner {
     /// Tells this kernel's tasks from other kernels' in the same process.
     pub(crate) id: u64,
     pub(crate) clock: Clock,
+    /// A real clock, for bounds that protect the user's time whatever the
+    /// kernel clock does (a module's exit may block at most this long).
+    pub(crate) wall: Clock,
+    /// How long rmmod waits for a module's exit (and for what it left
+    /// running) before it reports the module as blocked.
+    pub(crate) exit_timeout: Duration,
+    /// How long a task may sleep uninterruptibly before the hung-task
+    /// detector reports it.
+    pub(crate) hung_task_timeout: Duration,
     pub(crate) printk: Printk,
     pub(crate) taint: Taint,
     pub(crate) module_path: Vec<PathBuf>,
@@ -75,6 +84,8 @@ pub(crate) struct KernelInner {
     pub(crate) timers: TimerBase,
     /// The system workqueues.
     pub(crate) workqueues: Workqueues,
+    /// The threads that run module exits.
+    pub(crate) unloader: Unloader,
 }
 
 static NEXT_KERNEL_ID: AtomicU64 = AtomicU64::new(1);
@@ -87,7 +98,16 @@ pub struct KernelBuilder {
     module_path: Vec<PathBuf>,
     ring_bytes: usize,
     console_level: Option<u8>,
+    exit_timeout: Duration,
+    hung_task_timeout: Duration,
 }
+
+/// How long rmmod waits for a module's exit by default.
+pub const DEFAULT_EXIT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The hung-task detector's threshold by default (the kernel's
+/// `hung_task_timeout_secs`).
+pub const DEFAULT_HUNG_TASK_TIMEOUT: Duration = Duration::from_secs(120);
 
 impl Default for KernelBuilder {
     fn default() -> Self {
@@ -97,6 +117,8 @@ impl Default for KernelBuilder {
             module_path: Vec::new(),
             ring_bytes: DEFAULT_RING_BYTES,
             console_level: None,
+            exit_timeout: DEFAULT_EXIT_TIMEOUT,
+            hung_task_timeout: DEFAULT_HUNG_TASK_TIMEOUT,
         }
     }
 }
@@ -134,6 +156,20 @@ impl KernelBuilder {
         self
     }
 
+    /// Sets how long rmmod waits for a module's exit (real time, default 5 s)
+    /// before it reports the module as blocked and returns.
+    pub fn exit_timeout(mut self, timeout: Duration) -> Self {
+        self.exit_timeout = timeout;
+        self
+    }
+
+    /// Sets how long a module task may sleep uninterruptibly (kernel clock,
+    /// default 120 s) before the hung-task detector reports it.
+    pub fn hung_task_timeout(mut self, timeout: Duration) -> Self {
+        self.hung_task_timeout = timeout;
+        self
+    }
+
     /// Boots the kernel.
     pub fn boot(self) -> Kernel {
         let clock = if self.manual_clock { Clock::manual(self.hz) } else { Clock::real(self.hz) };
@@ -143,8 +179,12 @@ impl KernelBuilder {
         }
         let inner = Arc::new(KernelInner {
             id: NEXT_KERNEL_ID.fetch_add(1, Ordering::Relaxed),
+            wall: Clock::real(self.hz),
+            exit_timeout: self.exit_timeout,
+            hung_task_timeout: self.hung_task_timeout,
             timers: TimerBase::new(clock.clone()),
             workqueues: Workqueues::new(),
+            unloader: Unloader::default(),
             clock,
             printk,
             taint: Taint::default(),
@@ -217,6 +257,7 @@ impl Kernel {
         }
         self.inner.workqueues.shutdown();
         self.inner.timers.shutdown();
+        self.inner.unloader.shutdown();
     }
 
     /// A loaded module that no other module uses, newest first.

@@ -29,6 +29,7 @@ pub mod modprobe;
 pub mod params;
 mod resolve;
 mod unload;
+pub(crate) mod unloader;
 pub(crate) mod version;
 
 use modhost_abi::param::ParamValue;
@@ -38,7 +39,7 @@ use std::{
     path::PathBuf,
     sync::{
         Arc, Weak,
-        atomic::{AtomicU8, AtomicU32, Ordering},
+        atomic::{AtomicBool, AtomicU8, AtomicU32, Ordering},
     },
 };
 
@@ -138,6 +139,10 @@ pub struct Module {
     pub(crate) objects: Objects,
     /// The name as tasks running this module's code carry it.
     context_name: Arc<str>,
+    /// The unload thread's job running exit and the clean-up, once rmmod started.
+    pub(crate) exit_job: Mutex<Option<Arc<unloader::Job>>>,
+    /// Set when the module is gone: removed and its library unmapped.
+    unloaded: AtomicBool,
 }
 
 impl Module {
@@ -172,6 +177,15 @@ impl Module {
                 kernel.log(crate::services::printk::Level::Warning, &format!("{}: module_put underflow", self.name));
             }
         }
+    }
+
+    /// Whether the module is gone: removed, and its library unmapped.
+    pub(crate) fn is_unloaded(&self) -> bool {
+        self.unloaded.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn mark_unloaded(&self) {
+        self.unloaded.store(true, Ordering::Release);
     }
 
     /// Takes the library out for unmapping; `None` if already taken.
@@ -274,6 +288,8 @@ impl Modules {
             kernel,
             objects: Mutex::new(Vec::new()),
             context_name: Arc::from(name_for_context.as_str()),
+            exit_job: Mutex::new(None),
+            unloaded: AtomicBool::new(false),
         });
         self.list.insert(0, Arc::clone(&module));
         module

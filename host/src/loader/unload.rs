@@ -1,29 +1,51 @@
 //! rmmod: from a live module back to nothing, with the library really unmapped.
 //!
-//! [`Kernel::rmmod`] follows the kernel's `delete_module`:
+//! [`Kernel::rmmod`] follows the kernel's `delete_module`, and then does
+//! what the kernel leaves to luck:
 //!
 //! 1. refuse a module that is not loaded (`ENOENT`) or that other modules
-//!    use (`EWOULDBLOCK`, even when forced);
-//! 2. refuse one still loading or already unloading (`EBUSY`), and one with
-//!    extra references unless forced (`rmmod -f` taints `R`);
-//! 3. `Going`; run exit with no lock held;
-//! 4. remove the module's exports and its uses of other modules;
-//! 5. unmap the library and check that it is gone; a library that stays
+//!    use (`EWOULDBLOCK`, even when forced); refuse one still loading or
+//!    already unloading (`EBUSY`), and one with extra references unless
+//!    forced (`rmmod -f` taints `R`);
+//! 2. `Going`; signal the module's tasks, so that every interruptible wait
+//!    they are in (or enter later) returns `-EINTR`;
+//! 3. run exit on an unload thread and wait for it at most the exit timeout
+//!    (5 s by default): a stuck exit is reported (`INFO: task rmmod blocked
+//!    for more than 5 seconds`), rmmod fails with `EBUSY`, and the module
+//!    stays in lsmod as Unloading until its exit returns (the unload then
+//!    completes by itself) or `rmmod -f` kills its tasks;
+//! 4. after exit: stop and report whatever the module left behind (timers
+//!    armed, work queued, workqueues allocated, kthreads running, sleepers on
+//!    its locks), so that the host never calls into an unloaded module;
+//! 5. remove its exports and its uses of other modules;
+//! 6. unmap the library and check that it is gone; a library that stays
 //!    resident is reported in dmesg and in [`Kernel::pinned_libraries`].
 //!
 //! Kernel counterpart: `delete_module`, `free_module` in
 //! `kernel/module/main.c`.
 
 use modhost_abi::errno::Errno;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
-use super::{Module, ModuleState};
+use super::{Module, ModuleState, unloader::Job};
 use crate::{
     error::{Error, ErrorKind, Result},
-    kernel::Kernel,
-    services::printk::Level,
+    kernel::{Kernel, KernelInner},
+    services::{
+        object::Reclaim,
+        printk::Level,
+        task::{Task, TaskKind, tasks_of},
+    },
     taint::TaintFlag,
 };
+
+/// What rmmod found when it tried to stop the module.
+enum Stopping {
+    /// A live module, now `Going`: its exit is to be run.
+    Start(Arc<Module>),
+    /// A module already going whose exit (or clean-up) is stuck, forced.
+    Force(Arc<Module>, Option<Arc<Job>>),
+}
 
 impl Kernel {
     /// Unloads the module `name`.
@@ -31,13 +53,17 @@ impl Kernel {
     /// # Errors
     ///
     /// [`ErrorKind::NotLoaded`], [`ErrorKind::InUse`] (with the users in the
-    /// message) or [`ErrorKind::Busy`]; nothing changes then.
+    /// message), or [`ErrorKind::Busy`] for a module still loading or
+    /// unloading, or whose exit did not finish within the exit timeout (it
+    /// then stays Unloading until it does, or until `rmmod_force`).
     pub fn rmmod(&self, name: &str) -> Result<()> {
         self.delete_module(name, false)
     }
 
-    /// Unloads the module `name` even if it holds extra references, tainting
-    /// the kernel `R` (`rmmod -f`). A module other modules use is still refused.
+    /// Unloads the module `name` even if it holds extra references, or if its
+    /// exit is stuck (its tasks are killed: every wait they sleep in returns
+    /// and their code unwinds); taints the kernel `R`. A module other
+    /// modules use is still refused.
     ///
     /// # Errors
     ///
@@ -47,17 +73,39 @@ impl Kernel {
     }
 
     fn delete_module(&self, name: &str, force: bool) -> Result<()> {
-        let module = self.try_stop_module(name, force)?;
-        // Wait for `/sys` parameter writes already calling into the module;
-        // later ones see it `Going` and stay out.
-        drop(module.param_writes.lock());
-        (module.entry.exit)();
-        self.free_unloaded_module(&module);
-        Ok(())
+        Task::current().adopt(self.inner.id);
+        let (module, job) = match self.try_stop_module(name, force)? {
+            Stopping::Start(module) => {
+                self.inner.signal_tasks_of(&module);
+                let job = self.inner.start_exit(&module);
+                (module, job)
+            }
+            Stopping::Force(module, job) => {
+                self.inner.log(Level::Warning, &format!("{name}: forcing the unload: killing its tasks"));
+                self.inner.kill_tasks_of(&module);
+                let job = job.unwrap_or_else(|| self.inner.start_cleanup(&module));
+                (module, job)
+            }
+        };
+        let finished = job.wait(&self.inner, self.inner.exit_timeout);
+        if finished && module.is_unloaded() {
+            return Ok(());
+        }
+        let seconds = self.inner.exit_timeout.as_secs_f64();
+        if !finished {
+            self.inner.report_blocked_exit(&job, seconds);
+        }
+        let what = if finished { "left code running" } else { "exit is blocked" };
+        Err(Error::new(
+            ErrorKind::Busy,
+            Errno::EBUSY,
+            name,
+            format!("{what} after {seconds} seconds; the module stays unloading"),
+        ))
     }
 
-    /// Steps 1–3 up to `Going`, under the module lock.
-    fn try_stop_module(&self, name: &str, force: bool) -> Result<Arc<Module>> {
+    /// Step 1 up to `Going`, under the module lock.
+    fn try_stop_module(&self, name: &str, force: bool) -> Result<Stopping> {
         let modules = self.inner.modules.lock();
         let module = modules
             .find(name)
@@ -68,9 +116,15 @@ impl Kernel {
             let names: Vec<&str> = holders.iter().map(|h| h.name.as_str()).collect();
             return Err(Error::new(ErrorKind::InUse, Errno::EWOULDBLOCK, name, format!("in use by: {}", names.join(" "))));
         }
-        if module.state() != ModuleState::Live {
-            let what = if module.state() == ModuleState::Going { "already unloading" } else { "still loading" };
-            return Err(Error::new(ErrorKind::Busy, Errno::EBUSY, name, what));
+        match module.state() {
+            ModuleState::Live => {}
+            ModuleState::Going if force => {
+                self.inner.taint.add(TaintFlag::ForcedRmmod);
+                let job = module.exit_job.lock().clone().filter(|job| !job.is_done());
+                return Ok(Stopping::Force(module, job));
+            }
+            ModuleState::Going => return Err(Error::new(ErrorKind::Busy, Errno::EBUSY, name, "already unloading")),
+            _ => return Err(Error::new(ErrorKind::Busy, Errno::EBUSY, name, "still loading")),
         }
         if modules.refcount(&module) > 0 {
             if !force {
@@ -81,19 +135,110 @@ impl Kernel {
         }
         module.set_state(ModuleState::Going);
         self.inner.modules_changed.notify_all();
-        Ok(module)
+        Ok(Stopping::Start(module))
+    }
+}
+
+impl KernelInner {
+    /// Signals the tasks running `module`'s code: their interruptible waits return.
+    fn signal_tasks_of(&self, module: &Module) {
+        for task in self.tasks_in(module) {
+            if task.kind() != TaskKind::Unload {
+                task.signal();
+            }
+        }
     }
 
-    /// Steps 4 and 5.
+    /// Kills the tasks running `module`'s code: every wait returns, their code unwinds.
+    fn kill_tasks_of(&self, module: &Module) {
+        self.tasks_in(module).iter().for_each(|t| t.kill());
+    }
+
+    fn tasks_in(&self, module: &Module) -> Vec<Arc<Task>> {
+        let mut tasks = tasks_of(self.id);
+        tasks.retain(|t| t.context().is_some_and(|c| c.module == module.id));
+        tasks
+    }
+
+    /// Step 3: runs exit, then steps 4–6, on an unload thread.
+    fn start_exit(self: &Arc<Self>, module: &Arc<Module>) -> Arc<Job> {
+        let kernel = Arc::downgrade(self);
+        let target = Arc::clone(module);
+        let job = self.unloader.submit(self, move || {
+            // Wait for `/sys` parameter writes already calling into the
+            // module; later ones see it `Going` and stay out.
+            drop(target.param_writes.lock());
+            let task = Task::current();
+            {
+                let _context = target.enter(&task);
+                (target.entry.exit)();
+            }
+            task.clear_signals();
+            finish(&kernel, &target);
+        });
+        *module.exit_job.lock() = Some(Arc::clone(&job));
+        job
+    }
+
+    /// Steps 4–6 again, for a module whose clean-up left code running.
+    fn start_cleanup(self: &Arc<Self>, module: &Arc<Module>) -> Arc<Job> {
+        let kernel = Arc::downgrade(self);
+        let target = Arc::clone(module);
+        let job = self.unloader.submit(self, move || finish(&kernel, &target));
+        *module.exit_job.lock() = Some(Arc::clone(&job));
+        job
+    }
+
+    /// Step 4: stops what the module left; `false` if some of it still runs.
+    fn reclaim(&self, module: &Module) -> bool {
+        let objects: Vec<Arc<dyn Reclaim>> = module.objects.lock().iter().rev().filter_map(Weak::upgrade).collect();
+        for object in &objects {
+            if let Some(what) = object.reclaim(self) {
+                self.log(Level::Warning, &format!("{}: {what} at unload", module.name));
+            }
+        }
+        if objects.iter().any(|o| o.still_running()) {
+            self.log(Level::Err, &format!("{}: code still running after unload; its library stays mapped", module.name));
+            return false;
+        }
+        for object in objects {
+            if !object.freed() {
+                self.log(Level::Notice, &format!("{}: {} was never freed", module.name, object.describe()));
+                object.release_leaked();
+            }
+        }
+        true
+    }
+
+    /// Steps 5 and 6.
     fn free_unloaded_module(&self, module: &Arc<Module>) {
         {
-            let mut modules = self.inner.modules.lock();
+            let mut modules = self.modules.lock();
             modules.remove(module);
             modules.last_unloaded = Some(module.name.clone());
-            self.inner.modules_changed.notify_all();
+            self.modules_changed.notify_all();
         }
         if let Some(library) = module.take_library() {
-            self.inner.unmap(library, &module.name);
+            self.unmap(library, &module.name);
         }
+        module.mark_unloaded();
+    }
+
+    /// The `INFO: task ... blocked` report for an exit that did not finish in time.
+    fn report_blocked_exit(&self, job: &Job, seconds: f64) {
+        let Some(task) = job.runner() else { return };
+        let site = task.wait_site().map(|(site, _)| site).unwrap_or_else(|| "(running)".to_string());
+        self.log(Level::Err, &format!("INFO: task {}:{} blocked for more than {seconds} seconds.", task.name(), task.id()));
+        self.log(Level::Err, &format!("      Tainted: {}", self.taint));
+        let module = task.context().map(|c| format!(" [{}]", c.name)).unwrap_or_default();
+        self.log(Level::Err, &format!("task:{} state:D at {site}{module}", task.name()));
+    }
+}
+
+/// Steps 4–6 on the unload thread, once exit has returned.
+fn finish(kernel: &Weak<KernelInner>, module: &Arc<Module>) {
+    let Some(kernel) = kernel.upgrade() else { return };
+    if kernel.reclaim(module) {
+        kernel.free_unloaded_module(module);
     }
 }

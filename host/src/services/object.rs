@@ -47,6 +47,13 @@ pub(crate) trait Reclaim: Send + Sync {
     /// Whether the module freed it.
     fn freed(&self) -> bool;
 
+    /// Whether it may still be running the module's code after
+    /// [`Reclaim::reclaim`] (a kthread that would not stop): the module's
+    /// library must then stay mapped.
+    fn still_running(&self) -> bool {
+        false
+    }
+
     /// Gives back the reference the module never returned.
     fn release_leaked(self: Arc<Self>);
 }

@@ -162,7 +162,8 @@ struct Park {
     clock: Option<Clock>,
     deadline: Option<Duration>,
     site: String,
-    since: Instant,
+    /// When the sleep began, on `clock`.
+    since: Duration,
     hung_reported: bool,
 }
 
@@ -183,7 +184,7 @@ impl Task {
                 clock: None,
                 deadline: None,
                 site: String::new(),
-                since: Instant::now(),
+                since: Duration::ZERO,
                 hung_reported: false,
             }),
             wakeup: Condvar::new(),
@@ -299,10 +300,15 @@ impl Task {
         self.park.lock().state
     }
 
-    /// Where the task sleeps (a module's source location) and since when.
-    pub fn wait_site(&self) -> Option<(String, Instant)> {
+    /// Where the task sleeps (a module's source location) and for how long,
+    /// by the clock it sleeps on.
+    pub fn wait_site(&self) -> Option<(String, Duration)> {
         let park = self.park.lock();
-        (park.state != TaskState::Running && !park.site.is_empty()).then(|| (park.site.clone(), park.since))
+        if park.state == TaskState::Running || park.site.is_empty() {
+            return None;
+        }
+        let slept = park.clock.as_ref().map_or(Duration::ZERO, |c| c.uptime().saturating_sub(park.since));
+        Some((park.site.clone(), slept))
     }
 
     /// Step 1 of a wait: forget earlier wake-ups.
@@ -326,7 +332,7 @@ impl Task {
         if park.site != site {
             park.site = site.to_string();
         }
-        park.since = Instant::now();
+        park.since = clock.uptime();
         park.hung_reported = false;
         settling_changed();
         let wake = loop {
