@@ -38,6 +38,7 @@ use crate::{
     loader::{Modules, unloader::Unloader},
     services::{
         clock::{Clock, DEFAULT_HZ},
+        hung_task::HungTaskDetector,
         printk::{DEFAULT_RING_BYTES, Level, Printk, Record},
         timer::TimerBase,
         workqueue::Workqueues,
@@ -86,6 +87,8 @@ pub(crate) struct KernelInner {
     pub(crate) workqueues: Workqueues,
     /// The threads that run module exits.
     pub(crate) unloader: Unloader,
+    /// `khungtaskd`.
+    pub(crate) hung_task: HungTaskDetector,
 }
 
 static NEXT_KERNEL_ID: AtomicU64 = AtomicU64::new(1);
@@ -185,6 +188,7 @@ impl KernelBuilder {
             timers: TimerBase::new(clock.clone()),
             workqueues: Workqueues::new(),
             unloader: Unloader::default(),
+            hung_task: HungTaskDetector::default(),
             clock,
             printk,
             taint: Taint::default(),
@@ -258,6 +262,7 @@ impl Kernel {
         self.inner.workqueues.shutdown();
         self.inner.timers.shutdown();
         self.inner.unloader.shutdown();
+        self.inner.hung_task.shutdown();
     }
 
     /// A loaded module that no other module uses, newest first.

@@ -42,3 +42,7 @@ mod workqueue;
 // Semaphores, mutexes, wait queues, completions.
 #[cfg(test)]
 mod sync;
+
+// kthreads, and rmmod of modules whose threads or exit misbehave.
+#[cfg(test)]
+mod kthread;

@@ -42,7 +42,7 @@ use super::{
 use crate::{
     error::{Error, ErrorKind, Result},
     kernel::{INIT_WAIT, Kernel, KernelInner},
-    services::{self, printk::Level},
+    services::{self, printk::Level, task::Task},
     taint::{TaintFlag, license_is_gpl_compatible},
 };
 
@@ -67,12 +67,14 @@ impl Kernel {
     ///
     /// As [`Kernel::insmod`].
     pub fn insmod_named(&self, file: impl AsRef<Path>, name: Option<&str>, args: &str) -> Result<String> {
+        Task::current().adopt(self.inner.id);
         let file = self.find_module_file(file.as_ref())?;
         let library = Library::open(&file).map_err(|e| modinfo::open_error(&file.display().to_string(), &e))?;
         match self.load_module(&library, &file, name, args) {
             Ok(module) => {
                 module.attach_library(library);
                 self.inner.go_live(&module);
+                self.inner.hung_task.start(&self.inner);
                 Ok(module.name.clone())
             }
             Err(e) => {
@@ -246,7 +248,10 @@ impl Kernel {
     /// Step 7: init, with no kernel lock held.
     fn do_init_module(&self, module: &Arc<Module>, desc: &ModuleInfo) -> Result<()> {
         let args = InitArgs { services: services::table(), module: module.handle() };
-        let ret = (desc.init)(&args);
+        let ret = {
+            let _context = module.enter(&Task::current());
+            (desc.init)(&args)
+        };
         if module.taints.has(TaintFlag::Die) {
             return Err(Error::new(ErrorKind::InitPanicked, Errno::EFAULT, &module.name, "init panicked"));
         }

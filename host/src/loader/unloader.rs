@@ -82,7 +82,8 @@ impl Job {
 
     fn run(&self, task: &Arc<Task>) {
         *self.runner.lock() = Some(Arc::clone(task));
-        if let Some(work) = self.work.lock().take() {
+        let work = self.work.lock().take();
+        if let Some(work) = work {
             work();
         }
         // A forced unload may have killed this task; the next job starts clean.

@@ -184,7 +184,8 @@ pub(super) extern "C" fn kthread_stop(thread: ObjectRef, site: Site) -> i64 {
     let Some(kernel) = owner.kernel.upgrade() else { return 0 };
     might_sleep(&kernel, Some(&owner), &site, "kthread_stop");
     let this = &object.inner;
-    if let Some(result) = this.state.lock().result {
+    let exited = this.state.lock().result;
+    if let Some(result) = exited {
         kernel.log(
             Level::Warning,
             &format!("{}: kthread_stop: {} already exited (returned {result}) at {site}", owner.name(), this.name),

@@ -10,6 +10,7 @@
 
 pub mod clock;
 mod completion;
+pub(crate) mod hung_task;
 pub mod kthread;
 mod mutex;
 pub(crate) mod object;

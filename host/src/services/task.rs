@@ -72,6 +72,8 @@ pub enum TaskKind {
     Timer,
     /// The thread that runs module exits for rmmod.
     Unload,
+    /// One of the kernel's own threads (`khungtaskd`).
+    Daemon,
 }
 
 /// How a sleep may be cut short.
@@ -153,6 +155,8 @@ pub struct Task {
     atomic: AtomicU32,
     /// `kthread_should_stop()`.
     should_stop: AtomicBool,
+    /// The thread has finished: the task is history, kept only by its owners.
+    exited: AtomicBool,
 }
 
 struct Park {
@@ -192,6 +196,7 @@ impl Task {
             killed: AtomicBool::new(false),
             atomic: AtomicU32::new(0),
             should_stop: AtomicBool::new(false),
+            exited: AtomicBool::new(false),
         });
         let mut tasks = TASKS.lock();
         tasks.retain(|t| t.strong_count() > 0);
@@ -230,7 +235,9 @@ impl Task {
             let task = Task::new(kind, name, kernel);
             CURRENT.with(|current| *current.borrow_mut() = Some(Arc::clone(&task)));
             let _ = tx.send(Arc::clone(&task));
-            body(task);
+            body(Arc::clone(&task));
+            task.exited.store(true, Ordering::Release);
+            settling_changed();
             CURRENT.with(|current| current.borrow_mut().take());
         })?;
         let task = rx.recv().map_err(|_| std::io::Error::other("task thread ended at once"))?;
@@ -477,9 +484,14 @@ impl Drop for ContextGuard {
     }
 }
 
-/// The tasks of `kernel`, oldest first.
+/// The live tasks of `kernel`, oldest first.
 pub fn tasks_of(kernel: u64) -> Vec<Arc<Task>> {
-    TASKS.lock().iter().filter_map(Weak::upgrade).filter(|t| t.kernel() == kernel).collect()
+    TASKS
+        .lock()
+        .iter()
+        .filter_map(Weak::upgrade)
+        .filter(|t| t.kernel() == kernel && !t.exited.load(Ordering::Acquire))
+        .collect()
 }
 
 /// Wakes every sleeping task so it re-reads its clock (a manual clock moved).

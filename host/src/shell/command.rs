@@ -42,6 +42,8 @@ pub enum Command {
     Echo(Echo),
     /// List a /proc or /sys directory
     Ls(Ls),
+    /// List the kernel's threads: workers, kthreads, timers, with their module
+    Ps,
     /// Wait, for scripts (moves a manual clock instead of sleeping)
     Sleep(Sleep),
     /// List the commands, or show one command's help
@@ -173,8 +175,9 @@ pub struct Exit {
 }
 
 /// The command names, for `help` and suggestions.
-pub const COMMANDS: [&str; 13] =
-    ["insmod", "rmmod", "lsmod", "modinfo", "modprobe", "depmod", "dmesg", "cat", "echo", "ls", "sleep", "help", "exit"];
+pub const COMMANDS: [&str; 14] = [
+    "insmod", "rmmod", "lsmod", "modinfo", "modprobe", "depmod", "dmesg", "cat", "echo", "ls", "ps", "sleep", "help", "exit",
+];
 
 /// A line split into words, with an `echo` redirection target taken out.
 #[derive(Debug, Clone, PartialEq, Eq)]

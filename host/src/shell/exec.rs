@@ -13,7 +13,7 @@ use crate::{
     Error, ErrorKind, Kernel,
     loader::{modinfo::inspect, normalize_name, params::join_args},
     services::printk::{Level, Record},
-    views::{lsmod::format_lsmod, modinfo::format_modinfo},
+    views::{lsmod::format_lsmod, modinfo::format_modinfo, ps::format_ps},
 };
 
 /// What a line asks of the loop that runs it.
@@ -68,6 +68,7 @@ pub fn run_line(kernel: &Kernel, line: &str, out: &mut dyn Write, err: &mut dyn 
         Command::Cat(c) => Outcome::done(cat(kernel, &c, out, err)),
         Command::Echo(c) => Outcome::done(echo(kernel, &c, redirect.as_deref(), out, err)),
         Command::Ls(c) => Outcome::done(ls(kernel, &c, out, err)),
+        Command::Ps => Outcome::done(write_out(out, &format_ps(&kernel.ps()))),
         Command::Sleep(c) => Outcome::done(sleep(kernel, c.seconds, err)),
         Command::Help(c) => Outcome::done(help(c.command.as_deref(), out, err)),
         Command::Exit(c) => Outcome { ok: true, flow: Flow::Exit(c.status.unwrap_or(0)) },

@@ -19,6 +19,7 @@
 pub mod lsmod;
 pub mod modinfo;
 mod procfs;
+pub mod ps;
 mod sysfs;
 
 use modhost_abi::errno::Errno;

@@ -17,6 +17,7 @@ use crate::{
     error::{Error, ErrorKind, Result},
     kernel::Kernel,
     loader::{Module, ModuleState, params},
+    services::task::Task,
 };
 
 /// The node at `/sys/<parts>`.
@@ -88,7 +89,10 @@ impl Kernel {
             Error::new(ErrorKind::InvalidParams, errno, path, format!("`{}' invalid: {errno}", data.trim_end()))
         })?;
         let old = std::mem::replace(&mut module.params.lock()[index], value);
-        let ret = (module.entry.param_changed)(u32::try_from(index).unwrap_or(u32::MAX));
+        let ret = {
+            let _context = module.enter(&Task::current());
+            (module.entry.param_changed)(u32::try_from(index).unwrap_or(u32::MAX))
+        };
         if let Err(errno) = Errno::from_kernel(ret) {
             module.params.lock()[index] = old;
             return Err(Error::new(ErrorKind::Rejected, errno, path, format!("{name} refused the value: {errno}")));

@@ -1,0 +1,99 @@
+//! The hung-task detector: reports module tasks stuck in uninterruptible sleep.
+//!
+//! `khungtaskd` is one task per kernel, started with the first module. It
+//! looks at the kernel's tasks every timeout period (on the kernel clock)
+//! and reports, once per sleep, every task that runs module code and has
+//! been in an uninterruptible sleep (`D`) for longer than the timeout:
+//!
+//! ```text
+//! INFO: task stuck_thread:7 blocked for more than 120 seconds.
+//!       Tainted: G
+//! task:stuck_thread state:D at stuck-plugin/src/lib.rs:40:9 [stuck]
+//! ```
+//!
+//! It sleeps until the earliest moment a sleeping task could cross the
+//! timeout, or a whole period when none sleeps; an idle host wakes it once a
+//! period at most.
+//!
+//! Kernel counterpart: `kernel/hung_task.c`.
+
+use parking_lot::Mutex;
+use std::{
+    sync::{
+        Arc, Weak,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
+
+use super::task::{Task, TaskKind, TaskState, WaitMode, tasks_of};
+use crate::kernel::KernelInner;
+
+/// The detector of one kernel.
+#[derive(Debug, Default)]
+pub(crate) struct HungTaskDetector {
+    task: Mutex<Option<Arc<Task>>>,
+    stopping: AtomicBool,
+}
+
+impl HungTaskDetector {
+    /// Starts `khungtaskd` if it is not running yet.
+    pub(crate) fn start(&self, kernel: &Arc<KernelInner>) {
+        let mut slot = self.task.lock();
+        if slot.is_some() || self.stopping.load(Ordering::Acquire) {
+            return;
+        }
+        let weak = Arc::downgrade(kernel);
+        if let Ok((task, _join)) = Task::spawn(kernel.id, TaskKind::Daemon, "khungtaskd".to_string(), move |task| {
+            watch(&weak, &task);
+        }) {
+            *slot = Some(task);
+        }
+    }
+
+    /// Stops `khungtaskd`.
+    pub(crate) fn shutdown(&self) {
+        self.stopping.store(true, Ordering::Release);
+        if let Some(task) = self.task.lock().take() {
+            task.wake_up();
+        }
+    }
+}
+
+/// `khungtaskd`'s loop: check, then sleep until the next task could be late.
+fn watch(kernel: &Weak<KernelInner>, me: &Arc<Task>) {
+    loop {
+        let Some(kernel) = kernel.upgrade() else { return };
+        if kernel.hung_task.stopping.load(Ordering::Acquire) {
+            return;
+        }
+        let timeout = kernel.hung_task_timeout;
+        let next = check_hung_tasks(&kernel, timeout);
+        let deadline = kernel.clock.uptime() + next.unwrap_or(timeout);
+        let clock = kernel.clock.clone();
+        drop(kernel);
+        me.prepare_to_wait();
+        me.schedule(&clock, WaitMode::Idle, Some(deadline), "");
+    }
+}
+
+/// Reports the tasks blocked for longer than `timeout`; returns how long
+/// until the next sleeping task would be, if any.
+fn check_hung_tasks(kernel: &KernelInner, timeout: Duration) -> Option<Duration> {
+    let mut next: Option<Duration> = None;
+    for task in tasks_of(kernel.id) {
+        if task.state() != TaskState::DiskSleep || (task.context().is_none() && task.owner().is_none()) {
+            continue;
+        }
+        let Some((site, slept)) = task.wait_site() else { continue };
+        if slept >= timeout {
+            if task.report_hung_once() {
+                kernel.report_hung(&task, timeout, &site);
+            }
+        } else {
+            let left = timeout - slept;
+            next = Some(next.map_or(left, |n| n.min(left)));
+        }
+    }
+    next
+}
