@@ -39,6 +39,7 @@ use crate::{
     services::{
         clock::{Clock, DEFAULT_HZ},
         hung_task::HungTaskDetector,
+        proc_entry::ProcEntries,
         printk::{DEFAULT_RING_BYTES, Level, Printk, Record},
         timer::TimerBase,
         workqueue::Workqueues,
@@ -89,6 +90,8 @@ pub(crate) struct KernelInner {
     pub(crate) unloader: Unloader,
     /// `khungtaskd`.
     pub(crate) hung_task: HungTaskDetector,
+    /// The `/proc` files modules made.
+    pub(crate) proc_entries: ProcEntries,
 }
 
 static NEXT_KERNEL_ID: AtomicU64 = AtomicU64::new(1);
@@ -189,6 +192,7 @@ impl KernelBuilder {
             workqueues: Workqueues::new(),
             unloader: Unloader::default(),
             hung_task: HungTaskDetector::default(),
+            proc_entries: Mutex::new(Vec::new()),
             clock,
             printk,
             taint: Taint::default(),

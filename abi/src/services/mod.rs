@@ -31,6 +31,7 @@
 
 pub mod kthread;
 pub mod printk;
+pub mod proc;
 pub mod sync;
 pub mod time;
 pub mod timer;
@@ -121,6 +122,23 @@ pub struct ThreadFn {
     /// What the trampoline needs (the module's closure).
     pub context: *const c_void,
 }
+
+/// A `/proc` file's show function: the host calls `function(context)` on
+/// every read and shows the text it returns.
+#[repr(C)]
+#[derive(StableAbi, Debug, Clone, Copy)]
+pub struct ShowFn {
+    /// The trampoline.
+    pub function: extern "C" fn(*const c_void) -> abi_stable::std_types::RString,
+    /// What the trampoline needs (the module's closure).
+    pub context: *const c_void,
+}
+
+// SAFETY: The context points to a `Send + Sync` closure; the host only
+// hands it back.
+unsafe impl Send for ShowFn {}
+// SAFETY: As for `Send`.
+unsafe impl Sync for ShowFn {}
 
 /// A wait condition: the host calls `function(context)` until it is true.
 #[repr(C)]
@@ -302,12 +320,18 @@ pub struct KernelServices {
     /// `reinit_completion`.
     pub completion_reinit: extern "C" fn(ObjectRef),
     /// Frees a completion.
+    pub completion_free: extern "C" fn(ObjectRef),
+
+    // ----- /proc.
+    /// `proc_create_single`: a read-only file `/proc/NAME`; null if the name is taken.
+    pub proc_create: extern "C" fn(ModuleHandle, RStr<'_>, ShowFn) -> ObjectRef,
+    /// `proc_remove`: removes the file, waiting for reads in progress.
     ///
     /// This is the last field of the first version of the table: fields added
     /// later go below it, and a module reading one from an older host gets a
     /// clear panic instead of undefined behaviour.
     #[sabi(last_prefix_field)]
-    pub completion_free: extern "C" fn(ObjectRef),
+    pub proc_remove: extern "C" fn(ObjectRef),
 }
 
 impl fmt::Debug for KernelServices {

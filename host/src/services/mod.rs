@@ -15,6 +15,7 @@ pub mod kthread;
 mod mutex;
 pub(crate) mod object;
 pub mod printk;
+pub(crate) mod proc_entry;
 mod report;
 pub(crate) mod sched;
 mod semaphore;
@@ -99,6 +100,8 @@ static TABLE: WithMetadata<KernelServices> = WithMetadata::new(KernelServices {
     completion_done: completion::completion_done,
     completion_reinit: completion::completion_reinit,
     completion_free: completion::completion_free,
+    proc_create: proc_entry::proc_create,
+    proc_remove: proc_entry::proc_remove,
 });
 
 /// The service table every module's `init` receives.
