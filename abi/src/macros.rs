@@ -93,19 +93,27 @@ macro_rules! module {
         $crate::__module_imports!(@norm [] $($($imports)*)?);
         $crate::__module_exports!(@norm [] $($($exports)*)?);
 
-        const _: () = {
-            static MODULE: $crate::module::ModuleCell<$module> = $crate::module::ModuleCell::new();
+        #[doc(hidden)]
+        static __MODHOST_INSTANCE: $crate::module::ModuleCell<$module> = $crate::module::ModuleCell::new();
 
+        /// The live module instance, for exported functions:
+        /// `this_module().with(|m| ...)`.
+        #[allow(dead_code)]
+        fn this_module() -> &'static $crate::module::ModuleCell<$module> {
+            &__MODHOST_INSTANCE
+        }
+
+        const _: () = {
             extern "C" fn init(args: &$crate::descriptor::InitArgs) -> i32 {
-                $crate::module::init::<$module>(&MODULE, args)
+                $crate::module::init::<$module>(&__MODHOST_INSTANCE, args)
             }
 
             extern "C" fn exit() {
-                $crate::module::exit::<$module>(&MODULE)
+                $crate::module::exit::<$module>(&__MODHOST_INSTANCE)
             }
 
             extern "C" fn param_changed(index: u32) -> i32 {
-                $crate::module::param_changed::<$module>(&MODULE, params::DESCS, index)
+                $crate::module::param_changed::<$module>(&__MODHOST_INSTANCE, params::DESCS, index)
             }
 
             static INFO: $crate::descriptor::ModuleInfo = $crate::descriptor::ModuleInfo {

@@ -12,7 +12,7 @@
 //! `kernel::Module`.
 
 use core::fmt;
-use std::sync::{PoisonError, RwLock};
+use std::sync::atomic::{AtomicPtr, Ordering};
 
 use crate::{
     descriptor::InitArgs,
@@ -70,29 +70,47 @@ impl Drop for ModuleRef {
 
 /// Holds the live module instance between init and exit.
 ///
-/// Readers (exported functions, parameter notifications) share it; exit takes
-/// it out, waiting for readers to finish.
+/// Exported functions reach their module's state through it
+/// (`this_module().with(|m| ...)`, which `module!` generates). It takes no
+/// lock, so the hot path of an export costs one atomic load: the host
+/// guarantees that a module's exit runs only once no other module uses its
+/// symbols and no task runs its code, so an export never sees the instance
+/// go away under it. A module's own callbacks (timers, work) should capture
+/// the state they need (an `Arc`) rather than go through the cell: exit
+/// stops them while the instance is being dropped.
 pub struct ModuleCell<T> {
-    instance: RwLock<Option<T>>,
+    instance: AtomicPtr<T>,
 }
 
 impl<T> ModuleCell<T> {
     /// An empty cell, before init.
     pub const fn new() -> Self {
-        ModuleCell { instance: RwLock::new(None) }
+        ModuleCell { instance: AtomicPtr::new(core::ptr::null_mut()) }
     }
 
     fn set(&self, module: T) {
-        *self.instance.write().unwrap_or_else(PoisonError::into_inner) = Some(module);
+        let old = self.instance.swap(Box::into_raw(Box::new(module)), Ordering::AcqRel);
+        if !old.is_null() {
+            // SAFETY: A non-null pointer in the cell came from `Box::into_raw`
+            // and is owned by the cell; init runs once, so this is not reached.
+            drop(unsafe { Box::from_raw(old) });
+        }
     }
 
     fn take(&self) -> Option<T> {
-        self.instance.write().unwrap_or_else(PoisonError::into_inner).take()
+        let instance = self.instance.swap(core::ptr::null_mut(), Ordering::AcqRel);
+        // SAFETY: As in `set`: the cell owned the box, and swapping in null
+        // gives that ownership to this call alone.
+        (!instance.is_null()).then(|| *unsafe { Box::from_raw(instance) })
     }
 
     /// Runs `f` with the live instance, or returns `None` before init and after exit.
     pub fn with<R>(&self, f: impl FnOnce(&T) -> R) -> Option<R> {
-        self.instance.read().unwrap_or_else(PoisonError::into_inner).as_ref().map(f)
+        let instance = self.instance.load(Ordering::Acquire);
+        // SAFETY: A non-null pointer is the boxed instance, which stays alive
+        // until exit takes it; by the host's unload order (see the type's
+        // docs) no caller of `with` runs then.
+        (!instance.is_null()).then(|| f(unsafe { &*instance }))
     }
 }
 
@@ -107,6 +125,10 @@ impl<T> fmt::Debug for ModuleCell<T> {
         f.write_str("ModuleCell")
     }
 }
+
+// SAFETY: The cell hands out `&T` to any thread (so `T: Sync`) and moves the
+// instance in and out across threads (so `T: Send`); `Module` requires both.
+unsafe impl<T: Send + Sync> Sync for ModuleCell<T> {}
 
 /// `module_init`: binds the library to its host, then builds the module.
 ///

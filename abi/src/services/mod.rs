@@ -30,6 +30,7 @@
 //! Kernel counterpart: the core kernel API that modules link against.
 
 pub mod kthread;
+pub mod pacer;
 pub mod printk;
 pub mod proc;
 pub mod sync;
