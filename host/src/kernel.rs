@@ -272,8 +272,7 @@ impl Kernel {
     /// A loaded module that no other module uses, newest first.
     fn next_unused_module(&self) -> Option<String> {
         let modules = self.inner.modules.lock();
-        let found = modules.visible().find(|m| modules.holders(m).is_empty()).map(|m| m.name.clone());
-        found
+        modules.visible().find(|m| modules.holders(m).is_empty()).map(|m| m.name.clone())
     }
 }
 

@@ -61,6 +61,7 @@ fn dash_c_and_script_files() {
     let script = std::env::temp_dir().join(format!("modhost-cli-{}.txt", std::process::id()));
     std::fs::write(&script, "# a comment\n\ninsmod testmod.so i=7\ncat /sys/module/testmod/parameters/i\n").unwrap();
     let out = modhost(&["--console-level", "1", "--script", script.to_str().unwrap()], "");
+    let _ = std::fs::remove_file(&script);
     assert_eq!((text(&out.stdout), out.status.code()), ("7\n".to_string(), Some(0)));
     let out = modhost(&["--script", "/no/such/script"], "");
     assert_eq!(out.status.code(), Some(2));

@@ -22,10 +22,25 @@ fn before_lsmod(before: &Snapshot, _kernel: &Kernel) -> Vec<modhost::views::lsmo
     before.lsmod_entries()
 }
 
-fn scratch_dir(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("modhost-test-{}-{test}", std::process::id()));
-    fs::create_dir_all(&dir).unwrap();
-    dir
+/// A directory of this test's own, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(test: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("modhost-test-{}-{test}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    fn join(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
 }
 
 #[test]
@@ -39,7 +54,8 @@ fn a_path_that_does_not_exist() {
 #[test]
 fn a_file_that_is_not_a_shared_library() {
     let kernel = boot();
-    let file = scratch_dir("text").join("hello.so");
+    let scratch = Scratch::new("text");
+    let file = scratch.join("hello.so");
     fs::write(&file, "not an ELF file\n").unwrap();
     let err = refused(&kernel, file, "", ErrorKind::InvalidFormat, "Invalid module format");
     assert!(err.message().contains("invalid ELF header"), "{err}");
@@ -49,7 +65,8 @@ fn a_file_that_is_not_a_shared_library() {
 #[test]
 fn a_truncated_shared_library() {
     let kernel = boot();
-    let file = scratch_dir("truncated").join("libtestmod.so");
+    let scratch = Scratch::new("truncated");
+    let file = scratch.join("libtestmod.so");
     let bytes = fs::read(plugin("testmod")).unwrap();
     fs::write(&file, &bytes[..16 * 1024]).unwrap();
     refused(&kernel, file, "", ErrorKind::InvalidFormat, "Invalid module format");

@@ -172,10 +172,10 @@ impl Module {
     /// `module_put`: drops a reference; warns instead of underflowing.
     pub(crate) fn put(&self) {
         let dropped = self.extra_refs.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
-        if dropped.is_err() {
-            if let Some(kernel) = self.kernel.upgrade() {
-                kernel.log(crate::services::printk::Level::Warning, &format!("{}: module_put underflow", self.name));
-            }
+        if dropped.is_err()
+            && let Some(kernel) = self.kernel.upgrade()
+        {
+            kernel.log(crate::services::printk::Level::Warning, &format!("{}: module_put underflow", self.name));
         }
     }
 

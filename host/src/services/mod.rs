@@ -133,8 +133,7 @@ pub(crate) fn module_arc(handle: ModuleHandle) -> Option<std::sync::Arc<Module>>
     let module = module_of(handle);
     let kernel = module.kernel.upgrade()?;
     let modules = kernel.modules.lock();
-    let found = modules.by_id(module.id).cloned();
-    found
+    modules.by_id(module.id).cloned()
 }
 
 extern "C" fn sys_printk(handle: ModuleHandle, level: u8, text: RStr<'_>) {

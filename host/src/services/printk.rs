@@ -108,10 +108,10 @@ impl Printk {
             }
         }
         self.logged.notify_all();
-        if (level as u8) < self.console_level() {
-            if let Some(sink) = &*self.console.lock() {
-                logged.iter().for_each(sink);
-            }
+        if (level as u8) < self.console_level()
+            && let Some(sink) = &*self.console.lock()
+        {
+            logged.iter().for_each(sink);
         }
     }
 

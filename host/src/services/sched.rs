@@ -17,7 +17,6 @@
 use abi_stable::std_types::RStr;
 use modhost_abi::{
     descriptor::ModuleHandle,
-    errno::Errno,
     services::{KILLED, Site, mode},
 };
 use std::{sync::Arc, time::Duration};
@@ -136,11 +135,6 @@ pub(super) extern "C" fn warn(handle: ModuleHandle, text: RStr<'_>, site: Site) 
     if let Some(kernel) = module.kernel.upgrade() {
         kernel.warn(Some(module), &site.to_string(), text.as_str());
     }
-}
-
-/// The errno a wait reports when interrupted by a signal.
-pub(crate) fn eintr() -> i64 {
-    i64::from(Errno::EINTR.to_kernel())
 }
 
 #[cfg(test)]

@@ -137,10 +137,11 @@ fn rmmod(kernel: &Kernel, c: &Rmmod, err: &mut dyn Write) -> bool {
 /// anything else is a name, normalised (`fifo.so` → `fifo`).
 fn module_name_of(arg: &str) -> String {
     let path = Path::new(arg);
-    if arg.contains('/') && path.is_file() {
-        if let Ok(info) = inspect(path) {
-            return normalize_name(&info.name);
-        }
+    if arg.contains('/')
+        && path.is_file()
+        && let Ok(info) = inspect(path)
+    {
+        return normalize_name(&info.name);
     }
     normalize_name(arg)
 }

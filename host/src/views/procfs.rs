@@ -6,8 +6,10 @@
 //! modhost's additions: `GPL` for a GPL-only export and `NS:NAME` for a
 //! namespaced one.
 //!
+//! (fields separated by tabs, as in the kernel's file)
+//!
 //! ```text
-//! 00007f3a2c01b2c0 T fifo_put	[fifo]	GPL
+//! 00007f3a2c01b2c0 T fifo_put<TAB>[fifo]<TAB>GPL
 //! ```
 //!
 //! Kernel counterpart: `kernel/module/procfs.c`, `kernel/kallsyms.c`,
