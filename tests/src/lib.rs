@@ -46,3 +46,7 @@ mod sync;
 // kthreads, and rmmod of modules whose threads or exit misbehave.
 #[cfg(test)]
 mod kthread;
+
+// Timers: expiry, return values, callbacks that sleep or panic.
+#[cfg(test)]
+mod timer;
