@@ -16,8 +16,12 @@
 //! 1. `modules` (the kernel's `module_mutex`): the module list, the symbol
 //!    table and the uses between modules;
 //! 2. a module's `param_writes`, then its `params`;
-//! 3. `printk`'s ring, then its console sink;
-//! 4. the process-wide library registry in `loader/library.rs`.
+//! 3. the timer base, then a timer's state; a workqueue's pool, then its
+//!    work items' states (never two pools at once); a lock primitive's own
+//!    state (semaphores, mutexes, wait queues, completions);
+//! 4. a task's park lock (`Task::wake_up`, `Task::schedule`);
+//! 5. `printk`'s ring, then its console sink (a sink must not printk);
+//! 6. the process-wide library registry in `loader/library.rs`.
 //!
 //! Module code (`init`, `exit`, a parameter notification) is never called
 //! with `modules` or `params` held: it may call back into services that

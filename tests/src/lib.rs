@@ -50,3 +50,7 @@ mod kthread;
 // Timers: expiry, return values, callbacks that sleep or panic.
 #[cfg(test)]
 mod timer;
+
+// The lab: fifo, producers and consumers together.
+#[cfg(test)]
+mod lab;
