@@ -133,13 +133,15 @@ fn a_fast_producer_fills_the_fifo_and_slows_to_the_consumers_rate() {
     kernel.insmod("fifo.so", "size=8").unwrap();
     kernel.insmod("producer.so", "rate=100").unwrap();
     kernel.insmod("consumer.so", "rate=10").unwrap();
-    run_for(&kernel, 2000);
+    // 2 s, then 40 ms more: away from the consumer's ticks, when the
+    // producer has had time to try again and fall asleep on the full fifo.
+    run_for(&kernel, 2040);
     assert_eq!(fifo_stat(&kernel, "fill"), 8);
     assert_eq!(fifo_stat(&kernel, "high_water"), 8);
     assert_eq!(fifo_stat(&kernel, "producers_waiting"), 1);
     let (put, got) = (fifo_stat(&kernel, "puts"), fifo_stat(&kernel, "gets"));
     assert!(put <= got + 8 + 1, "the producer went at the consumer's pace: {put} put, {got} got");
-    assert!((19..=22).contains(&got), "the consumer kept its rate: {got} in 2 s");
+    assert!((20..=21).contains(&got), "the consumer kept its rate: {got} in 2.04 s");
 }
 
 #[test]
@@ -148,7 +150,8 @@ fn a_fast_consumer_keeps_the_fifo_near_empty_and_waits() {
     kernel.insmod("fifo.so", "").unwrap();
     kernel.insmod("producer.so", "rate=10").unwrap();
     kernel.insmod("consumer.so", "rate=100").unwrap();
-    run_for(&kernel, 2000);
+    // Away from the producer's ticks, the consumer sleeps on the empty fifo.
+    run_for(&kernel, 2040);
     assert!(fifo_stat(&kernel, "high_water") <= 1);
     assert_eq!(fifo_stat(&kernel, "consumers_waiting"), 1);
     let put = fifo_stat(&kernel, "puts");
@@ -225,7 +228,8 @@ fn rate_zero_pauses_until_a_rate_is_written() {
     run_for(&kernel, 1000);
     assert_eq!(fifo_stat(&kernel, "puts"), 0);
     kernel.write("/sys/module/producer/parameters/rate", "5").unwrap();
-    run_for(&kernel, 1000);
+    // One item at once, then one every 200 ms: five before the second is up.
+    run_for(&kernel, 996);
     assert_eq!(fifo_stat(&kernel, "puts"), 5);
     kernel.write("/sys/module/producer/parameters/rate", "0").unwrap();
     run_for(&kernel, 1000);
