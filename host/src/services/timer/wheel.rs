@@ -32,6 +32,9 @@
 //!   window of `elapsed` and after its slot in that window, so the next event
 //!   is the lowest bit above it, with no rotation.
 //!
+//! Locking: none here; a pure data structure, with time given by the caller.
+//! The kernel's timer base keeps its wheel under the base's lock.
+//!
 //! Kernel counterpart: `kernel/time/timer.c` (the wheel, `time_after`), as
 //! cascaded before Linux 4.8 and in tokio's `runtime/time/wheel`.
 
@@ -48,6 +51,8 @@ const WHEEL_SPAN: u64 = 1 << (SLOT_BITS * LEVELS as u32);
 const OVERFLOW: u16 = (LEVELS * SLOTS) as u16;
 /// The list of timers armed with an expiry already past.
 const DUE: u16 = OVERFLOW + 1;
+/// Slots, overflow and due lists.
+const LISTS: usize = DUE as usize + 1;
 /// A cancelled timer's cell in a slot, and the end of the free list.
 const NONE: u32 = u32::MAX;
 
@@ -64,7 +69,7 @@ pub struct Wheel<T> {
     /// The most recently vacated entry; each vacant entry's `pos` names the next.
     free: u32,
     /// `LEVELS * SLOTS` slots, then the overflow list, then the due list.
-    lists: Box<[List]>,
+    lists: Box<[List; LISTS]>,
     /// Bit `s` of word `L` is set iff slot `s` of level `L` holds a live timer.
     /// Word 6 gets the overflow and due lists' bits, which nothing reads: a
     /// list's bit is then `list / 64, list % 64`, with no branch (word 7 only
@@ -109,7 +114,7 @@ impl<T> Wheel<T> {
         Wheel {
             entries: Vec::with_capacity(n),
             free: NONE,
-            lists: (0..=DUE).map(|_| List { ids: Vec::new(), dead: 0, min_when: u64::MAX }).collect(),
+            lists: Box::new(std::array::from_fn(|_| List { ids: Vec::new(), dead: 0, min_when: u64::MAX })),
             occupied: [0; 8],
             origin: now,
             elapsed: 0,
@@ -193,7 +198,8 @@ impl<T> Wheel<T> {
             && tick <= target
         {
             self.elapsed = tick;
-            // Outer lists first; what they cascade lands after `tick`, never at it.
+            // Every list that starts at `tick`; the order is free, as what one
+            // cascades lands after `tick`, never in another list that starts at it.
             let starts = (0..LEVELS).rev().filter(|&level| tick & (level_span(level) - 1) == 0);
             let slots = starts.map(|level| (level * SLOTS) as u16 + slot_of(level, tick) as u16);
             let overflow = (tick & (WHEEL_SPAN - 1) == 0).then_some(OVERFLOW);
@@ -371,11 +377,14 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
-    /// Jiffies distances that sit on every level boundary, and beyond the wheel.
-    const DISTANCES: [u64; 22] = [
-        0, 1, 62, 63, 64, 65, 4094, 4095, 4096, 4097, 262_143, 262_144, 1 << 24, (1 << 30) - 1, 1 << 30,
-        WHEEL_SPAN - 2, WHEEL_SPAN - 1, WHEEL_SPAN, WHEEL_SPAN + 1, 3 * WHEEL_SPAN + 5, 1 << 40, 1 << 50,
-    ];
+    /// Jiffies distances astride every level boundary (the last is the wheel's
+    /// end), and far beyond, in increasing order.
+    fn distances() -> Vec<u64> {
+        let edges = (1..=LEVELS).map(level_span).flat_map(|edge| [edge - 2, edge - 1, edge, edge + 1]);
+        let mut distances: Vec<u64> = [0, 1, 3 * WHEEL_SPAN + 5, 1 << 40, 1 << 50].into_iter().chain(edges).collect();
+        distances.sort_unstable();
+        distances
+    }
 
     fn advance<T>(wheel: &mut Wheel<T>, now: u64) -> Vec<T> {
         let mut expired = Vec::new();
@@ -395,26 +404,37 @@ mod tests {
         }
     }
 
+    /// A wheel made at jiffies `start` whose own tick count is already `skew`,
+    /// so that slot edges fall elsewhere relative to now.
+    fn skewed(start: u64, skew: u64) -> Wheel<u64> {
+        let mut wheel = Wheel::new(start.wrapping_sub(skew));
+        assert!(advance(&mut wheel, start).is_empty());
+        wheel
+    }
+
     #[test]
     fn fires_exactly_after_expires_on_every_level_boundary() {
-        for start in [0, 12_345, 63, 4095, u64::MAX - 10, 0u64.wrapping_sub(300_000)] {
-            for d in DISTANCES {
-                let expires = start.wrapping_add(d);
-                // Straight to the deadline and one past it.
-                let mut wheel = Wheel::new(start);
-                wheel.insert(expires, d);
-                assert!(advance(&mut wheel, expires).is_empty(), "early: start {start} d {d}");
-                assert_eq!(advance(&mut wheel, expires.wrapping_add(1)), [d], "late: start {start} d {d}");
-                assert_eq!(wheel.next_expiry(), None);
-                // In uneven hops that straddle the slot edges, cascading on the
-                // way; next_expiry names the very tick all along.
-                let mut wheel = Wheel::new(start);
-                wheel.insert(expires, d);
-                for hop in [0, d / 3, d / 2, d - d / 64, d] {
-                    assert!(advance(&mut wheel, start.wrapping_add(hop)).is_empty(), "early: d {d} hop {hop}");
-                    assert_eq!(wheel.next_expiry(), Some(expires.wrapping_add(1)), "start {start} d {d} hop {hop}");
+        for start in [0, u64::MAX - 10, 0u64.wrapping_sub(300_000)] {
+            for skew in [0, 1, 63, 64, 4095, 262_143] {
+                for d in distances() {
+                    let at = format!("start {start} skew {skew} d {d}");
+                    let expires = start.wrapping_add(d);
+                    // Straight to the deadline and one past it.
+                    let mut wheel = skewed(start, skew);
+                    wheel.insert(expires, d);
+                    assert!(advance(&mut wheel, expires).is_empty(), "early: {at}");
+                    assert_eq!(advance(&mut wheel, expires.wrapping_add(1)), [d], "late: {at}");
+                    assert_eq!(wheel.next_expiry(), None);
+                    // In uneven hops that straddle the slot edges, cascading on
+                    // the way; next_expiry names the very tick all along.
+                    let mut wheel = skewed(start, skew);
+                    wheel.insert(expires, d);
+                    for hop in [0, d / 3, d / 2, d - d / 64, d] {
+                        assert!(advance(&mut wheel, start.wrapping_add(hop)).is_empty(), "early: {at} hop {hop}");
+                        assert_eq!(wheel.next_expiry(), Some(expires.wrapping_add(1)), "{at} hop {hop}");
+                    }
+                    assert_eq!(advance(&mut wheel, expires.wrapping_add(1)), [d], "{at}");
                 }
-                assert_eq!(advance(&mut wheel, expires.wrapping_add(1)), [d]);
             }
         }
     }
@@ -422,7 +442,7 @@ mod tests {
     #[test]
     fn fires_in_expiry_order_within_one_advance() {
         let mut wheel = Wheel::new(1000);
-        for (i, d) in DISTANCES.iter().enumerate().rev().filter(|(_, d)| **d < WHEEL_SPAN) {
+        for (i, d) in distances().into_iter().enumerate().rev().filter(|&(_, d)| d < WHEEL_SPAN) {
             wheel.insert(1000 + d, i as u64);
         }
         let fired = advance(&mut wheel, 1000 + WHEEL_SPAN);

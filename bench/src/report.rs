@@ -1,0 +1,256 @@
+//! Figures and how they are printed: an aligned table, or JSON with stable keys.
+//!
+//! A [`Figure`] is one measured value of ours, usually beside a peer's value
+//! measured in the same run, their ratio `ours / peer`, and optionally a
+//! target: the largest ratio the project accepts. Values are [`Sample`]s:
+//! the median of a suite's repetitions, with the lowest and highest beside it
+//! so that noise shows. Lower is better for every figure.
+//!
+//! Ours and the peer are measured in rounds, one rep of each back to back,
+//! and the ratio is the median of the per-round ratios, not the ratio of the
+//! medians: on a shared, noisy machine (the project's 2 vCPUs differ from
+//! each other and from minute to minute) a burst of noise or a move to the
+//! other vCPU then hits both sides of a ratio alike. The two are close when
+//! the machine is quiet.
+//!
+//! The JSON output (`--json`) is one object; its keys are stable, and a
+//! missing value is `null`:
+//!
+//! ```text
+//! { "suites": [ { "suite": "timers", "about": "...",
+//!     "figures": [ { "key": "timers.arm_cancel.n1000000.vs_indexed_heap",
+//!       "unit": "ns",
+//!       "ours": 20.1, "ours_min": 19.8, "ours_max": 23.0,
+//!       "peer": "indexed binary heap",
+//!       "peer_value": 95.2, "peer_min": 90.1, "peer_max": 99.0,
+//!       "ratio": 0.211, "ratio_min": 0.18, "ratio_max": 0.3,
+//!       "target_max_ratio": 0.5, "pass": true } ] } ] }
+//! ```
+//!
+//! `key` names the figure for good: `<suite>.<measure>.<case>.vs_<peer>`.
+//!
+//! Kernel counterpart: none.
+
+use std::fmt::Write;
+
+use crate::suites::Suite;
+
+/// A measured value: the median of the repetitions, and their range.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Sample {
+    pub(crate) median: f64,
+    pub(crate) min: f64,
+    pub(crate) max: f64,
+}
+
+impl Sample {
+    /// The sample of `values` (at least one).
+    pub(crate) fn of(mut values: Vec<f64>) -> Sample {
+        values.sort_by(f64::total_cmp);
+        let n = values.len();
+        let median = if n % 2 == 1 { values[n / 2] } else { (values[n / 2 - 1] + values[n / 2]) / 2.0 };
+        Sample { median, min: values[0], max: values[n - 1] }
+    }
+}
+
+/// What ours is compared with.
+#[derive(Clone, Debug)]
+pub(crate) struct Peer {
+    pub(crate) name: String,
+    pub(crate) value: Sample,
+    /// `ours / peer`, round by round.
+    pub(crate) ratio: Sample,
+}
+
+/// One line of a report; see the module docs.
+#[derive(Clone, Debug)]
+pub(crate) struct Figure {
+    pub(crate) key: String,
+    pub(crate) unit: &'static str,
+    pub(crate) ours: Sample,
+    pub(crate) peer: Option<Peer>,
+    /// The largest `ours / peer` the project accepts.
+    pub(crate) target: Option<f64>,
+}
+
+impl Figure {
+    /// A figure from per-round measurements of ours and of a peer (same rounds, same order).
+    pub(crate) fn paired(key: String, unit: &'static str, ours: &[f64], peer: (&str, &[f64])) -> Figure {
+        let (name, theirs) = peer;
+        assert_eq!(ours.len(), theirs.len(), "{key}: one peer measurement per round");
+        let ratios = ours.iter().zip(theirs).map(|(o, t)| o / t).collect();
+        Figure {
+            key,
+            unit,
+            ours: Sample::of(ours.to_vec()),
+            peer: Some(Peer { name: name.into(), value: Sample::of(theirs.to_vec()), ratio: Sample::of(ratios) }),
+            target: None,
+        }
+    }
+
+    /// The same figure with a target: the largest `ours / peer` accepted.
+    pub(crate) fn target(self, max_ratio: f64) -> Figure {
+        Figure { target: Some(max_ratio), ..self }
+    }
+
+    /// `ours / peer`: the median of the per-round ratios.
+    pub(crate) fn ratio(&self) -> Option<f64> {
+        self.peer.as_ref().map(|peer| peer.ratio.median)
+    }
+
+    /// Whether the target is met; `None` without a target.
+    pub(crate) fn pass(&self) -> Option<bool> {
+        Some(self.ratio()? <= self.target?)
+    }
+}
+
+/// The suite's figures as an aligned table, with a heading and a summary line.
+pub(crate) fn table(suite: &Suite, figures: &[Figure]) -> String {
+    let mut rows = vec![["figure", "ours", "peer", "peer value", "ratio", "target", "pass"].map(String::from)];
+    for f in figures {
+        let peer = f.peer.as_ref();
+        rows.push([
+            f.key.clone(),
+            format_sample(&f.ours, f.unit),
+            peer.map_or("-".into(), |p| p.name.clone()),
+            peer.map_or("-".into(), |p| format_sample(&p.value, f.unit)),
+            peer.map_or("-".into(), |p| format!("{:.3} [{:.2}-{:.2}]", p.ratio.median, p.ratio.min, p.ratio.max)),
+            f.target.map_or("-".into(), |t| format!("<= {t:.2}")),
+            f.pass().map_or("-".into(), |pass| if pass { "PASS" } else { "FAIL" }.into()),
+        ]);
+    }
+    let widths: Vec<usize> = (0..7).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    let mut out = format!("{}: {}\n", suite.name, suite.about);
+    for row in &rows {
+        let cells: Vec<String> = row.iter().zip(&widths).map(|(cell, &w)| format!("{cell:<w$}")).collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    let targets = figures.iter().filter_map(Figure::pass);
+    let (met, all) = targets.fold((0, 0), |(met, all), pass| (met + usize::from(pass), all + 1));
+    let _ = writeln!(out, "{}: {met} of {all} targets met\n", suite.name);
+    out
+}
+
+/// `12.3 [11.9-14.0] ns`: median [min-max] unit.
+fn format_sample(s: &Sample, unit: &str) -> String {
+    format!("{} [{}-{}] {unit}", precise(s.median), precise(s.min), precise(s.max))
+}
+
+/// Three significant digits or more, never exponent notation.
+fn precise(x: f64) -> String {
+    if x >= 100.0 {
+        format!("{x:.0}")
+    } else if x >= 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+/// Every suite's figures as one JSON object (keys in the module docs).
+pub(crate) fn json(results: &[(&Suite, Vec<Figure>)]) -> String {
+    let suites: Vec<String> = results
+        .iter()
+        .map(|(suite, figures)| {
+            let figures: Vec<String> = figures.iter().map(figure_json).collect();
+            format!(
+                "{{\"suite\":{},\"about\":{},\"figures\":[{}]}}",
+                string(suite.name),
+                string(suite.about),
+                figures.join(",")
+            )
+        })
+        .collect();
+    format!("{{\"suites\":[{}]}}", suites.join(","))
+}
+
+fn figure_json(f: &Figure) -> String {
+    let peer = f.peer.as_ref();
+    let fields = [
+        ("key", string(&f.key)),
+        ("unit", string(f.unit)),
+        ("ours", number(Some(f.ours.median))),
+        ("ours_min", number(Some(f.ours.min))),
+        ("ours_max", number(Some(f.ours.max))),
+        ("peer", peer.map_or("null".into(), |p| string(&p.name))),
+        ("peer_value", number(peer.map(|p| p.value.median))),
+        ("peer_min", number(peer.map(|p| p.value.min))),
+        ("peer_max", number(peer.map(|p| p.value.max))),
+        ("ratio", number(f.ratio())),
+        ("ratio_min", number(peer.map(|p| p.ratio.min))),
+        ("ratio_max", number(peer.map(|p| p.ratio.max))),
+        ("target_max_ratio", number(f.target)),
+        ("pass", f.pass().map_or("null".into(), |p| p.to_string())),
+    ];
+    let fields: Vec<String> = fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+    format!("{{{}}}", fields.join(","))
+}
+
+/// A JSON number, or `null` when absent or not finite (JSON has no NaN).
+fn number(x: Option<f64>) -> String {
+    x.filter(|x| x.is_finite()).map_or("null".into(), |x| format!("{x}"))
+}
+
+/// A JSON string literal.
+fn string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if u32::from(c) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn figure(ours: f64, peer: f64, target: Option<f64>) -> Figure {
+        let figure = Figure::paired("t.k".into(), "ns", &[ours], ("p \"q\"", &[peer]));
+        Figure { target, ..figure }
+    }
+
+    #[test]
+    fn samples_take_the_median() {
+        let s = Sample::of(vec![5.0, 1.0, 3.0]);
+        assert_eq!((s.median, s.min, s.max), (3.0, 1.0, 5.0));
+        assert_eq!(Sample::of(vec![4.0, 1.0, 2.0, 3.0]).median, 2.5);
+    }
+
+    #[test]
+    fn the_ratio_is_the_median_of_the_rounds() {
+        // Round 2 was noisy for both sides; the rounds' ratios do not see it.
+        let f = Figure::paired("k".into(), "ns", &[10.0, 30.0, 11.0], ("p", &[40.0, 100.0, 40.0]));
+        assert_eq!((f.ours.median, f.peer.as_ref().unwrap().value.median), (11.0, 40.0));
+        assert_eq!(f.ratio(), Some(0.275));
+        assert_eq!(f.target(0.25).pass(), Some(false));
+    }
+
+    #[test]
+    fn targets_bound_the_ratio() {
+        assert_eq!(figure(10.0, 40.0, Some(0.5)).pass(), Some(true));
+        assert_eq!(figure(30.0, 40.0, Some(0.5)).pass(), Some(false));
+        assert_eq!(figure(30.0, 40.0, None).pass(), None);
+    }
+
+    #[test]
+    fn json_keeps_its_keys_and_escapes() {
+        let suite = Suite { name: "t", about: "a\nb", run: Vec::new };
+        let json = json(&[(&suite, vec![figure(1.5, 3.0, Some(0.5))])]);
+        assert!(
+            json.starts_with("{\"suites\":[{\"suite\":\"t\",\"about\":\"a\\u000ab\",\"figures\":[{\"key\":\"t.k\"")
+        );
+        assert!(json.contains("\"peer\":\"p \\\"q\\\"\",\"peer_value\":3,"));
+        assert!(json.ends_with(
+            "\"ratio\":0.5,\"ratio_min\":0.5,\"ratio_max\":0.5,\"target_max_ratio\":0.5,\"pass\":true}]}]}"
+        ));
+    }
+}

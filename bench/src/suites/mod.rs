@@ -1,0 +1,59 @@
+//! The benchmark suites, and what they share: the registry and the workload PRNG.
+//!
+//! A suite is a name, a one-line description of what one figure measures,
+//! and a function that runs it and returns its figures. A suite chooses its
+//! own sizes so that its default run stays short (tens of seconds on the
+//! project's 2-core machine); it measures ours and its peers interleaved, rep
+//! by rep, so that a burst of noise from the shared machine hits all of them
+//! alike. To add one: a file here, a `mod` line and an entry in [`SUITES`].
+//!
+//! Kernel counterpart: none.
+
+pub(crate) mod timers;
+
+use crate::report::Figure;
+
+/// One benchmark suite.
+#[derive(Debug)]
+pub(crate) struct Suite {
+    /// What the command line calls it.
+    pub(crate) name: &'static str,
+    /// What its figures measure, and in which unit.
+    pub(crate) about: &'static str,
+    /// Runs it.
+    pub(crate) run: fn() -> Vec<Figure>,
+}
+
+/// Every suite, in the order a bare `modhost-bench` runs them.
+pub(crate) const SUITES: &[Suite] = &[Suite { name: "timers", about: timers::ABOUT, run: timers::run }];
+
+/// xorshift64*: a fast, seeded, dependency-free source of workload numbers
+/// (not of anything that needs to be unpredictable).
+#[derive(Debug)]
+pub(crate) struct Rng(u64);
+
+impl Rng {
+    pub(crate) fn new(seed: u64) -> Rng {
+        // A zero state would stay zero.
+        Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
+    }
+
+    pub(crate) fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// A number in `0..n` (`n > 0`; the modulo bias is irrelevant here).
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    /// Fisher-Yates.
+    pub(crate) fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            items.swap(i, self.below(i as u64 + 1) as usize);
+        }
+    }
+}
