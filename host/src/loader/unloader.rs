@@ -80,7 +80,10 @@ impl Job {
         }
     }
 
-    fn run(&self, task: &Arc<Task>) {
+    /// Runs the job on `task`; `ready` runs after the work and before the job
+    /// is seen as done, so the thread is back in the pool before its caller
+    /// can submit the next job.
+    fn run(&self, task: &Arc<Task>, ready: impl FnOnce()) {
         *self.runner.lock() = Some(Arc::clone(task));
         let work = self.work.lock().take();
         if let Some(work) = work {
@@ -88,6 +91,7 @@ impl Job {
         }
         // A forced unload may have killed this task; the next job starts clean.
         task.clear_signals();
+        ready();
         *self.done.lock() = true;
         let waiters = std::mem::take(&mut *self.waiters.lock());
         waiters.iter().for_each(|t| t.wake_up());
@@ -124,7 +128,7 @@ impl Unloader {
                 worker.task.wake_up();
             }
             // No thread to be had: run it here, unbounded, as the kernel would.
-            None => job.run(&Task::current()),
+            None => job.run(&Task::current(), || {}),
         }
         job
     }
@@ -153,12 +157,16 @@ impl Unloader {
     fn serve(kernel: &std::sync::Weak<KernelInner>, worker: &Arc<Worker>, task: &Arc<Task>) {
         loop {
             let Some(job) = Unloader::next_job(kernel, worker, task) else { return };
-            job.run(task);
-            let Some(kernel) = kernel.upgrade() else { return };
-            if kernel.unloader.stopping.load(std::sync::atomic::Ordering::Acquire) {
+            let mut stop = false;
+            job.run(task, || match kernel.upgrade() {
+                Some(kernel) if !kernel.unloader.stopping.load(std::sync::atomic::Ordering::Acquire) => {
+                    kernel.unloader.idle.lock().push(Arc::clone(worker));
+                }
+                _ => stop = true,
+            });
+            if stop {
                 return;
             }
-            kernel.unloader.idle.lock().push(Arc::clone(worker));
         }
     }
 
