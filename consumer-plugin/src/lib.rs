@@ -8,7 +8,8 @@
 //! and how long it waited in the fifo.
 //!
 //! `rate` is writable at runtime and takes effect at once; `rate=0` pauses
-//! the consumer. rmmod while it sleeps on an empty fifo returns promptly.
+//! the consumer. `/proc/NAME` shows the rate, the items consumed and how
+//! often it slept on an empty fifo. rmmod while it sleeps on an empty fifo returns promptly.
 //!
 //! ```text
 //! modhost# insmod consumer.so rate=2
@@ -23,6 +24,7 @@ use modhost_abi::{
     prelude::*,
     services::{
         pacer::Pacer,
+        proc::ProcFile,
         time::{HZ, jiffies, jiffies_to_msecs},
         workqueue::{DelayedWork, DelayedWorkRef, WQ_UNBOUND, Workqueue},
     },
@@ -49,6 +51,7 @@ module! {
 }
 
 struct Consumer {
+    _proc: ProcFile,
     /// Dropped first: disabled and waited for, so it never runs again.
     work: DelayedWork,
     /// Then the workqueue is destroyed.
@@ -60,6 +63,8 @@ struct Consumer {
 struct State {
     pacer: Mutex<Pacer>,
     consumed: AtomicU64,
+    /// Runs that slept on an empty fifo.
+    waited: AtomicU64,
 }
 
 /// How one get went.
@@ -75,7 +80,11 @@ enum Get {
 impl Module for Consumer {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let rate = params::rate.get();
-        let state = Arc::new(State { pacer: Mutex::new(Pacer::new(rate, jiffies(), HZ())), consumed: AtomicU64::new(0) });
+        let state = Arc::new(State {
+            pacer: Mutex::new(Pacer::new(rate, jiffies(), HZ())),
+            consumed: AtomicU64::new(0),
+            waited: AtomicU64::new(0),
+        });
         let wq = Workqueue::alloc(module.name(), WQ_UNBOUND, 1)?;
         let work_state = Arc::clone(&state);
         let work = DelayedWork::new(move |me| work_state.consume(me))?;
@@ -85,7 +94,9 @@ impl Module for Consumer {
         } else {
             pr_info!("loaded paused (rate=0); write a rate to start\n");
         }
-        Ok(Consumer { work, wq, state })
+        let shown = Arc::clone(&state);
+        let proc_file = ProcFile::create(module.name(), move || shown.show())?;
+        Ok(Consumer { _proc: proc_file, work, wq, state })
     }
 
     fn param_changed(&self, name: &str) -> Result {
@@ -118,6 +129,7 @@ impl State {
             match self.get_one() {
                 Get::Done => self.with_pacer(|p| p.done(1)),
                 Get::AfterWaiting => {
+                    self.waited.fetch_add(1, Relaxed);
                     self.with_pacer(|p| {
                         p.restart(jiffies());
                         p.done(1);
@@ -146,6 +158,12 @@ impl State {
         let waited = jiffies_to_msecs(jiffies().wrapping_sub(item.enqueued));
         pr_debug!("got {} #{} from {} after {waited} ms\n", item.item(), item.seq, item.producer());
         got
+    }
+
+    /// `/proc/NAME`.
+    fn show(&self) -> String {
+        let rate = self.with_pacer(|p| p.rate());
+        format!("rate:     {rate}\nconsumed: {}\nwaited:   {}\n", self.consumed.load(Relaxed), self.waited.load(Relaxed))
     }
 
     fn with_pacer<R>(&self, f: impl FnOnce(&mut Pacer) -> R) -> R {

@@ -31,7 +31,7 @@ pub mod kernel;
 pub mod loader;
 pub mod services;
 pub mod shell;
-pub(crate) mod symbols;
+pub mod symbols;
 pub mod taint;
 pub mod views;
 

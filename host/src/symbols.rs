@@ -7,8 +7,12 @@
 //!
 //! Protected by `module_mutex` together with the module list.
 //!
+//! [`Kernel::symbol_get`](crate::Kernel::symbol_get) lets code outside any
+//! module (a benchmark, a test) call an export, holding a reference on its
+//! module meanwhile.
+//!
 //! Kernel counterpart: the `__ksymtab` sections and `find_symbol` in
-//! `kernel/module/main.c`; `/proc/kallsyms`.
+//! `kernel/module/main.c`; `symbol_get`/`symbol_put`; `/proc/kallsyms`.
 
 use modhost_abi::symbol::{ExportDesc, Signature};
 use std::collections::BTreeMap;
@@ -69,5 +73,65 @@ impl SymbolTable {
     /// Every export, by name.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Export> {
         self.exports.values()
+    }
+}
+
+/// A reference to an exported symbol, held by code outside any module (a
+/// benchmark, a test): the exporting module cannot be unloaded while it is
+/// held. Dropping it is `symbol_put`.
+pub struct SymbolRef {
+    name: String,
+    address: usize,
+    owner: std::sync::Arc<crate::loader::Module>,
+}
+
+impl SymbolRef {
+    /// The symbol's address: an `extern "C"` function of the exporter's signature.
+    pub fn address(&self) -> usize {
+        self.address
+    }
+
+    /// The exporting module's name.
+    pub fn owner(&self) -> &str {
+        self.owner.name()
+    }
+
+    /// The symbol's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Drop for SymbolRef {
+    fn drop(&mut self) {
+        self.owner.put();
+    }
+}
+
+impl std::fmt::Debug for SymbolRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SymbolRef({} at {:#x} in {})", self.name, self.address, self.owner.name())
+    }
+}
+
+impl crate::kernel::Kernel {
+    /// `symbol_get`: looks an exported symbol up and takes a reference on its
+    /// module, so that it stays loaded until the reference is dropped.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::UnknownSymbol`](crate::ErrorKind::UnknownSymbol) if no
+    /// live module exports it.
+    pub fn symbol_get(&self, name: &str) -> crate::Result<SymbolRef> {
+        let modules = self.inner.modules.lock();
+        let unknown = || {
+            crate::Error::new(crate::ErrorKind::UnknownSymbol, modhost_abi::errno::Errno::ENOENT, name, "no such symbol")
+        };
+        let export = modules.symbols.lookup(name).ok_or_else(unknown)?;
+        let owner = modules.by_id(export.owner).cloned().ok_or_else(unknown)?;
+        if owner.state() != crate::loader::ModuleState::Live || !owner.try_get() {
+            return Err(unknown());
+        }
+        Ok(SymbolRef { name: name.to_string(), address: export.address, owner })
     }
 }

@@ -8,7 +8,8 @@
 //! the schedule starts afresh rather than bursting what fell due meanwhile.
 //!
 //! `rate` is writable at runtime and takes effect at once; `rate=0` pauses
-//! the producer (at load too). rmmod while it sleeps on a full fifo returns
+//! the producer (at load too). `/proc/NAME` (the instance's name) shows the
+//! item, the rate, the items produced and how often it slept on a full fifo. rmmod while it sleeps on a full fifo returns
 //! promptly: the sleep is interruptible and ends with `-EINTR`.
 //!
 //! ```text
@@ -24,6 +25,7 @@ use modhost_abi::{
     prelude::*,
     services::{
         pacer::Pacer,
+        proc::ProcFile,
         time::{HZ, jiffies},
         workqueue::{DelayedWork, DelayedWorkRef, WQ_UNBOUND, Workqueue},
     },
@@ -51,6 +53,7 @@ module! {
 }
 
 struct Producer {
+    _proc: ProcFile,
     /// Dropped first: disabled and waited for, so it never runs again.
     work: DelayedWork,
     /// Then the workqueue is destroyed.
@@ -64,6 +67,8 @@ struct State {
     item: String,
     pacer: Mutex<Pacer>,
     produced: AtomicU64,
+    /// Runs that slept on a full fifo.
+    waited: AtomicU64,
 }
 
 /// How one put went.
@@ -85,7 +90,13 @@ impl Module for Producer {
         }
         let rate = params::rate.get();
         let pacer = Mutex::new(Pacer::new(rate, jiffies(), HZ()));
-        let state = Arc::new(State { name: module.name(), item, pacer, produced: AtomicU64::new(0) });
+        let state = Arc::new(State {
+            name: module.name(),
+            item,
+            pacer,
+            produced: AtomicU64::new(0),
+            waited: AtomicU64::new(0),
+        });
         let wq = Workqueue::alloc(module.name(), WQ_UNBOUND, 1)?;
         let work_state = Arc::clone(&state);
         let work = DelayedWork::new(move |me| work_state.produce(me))?;
@@ -95,7 +106,9 @@ impl Module for Producer {
         } else {
             pr_info!("loaded paused (rate=0); write a rate to start\n");
         }
-        Ok(Producer { work, wq, state })
+        let shown = Arc::clone(&state);
+        let proc_file = ProcFile::create(module.name(), move || shown.show())?;
+        Ok(Producer { _proc: proc_file, work, wq, state })
     }
 
     fn param_changed(&self, name: &str) -> Result {
@@ -128,6 +141,7 @@ impl State {
             match self.put_one() {
                 Put::Done => self.with_pacer(|p| p.done(1)),
                 Put::AfterWaiting => {
+                    self.waited.fetch_add(1, Relaxed);
                     self.with_pacer(|p| {
                         p.restart(jiffies());
                         p.done(1);
@@ -156,6 +170,17 @@ impl State {
         self.produced.store(seq + 1, Relaxed);
         pr_debug!("put {} #{seq}\n", self.item);
         put
+    }
+
+    /// `/proc/NAME`.
+    fn show(&self) -> String {
+        let rate = self.with_pacer(|p| p.rate());
+        format!(
+            "item:     {}\nrate:     {rate}\nproduced: {}\nwaited:   {}\n",
+            self.item,
+            self.produced.load(Relaxed),
+            self.waited.load(Relaxed)
+        )
     }
 
     fn with_pacer<R>(&self, f: impl FnOnce(&mut Pacer) -> R) -> R {

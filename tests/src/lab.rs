@@ -261,3 +261,21 @@ fn proc_fifo_shows_the_statistics() {
     kernel.rmmod("fifo").unwrap();
     assert!(kernel.read("/proc/fifo").is_err(), "the file goes with the module");
 }
+
+#[test]
+fn each_instance_shows_its_own_counters_in_proc() {
+    let kernel = boot();
+    kernel.insmod("fifo.so", "size=4").unwrap();
+    kernel.insmod("producer.so", "item=A rate=10").unwrap();
+    kernel.insmod_named("producer.so", Some("producer2"), "item=B rate=5").unwrap();
+    run_for(&kernel, 996);
+    let one = kernel.read("/proc/producer").unwrap();
+    let two = kernel.read("/proc/producer2").unwrap();
+    assert!(one.starts_with("item:     A\nrate:     10\n"), "{one}");
+    assert!(two.starts_with("item:     B\nrate:     5\n"), "{two}");
+    let produced = |text: &str| -> u64 {
+        text.lines().find_map(|l| l.strip_prefix("produced: ")).unwrap().trim().parse().unwrap()
+    };
+    assert_eq!(produced(&one) + produced(&two), 4, "what the full fifo holds");
+    assert_eq!(fifo_stat(&kernel, "producers_waiting"), 2, "and each producer sleeps on it with one more");
+}

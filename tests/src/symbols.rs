@@ -73,3 +73,18 @@ fn a_panic_in_an_exported_function_is_an_oops_for_its_module_only() {
     kernel.rmmod("testmod").unwrap();
     assert_nothing_pinned(&kernel);
 }
+
+#[test]
+fn symbol_get_pins_the_exporter_until_it_is_dropped() {
+    let kernel = boot();
+    kernel.insmod(plugin("testmod"), "").unwrap();
+    let symbol = kernel.symbol_get("testmod_add").unwrap();
+    assert_eq!(symbol.owner(), "testmod");
+    // SAFETY: testmod exports `testmod_add` as `extern "C" fn(i32, i32) -> i32`.
+    let add: extern "C" fn(i32, i32) -> i32 = unsafe { std::mem::transmute(symbol.address()) };
+    assert_eq!(add(2, 3), 5);
+    assert_eq!(kernel.rmmod("testmod").unwrap_err().to_string(), "testmod: in use");
+    drop(symbol);
+    kernel.rmmod("testmod").unwrap();
+    assert!(kernel.symbol_get("testmod_add").is_err());
+}
