@@ -172,7 +172,9 @@ pub mod mode {
     pub const UNINTERRUPTIBLE: u8 = 0;
     /// `TASK_INTERRUPTIBLE`: returns `-EINTR` when the module goes away.
     pub const INTERRUPTIBLE: u8 = 1;
-    /// `TASK_KILLABLE`: returns `-EINTR` on a forced unload only.
+    /// `TASK_KILLABLE`: returns `-EINTR` on a forced unload (the fatal
+    /// signal) only. Every other wait of a killed task returns [`KILLED`]
+    /// and the handles unwind the module's code.
     pub const KILLABLE: u8 = 2;
 }
 

@@ -81,7 +81,8 @@ pub(crate) fn schedule_timeout(kernel: &Arc<KernelInner>, sleep: WaitMode, timeo
     let expire = start.wrapping_add(timeout.min(MAX_SCHEDULE_TIMEOUT));
     task.prepare_to_wait();
     let woke = task.schedule(clock, sleep, deadline_after(clock, start, timeout), &site.to_string());
-    if task.killed() && woke == Wake::Interrupted {
+    // A killable sleep ends early on the fatal signal; any other unwinds.
+    if task.killed() && woke == Wake::Interrupted && sleep != WaitMode::Killable {
         return Err(KILLED);
     }
     if timeout >= MAX_SCHEDULE_TIMEOUT {

@@ -27,6 +27,7 @@ use modhost_abi::errno::Errno;
 use crate::{
     error::{Error, ErrorKind, Result},
     kernel::Kernel,
+    services::task::Task,
 };
 
 /// A node of the virtual filesystem.
@@ -45,6 +46,7 @@ impl Kernel {
     ///
     /// [`ErrorKind::NoSuchFile`] for a path that does not exist or is a directory.
     pub fn read(&self, path: &str) -> Result<String> {
+        Task::current().adopt(self.inner.id);
         match self.node(path)? {
             Node::File(contents) => Ok(contents),
             Node::Dir(_) => Err(Error::new(ErrorKind::NoSuchFile, Errno::EISDIR, path, "is a directory")),
@@ -71,6 +73,7 @@ impl Kernel {
     /// that is not writable, [`ErrorKind::InvalidParams`] for a bad value, or
     /// [`ErrorKind::Rejected`] when the module refused it.
     pub fn write(&self, path: &str, data: &str) -> Result<()> {
+        Task::current().adopt(self.inner.id);
         let parts = components(path);
         match parts.as_slice() {
             ["sys", "module", module, "parameters", param] => self.write_param(module, param, data, path),
