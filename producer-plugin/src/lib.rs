@@ -9,7 +9,9 @@
 //!
 //! `rate` is writable at runtime and takes effect at once; `rate=0` pauses
 //! the producer (at load too). `/proc/NAME` (the instance's name) shows the
-//! item, the rate, the items produced and how often it slept on a full fifo. rmmod while it sleeps on a full fifo returns
+//! item, the rate, the items produced, how often it slept on a full fifo,
+//! and when the first and the latest item went in (ns of uptime), from which
+//! the achieved rate follows. rmmod while it sleeps on a full fifo returns
 //! promptly: the sleep is interruptible and ends with `-EINTR`.
 //!
 //! ```text
@@ -26,7 +28,7 @@ use modhost_abi::{
     services::{
         pacer::Pacer,
         proc::ProcFile,
-        time::{HZ, jiffies},
+        time::{HZ, jiffies, ktime_get_ns},
         workqueue::{DelayedWork, DelayedWorkRef, WQ_UNBOUND, Workqueue},
     },
 };
@@ -69,6 +71,10 @@ struct State {
     produced: AtomicU64,
     /// Runs that slept on a full fifo.
     waited: AtomicU64,
+    /// When the first and the latest item went in (ns of uptime; the first
+    /// is `u64::MAX` before any): the achieved rate, measured.
+    first_ns: AtomicU64,
+    last_ns: AtomicU64,
 }
 
 /// How one put went.
@@ -96,6 +102,8 @@ impl Module for Producer {
             pacer,
             produced: AtomicU64::new(0),
             waited: AtomicU64::new(0),
+            first_ns: AtomicU64::new(u64::MAX),
+            last_ns: AtomicU64::new(0),
         });
         let wq = Workqueue::alloc(module.name(), WQ_UNBOUND, 1)?;
         let work_state = Arc::clone(&state);
@@ -168,6 +176,9 @@ impl State {
             Err(_) => return Put::Interrupted,
         };
         self.produced.store(seq + 1, Relaxed);
+        let now = ktime_get_ns();
+        let _ = self.first_ns.compare_exchange(u64::MAX, now, Relaxed, Relaxed);
+        self.last_ns.store(now, Relaxed);
         pr_debug!("put {} #{seq}\n", self.item);
         put
     }
@@ -175,11 +186,16 @@ impl State {
     /// `/proc/NAME`.
     fn show(&self) -> String {
         let rate = self.with_pacer(|p| p.rate());
+        let first = match self.first_ns.load(Relaxed) {
+            u64::MAX => 0,
+            ns => ns,
+        };
         format!(
-            "item:     {}\nrate:     {rate}\nproduced: {}\nwaited:   {}\n",
+            "item:     {}\nrate:     {rate}\nproduced: {}\nwaited:   {}\nfirst_ns: {first}\nlast_ns:  {}\n",
             self.item,
             self.produced.load(Relaxed),
-            self.waited.load(Relaxed)
+            self.waited.load(Relaxed),
+            self.last_ns.load(Relaxed)
         )
     }
 

@@ -329,12 +329,16 @@ pub struct KernelServices {
     /// `proc_create_single`: a read-only file `/proc/NAME`; null if the name is taken.
     pub proc_create: extern "C" fn(ModuleHandle, RStr<'_>, ShowFn) -> ObjectRef,
     /// `proc_remove`: removes the file, waiting for reads in progress.
+    pub proc_remove: extern "C" fn(ObjectRef),
+
+    // ----- Time, again.
+    /// `ktime_get_ns`: nanoseconds of kernel uptime (the clock jiffies count).
     ///
     /// This is the last field of the first version of the table: fields added
     /// later go below it, and a module reading one from an older host gets a
     /// clear panic instead of undefined behaviour.
     #[sabi(last_prefix_field)]
-    pub proc_remove: extern "C" fn(ObjectRef),
+    pub ktime_get_ns: extern "C" fn(ModuleHandle) -> u64,
 }
 
 impl fmt::Debug for KernelServices {

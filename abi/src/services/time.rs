@@ -36,6 +36,18 @@ pub fn HZ() -> u32 {
     (services.hz())(module)
 }
 
+/// `ktime_get_ns`: nanoseconds since boot on the kernel clock, the clock
+/// `jiffies` counts (tick `k` began at `k × 10⁹ / HZ` ns).
+pub fn ktime_get_ns() -> u64 {
+    let (services, module) = kernel();
+    (services.ktime_get_ns())(module)
+}
+
+/// `INITIAL_JIFFIES` at `hz`: jiffies at boot, 300 seconds before they wrap.
+pub const fn initial_jiffies(hz: u32) -> u64 {
+    0u64.wrapping_sub(300 * hz as u64)
+}
+
 /// `time_after(a, b)`: `a` is later than `b`, across the wrap.
 pub const fn time_after(a: u64, b: u64) -> bool {
     (b.wrapping_sub(a) as i64) < 0

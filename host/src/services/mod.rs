@@ -102,6 +102,7 @@ static TABLE: WithMetadata<KernelServices> = WithMetadata::new(KernelServices {
     completion_free: completion::completion_free,
     proc_create: proc_entry::proc_create,
     proc_remove: proc_entry::proc_remove,
+    ktime_get_ns: sched::ktime_get_ns,
 });
 
 /// The service table every module's `init` receives.

@@ -95,6 +95,10 @@ pub(super) extern "C" fn jiffies(handle: ModuleHandle) -> u64 {
     module_of(handle).kernel.upgrade().map_or(0, |k| k.clock.jiffies())
 }
 
+pub(super) extern "C" fn ktime_get_ns(handle: ModuleHandle) -> u64 {
+    module_of(handle).kernel.upgrade().map_or(0, |k| u64::try_from(k.clock.uptime().as_nanos()).unwrap_or(u64::MAX))
+}
+
 pub(super) extern "C" fn hz(handle: ModuleHandle) -> u32 {
     module_of(handle).kernel.upgrade().map_or(250, |k| k.clock.hz())
 }
