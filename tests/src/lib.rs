@@ -54,3 +54,7 @@ mod timer;
 // The lab: fifo, producers and consumers together.
 #[cfg(test)]
 mod lab;
+
+// Fault injection: panics everywhere, exporters going away under importers.
+#[cfg(test)]
+mod faults;
