@@ -97,7 +97,7 @@ pub struct ModuleInfo {
     pub exports: RSlice<'static, ExportDesc>,
     /// The symbols the module imports.
     pub imports: RSlice<'static, ImportDesc>,
-    /// `module_init`: `0` or `-errno`.
+    /// `module_init`: `0`, `-errno`, or [`INIT_OOPSED`] if init panicked.
     pub init: extern "C" fn(&InitArgs) -> i32,
     /// `module_exit`.
     pub exit: extern "C" fn(),
@@ -105,6 +105,10 @@ pub struct ModuleInfo {
     /// new value, `-errno` makes the host restore the old one.
     pub param_changed: extern "C" fn(u32) -> i32,
 }
+
+/// What `init` returns when it panicked (the Oops is already reported):
+/// not an errno, so that a panic is told apart from an init returning `-EFAULT`.
+pub const INIT_OOPSED: i32 = i32::MIN;
 
 /// What `init` receives: the service table and the module's own handle.
 #[repr(C)]

@@ -15,7 +15,7 @@ use core::fmt;
 use std::sync::atomic::{AtomicPtr, Ordering};
 
 use crate::{
-    descriptor::InitArgs,
+    descriptor::{INIT_OOPSED, InitArgs},
     errno::{Errno, Result, to_kernel},
     param::ParamDesc,
     runtime::{self, guard},
@@ -132,7 +132,7 @@ unsafe impl<T: Send + Sync> Sync for ModuleCell<T> {}
 
 /// `module_init`: binds the library to its host, then builds the module.
 ///
-/// Returns `0`, or `-errno` from init, or `-EFAULT` if init panicked.
+/// Returns `0`, or `-errno` from init, or [`INIT_OOPSED`] if init panicked.
 pub fn init<T: Module>(cell: &'static ModuleCell<T>, args: &InitArgs) -> i32 {
     runtime::bind(args);
     match guard(|| T::init(&THIS_MODULE)) {
@@ -141,7 +141,7 @@ pub fn init<T: Module>(cell: &'static ModuleCell<T>, args: &InitArgs) -> i32 {
             0
         }
         Some(Err(e)) => e.to_kernel(),
-        None => Errno::EFAULT.to_kernel(),
+        None => INIT_OOPSED,
     }
 }
 

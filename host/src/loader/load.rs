@@ -21,7 +21,7 @@
 //! `kernel/module/main.c`.
 
 use modhost_abi::{
-    descriptor::{InitArgs, ModuleInfo},
+    descriptor::{INIT_OOPSED, InitArgs, ModuleInfo},
     errno::Errno,
 };
 use std::{
@@ -252,7 +252,7 @@ impl Kernel {
             let _context = module.enter(&Task::current());
             (desc.init)(&args)
         };
-        if module.taints.has(TaintFlag::Die) {
+        if ret == INIT_OOPSED {
             return Err(Error::new(ErrorKind::InitPanicked, Errno::EFAULT, &module.name, "init panicked"));
         }
         if let Some(errno) = Errno::from_kernel(ret).err() {
