@@ -161,6 +161,38 @@ mod tests {
         assert_eq!(kstrtoint("2147483648", 0), Err(Errno::ERANGE));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn every_u64_reads_back_in_every_base(n: u64) {
+            proptest::prop_assert_eq!(kstrtoull(&n.to_string(), 0), Ok(n));
+            proptest::prop_assert_eq!(kstrtoull(&format!("{n:#x}"), 0), Ok(n));
+            proptest::prop_assert_eq!(kstrtoull(&format!("0{n:o}"), 0), Ok(n));
+            proptest::prop_assert_eq!(kstrtoull(&format!("+{n}\n"), 0), Ok(n));
+        }
+
+        #[test]
+        fn every_i64_reads_back(n: i64) {
+            proptest::prop_assert_eq!(kstrtoll(&n.to_string(), 0), Ok(n));
+            proptest::prop_assert_eq!(kstrtoll(&format!("{n}\n"), 0), Ok(n));
+        }
+
+        #[test]
+        fn narrow_types_overflow_to_erange(n in 256u64..) {
+            proptest::prop_assert_eq!(kstrtou8(&n.to_string(), 0), Err(Errno::ERANGE));
+        }
+
+        #[test]
+        fn trailing_garbage_is_einval(n: u32, junk in "[ g-zG-Z.,;]{1,3}") {
+            let text = format!("{n}{junk}");
+            proptest::prop_assert_eq!(kstrtoull(&text, 0), Err(Errno::EINVAL));
+        }
+
+        #[test]
+        fn anything_parses_or_fails_without_panicking(text in "\\PC{0,24}") {
+            let _ = (kstrtoull(&text, 0), kstrtoll(&text, 0), kstrtoint(&text, 0), kstrtobool(&text));
+        }
+    }
+
     #[test]
     fn bools_as_the_kernel_spells_them() {
         for t in ["y", "Y", "1", "on", "ON", "oN", "yes", "1x"] {

@@ -58,3 +58,7 @@ mod lab;
 // Fault injection: panics everywhere, exporters going away under importers.
 #[cfg(test)]
 mod faults;
+
+// Property tests: parameter parsing and the command grammar.
+#[cfg(test)]
+mod properties;
