@@ -25,7 +25,11 @@ use abi_stable::{
 };
 use core::ffi::{CStr, c_char, c_void};
 
-use crate::{param::ParamDesc, services::KernelServicesRef, symbol::{ExportDesc, ImportDesc}};
+use crate::{
+    param::ParamDesc,
+    services::KernelServicesRef,
+    symbol::{ExportDesc, ImportDesc},
+};
 
 /// The name of the exported descriptor symbol.
 pub const SYMBOL: &CStr = c"__this_module";

@@ -12,8 +12,7 @@ use crate::errno::{Errno, Result};
 
 /// Picks the radix for base 0 and skips a `0x` prefix (`_parse_integer_fixup_radix`).
 fn fixup_radix(s: &[u8], base: u32) -> (&[u8], u32) {
-    let hex_prefix =
-        s.len() > 2 && s[0] == b'0' && s[1].eq_ignore_ascii_case(&b'x') && s[2].is_ascii_hexdigit();
+    let hex_prefix = s.len() > 2 && s[0] == b'0' && s[1].eq_ignore_ascii_case(&b'x') && s[2].is_ascii_hexdigit();
     match base {
         0 if hex_prefix => (&s[2..], 16),
         0 if s.first() == Some(&b'0') => (s, 8),
@@ -33,10 +32,7 @@ fn parse_ull(s: &[u8], base: u32) -> Result<u64> {
     let mut value: u64 = 0;
     for c in &s[..digits] {
         let digit = u64::from((*c as char).to_digit(base).unwrap_or(0));
-        value = value
-            .checked_mul(u64::from(base))
-            .and_then(|v| v.checked_add(digit))
-            .ok_or(Errno::ERANGE)?;
+        value = value.checked_mul(u64::from(base)).and_then(|v| v.checked_add(digit)).ok_or(Errno::ERANGE)?;
     }
     match &s[digits..] {
         [] | [b'\n'] => Ok(value),

@@ -163,8 +163,12 @@ macro_rules! __opt_str {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __ret_type {
-    () => { () };
-    ($ret:ty) => { $ret };
+    () => {
+        ()
+    };
+    ($ret:ty) => {
+        $ret
+    };
 }
 
 /// A symbol's [`Signature`](crate::symbol::Signature) from its parameter and return types.
@@ -278,18 +282,42 @@ macro_rules! __param_perm {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __param_type {
-    (byte) => { $crate::param::ParamType::Byte };
-    (short) => { $crate::param::ParamType::Short };
-    (ushort) => { $crate::param::ParamType::UShort };
-    (int) => { $crate::param::ParamType::Int };
-    (uint) => { $crate::param::ParamType::UInt };
-    (long) => { $crate::param::ParamType::Long };
-    (ulong) => { $crate::param::ParamType::ULong };
-    (ullong) => { $crate::param::ParamType::ULLong };
-    (hexint) => { $crate::param::ParamType::HexInt };
-    (charp) => { $crate::param::ParamType::CharP };
-    (bool) => { $crate::param::ParamType::Bool };
-    (invbool) => { $crate::param::ParamType::InvBool };
+    (byte) => {
+        $crate::param::ParamType::Byte
+    };
+    (short) => {
+        $crate::param::ParamType::Short
+    };
+    (ushort) => {
+        $crate::param::ParamType::UShort
+    };
+    (int) => {
+        $crate::param::ParamType::Int
+    };
+    (uint) => {
+        $crate::param::ParamType::UInt
+    };
+    (long) => {
+        $crate::param::ParamType::Long
+    };
+    (ulong) => {
+        $crate::param::ParamType::ULong
+    };
+    (ullong) => {
+        $crate::param::ParamType::ULLong
+    };
+    (hexint) => {
+        $crate::param::ParamType::HexInt
+    };
+    (charp) => {
+        $crate::param::ParamType::CharP
+    };
+    (bool) => {
+        $crate::param::ParamType::Bool
+    };
+    (invbool) => {
+        $crate::param::ParamType::InvBool
+    };
 }
 
 /// The Rust type a module reads a parameter as.
@@ -323,13 +351,27 @@ macro_rules! __param_default_type {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __param_to_default {
-    (charp, $v:expr) => { $crate::param::DefaultScalar::Str($crate::__private::RStr::from_str($v)) };
-    (bool, $v:expr) => { $crate::param::DefaultScalar::Bool($v) };
-    (invbool, $v:expr) => { $crate::param::DefaultScalar::Bool($v) };
-    (short, $v:expr) => { $crate::param::DefaultScalar::Signed($v as i64) };
-    (int, $v:expr) => { $crate::param::DefaultScalar::Signed($v as i64) };
-    (long, $v:expr) => { $crate::param::DefaultScalar::Signed($v as i64) };
-    ($t:ident, $v:expr) => { $crate::param::DefaultScalar::Unsigned($v as u64) };
+    (charp, $v:expr) => {
+        $crate::param::DefaultScalar::Str($crate::__private::RStr::from_str($v))
+    };
+    (bool, $v:expr) => {
+        $crate::param::DefaultScalar::Bool($v)
+    };
+    (invbool, $v:expr) => {
+        $crate::param::DefaultScalar::Bool($v)
+    };
+    (short, $v:expr) => {
+        $crate::param::DefaultScalar::Signed($v as i64)
+    };
+    (int, $v:expr) => {
+        $crate::param::DefaultScalar::Signed($v as i64)
+    };
+    (long, $v:expr) => {
+        $crate::param::DefaultScalar::Signed($v as i64)
+    };
+    ($t:ident, $v:expr) => {
+        $crate::param::DefaultScalar::Unsigned($v as u64)
+    };
 }
 
 /// The import table: one slot and one wrapper function per import.

@@ -104,10 +104,8 @@ fn report_panic(info: &PanicHookInfo<'_>) {
         let _ = write!(text, " at {location}");
     }
     let payload = info.payload();
-    let message = payload
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
+    let message =
+        payload.downcast_ref::<&str>().copied().or_else(|| payload.downcast_ref::<String>().map(String::as_str));
     if let Some(message) = message {
         let _ = write!(text, ": {message}");
     }

@@ -76,13 +76,7 @@ impl ExportDesc {
         signature: Signature,
         address: *const c_void,
     ) -> Self {
-        ExportDesc {
-            name: RStr::from_str(name),
-            gpl_only,
-            namespace: RStr::from_str(namespace),
-            signature,
-            address,
-        }
+        ExportDesc { name: RStr::from_str(name), gpl_only, namespace: RStr::from_str(namespace), signature, address }
     }
 }
 

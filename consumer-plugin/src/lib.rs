@@ -163,7 +163,11 @@ impl State {
     /// `/proc/NAME`.
     fn show(&self) -> String {
         let rate = self.with_pacer(|p| p.rate());
-        format!("rate:     {rate}\nconsumed: {}\nwaited:   {}\n", self.consumed.load(Relaxed), self.waited.load(Relaxed))
+        format!(
+            "rate:     {rate}\nconsumed: {}\nwaited:   {}\n",
+            self.consumed.load(Relaxed),
+            self.waited.load(Relaxed)
+        )
     }
 
     fn with_pacer<R>(&self, f: impl FnOnce(&mut Pacer) -> R) -> R {

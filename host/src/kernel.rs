@@ -43,8 +43,8 @@ use crate::{
     services::{
         clock::{Clock, DEFAULT_HZ},
         hung_task::HungTaskDetector,
-        proc_entry::ProcEntries,
         printk::{DEFAULT_RING_BYTES, Level, Printk, Record},
+        proc_entry::ProcEntries,
         timer::TimerBase,
         workqueue::Workqueues,
     },
@@ -205,10 +205,9 @@ impl KernelBuilder {
             modules_changed: Condvar::new(),
             pinned: Mutex::new(Vec::new()),
         });
-        inner.printk.log(
-            Level::Notice,
-            &format!("modhost version {} (HZ={})", env!("CARGO_PKG_VERSION"), inner.clock.hz()),
-        );
+        inner
+            .printk
+            .log(Level::Notice, &format!("modhost version {} (HZ={})", env!("CARGO_PKG_VERSION"), inner.clock.hz()));
         Kernel { inner }
     }
 }

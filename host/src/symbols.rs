@@ -125,7 +125,12 @@ impl crate::kernel::Kernel {
     pub fn symbol_get(&self, name: &str) -> crate::Result<SymbolRef> {
         let modules = self.inner.modules.lock();
         let unknown = || {
-            crate::Error::new(crate::ErrorKind::UnknownSymbol, modhost_abi::errno::Errno::ENOENT, name, "no such symbol")
+            crate::Error::new(
+                crate::ErrorKind::UnknownSymbol,
+                modhost_abi::errno::Errno::ENOENT,
+                name,
+                "no such symbol",
+            )
         };
         let export = modules.symbols.lookup(name).ok_or_else(unknown)?;
         let owner = modules.by_id(export.owner).cloned().ok_or_else(unknown)?;

@@ -30,8 +30,13 @@ pub enum TaintFlag {
 
 impl TaintFlag {
     /// Every flag, in bit order.
-    pub const ALL: [TaintFlag; 5] =
-        [TaintFlag::ProprietaryModule, TaintFlag::ForcedModule, TaintFlag::ForcedRmmod, TaintFlag::Die, TaintFlag::Warn];
+    pub const ALL: [TaintFlag; 5] = [
+        TaintFlag::ProprietaryModule,
+        TaintFlag::ForcedModule,
+        TaintFlag::ForcedRmmod,
+        TaintFlag::Die,
+        TaintFlag::Warn,
+    ];
 
     /// The flag's bit in the mask.
     pub const fn mask(self) -> u32 {

@@ -78,10 +78,7 @@ fn an_exporter_unloaded_while_importers_come_and_go_never_breaks_the_host() {
                         loaded += 1;
                         kernel.rmmod("gpluser").unwrap();
                     }
-                    Err(e) => assert!(
-                        matches!(e.kind(), ErrorKind::UnknownSymbol | ErrorKind::Busy),
-                        "unexpected {e}"
-                    ),
+                    Err(e) => assert!(matches!(e.kind(), ErrorKind::UnknownSymbol | ErrorKind::Busy), "unexpected {e}"),
                 }
             }
             loaded

@@ -13,7 +13,8 @@ fn run(kernel: &Kernel, script: &str) -> (String, String, i32) {
 #[test]
 fn a_session_loads_lists_and_unloads() {
     let kernel = boot();
-    let (out, err, status) = run(&kernel, "insmod testmod.so i=3\ninsmod gpluser.so\nlsmod\nrmmod gpluser testmod\nlsmod\n");
+    let (out, err, status) =
+        run(&kernel, "insmod testmod.so i=3\ninsmod gpluser.so\nlsmod\nrmmod gpluser testmod\nlsmod\n");
     assert_eq!(err, "");
     assert_eq!(status, 0);
     let lines: Vec<&str> = out.lines().collect();
@@ -101,10 +102,8 @@ fn modprobe_show_depends_prints_insmod_lines() {
     let (out, _, status) = run(&kernel, "modprobe --show-depends chainmod x=2\n");
     assert_eq!(status, 0);
     let dir = module_dir().canonicalize().unwrap();
-    let expected = format!(
-        "insmod {0}/libtestmod.so \ninsmod {0}/libgpluser.so \ninsmod {0}/libchainmod.so x=2\n",
-        dir.display()
-    );
+    let expected =
+        format!("insmod {0}/libtestmod.so \ninsmod {0}/libgpluser.so \ninsmod {0}/libchainmod.so x=2\n", dir.display());
     assert_eq!(out, expected);
 }
 

@@ -64,7 +64,10 @@ fn a_callback_that_sleeps_is_a_bug_that_stalls_no_other_timer() {
     let kernel = load("sleepy");
     advance(&kernel, 11);
     assert_dmesg(&kernel, "timertest: A fired at +11, sleeping");
-    assert_dmesg_contains(&kernel, "BUG: sleeping function called from invalid context at tests/fixtures/timertest/src/lib.rs:");
+    assert_dmesg_contains(
+        &kernel,
+        "BUG: sleeping function called from invalid context at tests/fixtures/timertest/src/lib.rs:",
+    );
     assert_dmesg_contains(&kernel, "schedule_timeout in a timer callback");
     advance(&kernel, 20);
     assert_dmesg(&kernel, "timertest: B fired at +31");

@@ -37,7 +37,11 @@ pub(crate) fn assert_dmesg(kernel: &Kernel, line: &str) {
 #[track_caller]
 pub(crate) fn assert_dmesg_contains(kernel: &Kernel, part: &str) {
     let lines = dmesg(kernel);
-    assert!(lines.iter().any(|l| l.contains(part)), "dmesg has no line containing {part:?}; it has:\n{}", lines.join("\n"));
+    assert!(
+        lines.iter().any(|l| l.contains(part)),
+        "dmesg has no line containing {part:?}; it has:\n{}",
+        lines.join("\n")
+    );
 }
 
 /// What a failed operation must leave unchanged.

@@ -45,7 +45,8 @@ fn create(name: &str, body: impl FnOnce() -> i32 + Send + 'static, start: bool, 
     let (services, module) = kernel();
     let body: Box<Body> = Box::new(Mutex::new(Some(Box::new(body))));
     let context = (&raw const *body).cast::<c_void>();
-    let raw = (services.kthread_create())(module, ThreadFn { function: run, context }, RStr::from_str(name), start, site);
+    let raw =
+        (services.kthread_create())(module, ThreadFn { function: run, context }, RStr::from_str(name), start, site);
     if raw.is_null() {
         return Err(Errno::ENOMEM);
     }

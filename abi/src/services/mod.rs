@@ -39,10 +39,7 @@ pub mod timer;
 pub mod wait;
 pub mod workqueue;
 
-use abi_stable::{
-    StableAbi,
-    std_types::RStr,
-};
+use abi_stable::{StableAbi, std_types::RStr};
 use core::{ffi::c_void, fmt, panic::Location};
 
 use crate::{descriptor::ModuleHandle, param::ParamValue};

@@ -33,16 +33,8 @@ pub enum Level {
 
 impl Level {
     /// Every level, most severe first.
-    pub const ALL: [Level; 8] = [
-        Level::Emerg,
-        Level::Alert,
-        Level::Crit,
-        Level::Err,
-        Level::Warning,
-        Level::Notice,
-        Level::Info,
-        Level::Debug,
-    ];
+    pub const ALL: [Level; 8] =
+        [Level::Emerg, Level::Alert, Level::Crit, Level::Err, Level::Warning, Level::Notice, Level::Info, Level::Debug];
 
     /// The level with this number; numbers above 7 are `Debug`.
     pub const fn from_u8(n: u8) -> Level {

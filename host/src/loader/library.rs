@@ -63,7 +63,13 @@ pub(crate) struct FileId {
 impl FileId {
     fn of(meta: &std::fs::Metadata) -> FileId {
         use std::os::unix::fs::MetadataExt;
-        FileId { dev: meta.dev(), ino: meta.ino(), size: meta.size(), mtime: meta.mtime(), mtime_nsec: meta.mtime_nsec() }
+        FileId {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            size: meta.size(),
+            mtime: meta.mtime(),
+            mtime_nsec: meta.mtime_nsec(),
+        }
     }
 }
 
@@ -281,9 +287,8 @@ fn symbol_size(address: *mut c_void) -> usize {
     let mut entry: *mut libc::Elf64_Sym = core::ptr::null_mut();
     // SAFETY: `dladdr1` fills `info` and stores a pointer to the symbol's ELF
     // entry in `entry`; both are valid out-pointers.
-    let found = unsafe {
-        libc::dladdr1(address, info.as_mut_ptr(), (&raw mut entry).cast::<*mut c_void>(), RTLD_DL_SYMENT)
-    };
+    let found =
+        unsafe { libc::dladdr1(address, info.as_mut_ptr(), (&raw mut entry).cast::<*mut c_void>(), RTLD_DL_SYMENT) };
     if found == 0 || entry.is_null() {
         return 0;
     }

@@ -132,7 +132,13 @@ impl Kernel {
     }
 
     /// Step 2: reserves the name (`add_unformed_module`).
-    fn add_unformed_module(&self, name: String, info: ModInfo, desc: &ModuleInfo, library: &Library) -> Result<Arc<Module>> {
+    fn add_unformed_module(
+        &self,
+        name: String,
+        info: ModInfo,
+        desc: &ModuleInfo,
+        library: &Library,
+    ) -> Result<Arc<Module>> {
         let mut modules = self.inner.modules.lock();
         if let Some(old) = modules.find_any(&name) {
             let (errno, message) = match old.state() {
@@ -218,7 +224,10 @@ impl Kernel {
                 }
                 Resolution::Wait { owner } => {
                     if self.inner.modules_changed.wait_until(&mut modules, give_up).timed_out() {
-                        self.inner.log(Level::Warning, &format!("{}: gave up waiting for init of module {owner}.", module.name));
+                        self.inner.log(
+                            Level::Warning,
+                            &format!("{}: gave up waiting for init of module {owner}.", module.name),
+                        );
                         return Err(Error::new(
                             ErrorKind::Busy,
                             Errno::EBUSY,
@@ -291,7 +300,10 @@ impl KernelInner {
         if library.close() == Residency::StillResident {
             self.log(
                 Level::Err,
-                &format!("{name}: library {} still resident after unload (pinned by a thread-local destructor?)", file.display()),
+                &format!(
+                    "{name}: library {} still resident after unload (pinned by a thread-local destructor?)",
+                    file.display()
+                ),
             );
             self.pinned.lock().push(file);
         }

@@ -16,7 +16,10 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use super::{modinfo::{self, ModInfo}, normalize_name};
+use super::{
+    modinfo::{self, ModInfo},
+    normalize_name,
+};
 use crate::{
     error::{Error, ErrorKind, Result},
     kernel::Kernel,
@@ -79,7 +82,12 @@ impl DepMap {
             deps.reverse();
             let paths: Vec<String> =
                 deps.iter().filter_map(|d| self.modules.get(d)).map(|e| e.path.display().to_string()).collect();
-            out.push_str(&format!("{}:{}{}\n", entry.path.display(), if paths.is_empty() { "" } else { " " }, paths.join(" ")));
+            out.push_str(&format!(
+                "{}:{}{}\n",
+                entry.path.display(),
+                if paths.is_empty() { "" } else { " " },
+                paths.join(" ")
+            ));
         }
         out
     }

@@ -88,7 +88,11 @@ fn dash2underscore(c: u8) -> u8 {
 ///
 /// The type's errno; `EINVAL` for too many array elements. Messages the
 /// kernel prints from inside the set op go to `log`.
-pub(crate) fn parse_value(param: &ParamInfo, value: Option<&str>, log: &mut Vec<(Level, String)>) -> Result<ParamValue, Errno> {
+pub(crate) fn parse_value(
+    param: &ParamInfo,
+    value: Option<&str>,
+    log: &mut Vec<(Level, String)>,
+) -> Result<ParamValue, Errno> {
     if param.max_len == 0 {
         return param.ty.parse(value).map(ParamValue::Scalar).inspect_err(|e| {
             if *e == Errno::ENOSPC {

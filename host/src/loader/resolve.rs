@@ -105,7 +105,8 @@ fn resolve_one(
     log: &mut Vec<Message>,
 ) -> Result<(u64, usize, bool), Failure> {
     let Importer { name, info, gpl_ok, uses_gpl_only, .. } = *importer;
-    let export = modules.symbols.lookup(symbol).filter(|e| gpl_ok || !e.gpl_only).ok_or(Failure::Errno(Errno::ENOENT))?;
+    let export =
+        modules.symbols.lookup(symbol).filter(|e| gpl_ok || !e.gpl_only).ok_or(Failure::Errno(Errno::ENOENT))?;
     let owner = modules.by_id(export.owner).ok_or(Failure::Errno(Errno::ENOENT))?;
 
     let proprietary_owner = !owner.gpl_compatible;
@@ -130,7 +131,10 @@ fn resolve_one(
         log.push((Level::Warning, format!("{name}: disagrees about version of symbol {symbol}")));
         log.push((
             Level::Debug,
-            format!("{name}: {symbol}: built against {expected:?}, {} exports {:?}: {detail}", owner.name, export.signature),
+            format!(
+                "{name}: {symbol}: built against {expected:?}, {} exports {:?}: {detail}",
+                owner.name, export.signature
+            ),
         ));
         return Err(Failure::Errno(Errno::EINVAL));
     }

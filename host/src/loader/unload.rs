@@ -114,7 +114,12 @@ impl Kernel {
         let holders = modules.holders(&module);
         if !holders.is_empty() {
             let names: Vec<&str> = holders.iter().map(|h| h.name.as_str()).collect();
-            return Err(Error::new(ErrorKind::InUse, Errno::EWOULDBLOCK, name, format!("in use by: {}", names.join(" "))));
+            return Err(Error::new(
+                ErrorKind::InUse,
+                Errno::EWOULDBLOCK,
+                name,
+                format!("in use by: {}", names.join(" ")),
+            ));
         }
         match module.state() {
             ModuleState::Live => {}
@@ -198,7 +203,10 @@ impl KernelInner {
             }
         }
         if objects.iter().any(|o| o.still_running()) {
-            self.log(Level::Err, &format!("{}: code still running after unload; its library stays mapped", module.name));
+            self.log(
+                Level::Err,
+                &format!("{}: code still running after unload; its library stays mapped", module.name),
+            );
             return false;
         }
         for object in objects {
@@ -228,7 +236,10 @@ impl KernelInner {
     fn report_blocked_exit(&self, job: &Job, seconds: f64) {
         let Some(task) = job.runner() else { return };
         let site = task.wait_site().map(|(site, _)| site).unwrap_or_else(|| "(running)".to_string());
-        self.log(Level::Err, &format!("INFO: task {}:{} blocked for more than {seconds} seconds.", task.name(), task.id()));
+        self.log(
+            Level::Err,
+            &format!("INFO: task {}:{} blocked for more than {seconds} seconds.", task.name(), task.id()),
+        );
         self.log(Level::Err, &format!("      Tainted: {}", self.taint));
         let module = task.context().map(|c| format!(" [{}]", c.name)).unwrap_or_default();
         self.log(Level::Err, &format!("task:{} state:D at {site}{module}", task.name()));

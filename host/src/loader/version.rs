@@ -109,11 +109,7 @@ pub(crate) fn symbol_matches(
 
 fn signatures_match(expected: &Signature, found: &Signature) -> Result<(), String> {
     if expected.params.len() != found.params.len() {
-        return Err(format!(
-            "{} parameters expected, {} exported",
-            expected.params.len(),
-            found.params.len()
-        ));
+        return Err(format!("{} parameters expected, {} exported", expected.params.len(), found.params.len()));
     }
     for (i, (e, f)) in expected.params.iter().zip(found.params.iter()).enumerate() {
         layouts_match(e, f).map_err(|detail| format!("parameter {}: {detail}", i + 1))?;
@@ -125,13 +121,8 @@ fn signatures_match(expected: &Signature, found: &Signature) -> Result<(), Strin
 fn layouts_match(expected: &'static TypeLayout, found: &'static TypeLayout) -> Result<(), String> {
     check_layout_compatibility_with_globals(expected, found, &CheckingGlobals::new()).map_err(|errors| {
         let text = errors.to_string();
-        let mismatch = text
-            .lines()
-            .map(str::trim)
-            .skip_while(|l| !l.starts_with("Error:"))
-            .take(5)
-            .collect::<Vec<_>>()
-            .join(" ");
+        let mismatch =
+            text.lines().map(str::trim).skip_while(|l| !l.starts_with("Error:")).take(5).collect::<Vec<_>>().join(" ");
         if mismatch.is_empty() { "incompatible layout".to_string() } else { mismatch }
     })
 }

@@ -22,11 +22,7 @@ use modhost_abi::{
     services::{KILLED, ObjectRef, Site, ThreadFn},
 };
 use parking_lot::Mutex;
-use std::{
-    sync::Arc,
-    thread::JoinHandle,
-    time::Duration,
-};
+use std::{sync::Arc, thread::JoinHandle, time::Duration};
 
 use super::{
     module_arc,

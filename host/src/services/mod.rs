@@ -24,11 +24,7 @@ pub mod timer;
 mod waitqueue;
 pub mod workqueue;
 
-use abi_stable::{
-    prefix_type::WithMetadata,
-    sabi_types::StaticRef,
-    std_types::RStr,
-};
+use abi_stable::{prefix_type::WithMetadata, sabi_types::StaticRef, std_types::RStr};
 use modhost_abi::{
     descriptor::ModuleHandle,
     param::{ParamScalar, ParamValue},

@@ -77,7 +77,8 @@ impl<T: Kind> Object<T> {
     where
         Object<T>: Reclaim,
     {
-        let object = Arc::new(Object { tag: T::TAG, freed: AtomicBool::new(false), owner: Arc::downgrade(owner), site, inner });
+        let object =
+            Arc::new(Object { tag: T::TAG, freed: AtomicBool::new(false), owner: Arc::downgrade(owner), site, inner });
         let weak: Weak<dyn Reclaim> = Arc::downgrade(&(Arc::clone(&object) as Arc<dyn Reclaim>));
         owner.objects.lock().push(weak);
         object

@@ -76,7 +76,10 @@ impl KernelInner {
     /// The lines every report ends with: the task, the taint, the modules.
     fn report_context(&self, level: Level) {
         let task = Task::current();
-        self.log(level, &format!("CPU: {} PID: {} Comm: {} Tainted: {}", current_cpu(), task.id(), task.name(), self.taint));
+        self.log(
+            level,
+            &format!("CPU: {} PID: {} Comm: {} Tainted: {}", current_cpu(), task.id(), task.name(), self.taint),
+        );
         if let Some(modules) = self.modules.try_lock_for(Duration::from_millis(100)) {
             let linked: Vec<String> = modules
                 .visible()

@@ -74,7 +74,12 @@ pub(crate) fn jiffies_left(clock: &Clock, expire: u64) -> u64 {
 }
 
 /// `schedule_timeout` for the calling task: `Ok(jiffies left)` or `Err(KILLED)`.
-pub(crate) fn schedule_timeout(kernel: &Arc<KernelInner>, sleep: WaitMode, timeout: u64, site: &Site) -> Result<u64, i64> {
+pub(crate) fn schedule_timeout(
+    kernel: &Arc<KernelInner>,
+    sleep: WaitMode,
+    timeout: u64,
+    site: &Site,
+) -> Result<u64, i64> {
     let clock = &kernel.clock;
     let task = Task::current();
     let start = clock.jiffies();

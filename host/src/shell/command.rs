@@ -176,7 +176,8 @@ pub struct Exit {
 
 /// The command names, for `help` and suggestions.
 pub const COMMANDS: [&str; 14] = [
-    "insmod", "rmmod", "lsmod", "modinfo", "modprobe", "depmod", "dmesg", "cat", "echo", "ls", "ps", "sleep", "help", "exit",
+    "insmod", "rmmod", "lsmod", "modinfo", "modprobe", "depmod", "dmesg", "cat", "echo", "ls", "ps", "sleep", "help",
+    "exit",
 ];
 
 /// A line split into words, with an `echo` redirection target taken out.

@@ -74,7 +74,8 @@ pub fn format_lsmod(entries: &[LsmodEntry]) -> String {
 pub fn format_proc_modules(entries: &[LsmodEntry]) -> String {
     let mut out = String::new();
     for e in entries {
-        let users: String = if e.holders.is_empty() { "-".to_string() } else { e.holders.iter().map(|h| format!("{h},")).collect() };
+        let users: String =
+            if e.holders.is_empty() { "-".to_string() } else { e.holders.iter().map(|h| format!("{h},")).collect() };
         out.push_str(&format!("{} {} {} {} {} {:#018x}", e.name, e.size, e.refcnt, users, e.state.proc_name(), e.base));
         if !e.flags.is_empty() {
             out.push_str(&format!(" ({})", e.flags));

@@ -24,7 +24,10 @@ use std::path::{Path, PathBuf};
 use crate::{
     error::{Error, ErrorKind, Result},
     kernel::Kernel,
-    loader::{modinfo::{self, ModInfo}, normalize_name},
+    loader::{
+        modinfo::{self, ModInfo},
+        normalize_name,
+    },
 };
 
 /// What modinfo shows for one module.

@@ -55,9 +55,9 @@ fn module_node(kernel: &Kernel, module: &Module, parts: &[&str]) -> Option<Node>
         ["taint"] => Some(Node::File(format!("{}\n", module.taints.letters()))),
         ["version"] if !module.info.version.is_empty() => Some(Node::File(format!("{}\n", module.info.version))),
         ["holders"] => Some(Node::Dir(modules.holders(module).iter().map(|h| h.name.clone()).collect())),
-        ["parameters"] if module.info.params.iter().any(|p| p.perm != 0) => Some(Node::Dir(
-            module.info.params.iter().filter(|p| p.perm != 0).map(|p| p.name.clone()).collect(),
-        )),
+        ["parameters"] if module.info.params.iter().any(|p| p.perm != 0) => {
+            Some(Node::Dir(module.info.params.iter().filter(|p| p.perm != 0).map(|p| p.name.clone()).collect()))
+        }
         ["parameters", param] => {
             let index = module.info.params.iter().position(|p| p.name == *param && p.perm != 0)?;
             let value = module.params.lock()[index].clone();

@@ -44,6 +44,8 @@ mod cancel;
 mod dispatch;
 mod flush;
 mod item;
+#[cfg(test)]
+mod model;
 mod queue;
 mod state;
 mod worker;

@@ -242,6 +242,19 @@ impl<Q: SameQueue> WorkState<Q> {
         !pending && !running
     }
 
+    /// A copy of the state without its waiters, for the model check.
+    #[cfg(test)]
+    pub(super) fn snapshot(&self) -> Self {
+        WorkState {
+            pending: self.pending.clone(),
+            running: self.running.clone(),
+            disable: self.disable,
+            canceling: self.canceling,
+            instances: self.instances,
+            waiters: Vec::new(),
+        }
+    }
+
     /// The waiters, to wake once the lock is dropped.
     pub(super) fn take_waiters(&mut self) -> Vec<Arc<Task>> {
         std::mem::take(&mut self.waiters)

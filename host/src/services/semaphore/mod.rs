@@ -59,6 +59,9 @@
 //!
 //! Kernel counterpart: `kernel/locking/semaphore.c`, `include/linux/semaphore.h`.
 
+#[cfg(test)]
+mod model;
+
 use modhost_abi::{
     descriptor::ModuleHandle,
     errno::Errno,
