@@ -117,6 +117,9 @@ impl Module for Consumer {
 
 impl Drop for Consumer {
     fn drop(&mut self) {
+        // Stop the work first, so that the count below is final: a run
+        // blocked in the fifo returns -EINTR, and none starts again.
+        self.work.disable_sync();
         pr_info!("unloading after {} items\n", self.state.consumed.load(Relaxed));
     }
 }

@@ -137,6 +137,9 @@ impl Module for Producer {
 
 impl Drop for Producer {
     fn drop(&mut self) {
+        // Stop the work first, so that the count below is final: a run
+        // blocked in the fifo returns -EINTR, and none starts again.
+        self.work.disable_sync();
         pr_info!("unloading after {} items\n", self.state.produced.load(Relaxed));
     }
 }
