@@ -93,3 +93,25 @@ fn bad_writes_change_nothing() {
     assert_eq!(kernel.read("/sys/module/testmod/parameters/i").unwrap(), "-4\n");
     assert_eq!(kernel.read("/sys/module/testmod/parameters/b").unwrap(), "1\n");
 }
+
+#[test]
+fn proc_timer_list_shows_armed_timers_and_delayed_work_soonest_first() {
+    let kernel = boot();
+    kernel.insmod("fifo.so", "").unwrap();
+    kernel.insmod("producer.so", "rate=1").unwrap();
+    kernel.insmod("timertest.so", "scenario=once").unwrap();
+    assert!(kernel.settle());
+    let list = kernel.read("/proc/timer_list").unwrap();
+    let lines: Vec<&str> = list.lines().collect();
+    assert!(lines[0].starts_with("now at 0.000000 s, jiffies ") && lines[0].ends_with(" (HZ 250)"), "{list}");
+    // expires = jiffies + 10: it runs on the 11th tick, 44 ms away.
+    assert!(lines[2].starts_with("    44 ms   timertest         timer (made at "), "{list}");
+    assert!(lines[3].contains(" ms   producer          work item (made at "), "{list}");
+    assert_eq!(lines.len(), 4, "{list}");
+
+    kernel.clock().advance(std::time::Duration::from_millis(44));
+    assert!(kernel.settle());
+    let list = kernel.read("/proc/timer_list").unwrap();
+    assert!(!list.contains("timertest"), "the timer fired and left the list:\n{list}");
+    assert!(kernel.list("/proc").unwrap().contains(&"timer_list".to_string()));
+}

@@ -22,6 +22,7 @@ use std::{
         Arc, Weak,
         atomic::{AtomicBool, Ordering},
     },
+    time::Duration,
 };
 
 use crate::{kernel::KernelInner, loader::Module};
@@ -56,6 +57,12 @@ pub(crate) trait Reclaim: Send + Sync {
 
     /// Gives back the reference the module never returned.
     fn release_leaked(self: Arc<Self>);
+
+    /// When it is armed to fire (kernel uptime), for `/proc/timer_list`;
+    /// `None` for objects that are not timers or delayed work, or are idle.
+    fn fires_at(&self, _kernel: &KernelInner) -> Option<Duration> {
+        None
+    }
 }
 
 /// An object of kind `T`, owned by a module.

@@ -7,6 +7,7 @@
 //! | `/proc/modules` | the module list ([`lsmod`]) |
 //! | `/proc/kallsyms` | every exported symbol with its address and owner |
 //! | `/proc/sys/kernel/tainted` | the taint mask, in decimal |
+//! | `/proc/timer_list` | armed timers and delayed work, soonest first |
 //! | `/sys/module/NAME/` | `initstate`, `refcnt`, `coresize`, `taint`, `version`, `holders/`, `parameters/` |
 //!
 //! Files are read with [`Kernel::read`], written with [`Kernel::write`] and
@@ -21,6 +22,7 @@ pub mod modinfo;
 mod procfs;
 pub mod ps;
 mod sysfs;
+mod timer_list;
 
 use modhost_abi::errno::Errno;
 

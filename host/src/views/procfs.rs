@@ -1,5 +1,5 @@
-//! `/proc`: the module list, the exported symbols, the taint mask, and the
-//! files modules create (`/proc/fifo`).
+//! `/proc`: the module list, the exported symbols, the taint mask, the armed
+//! timers, and the files modules create (`/proc/fifo`).
 //!
 //! `/proc/kallsyms` lists only what modules export, one line per symbol:
 //! address, type (`T`, text), name and owner as the kernel prints them, then
@@ -15,20 +15,21 @@
 //! Kernel counterpart: `kernel/module/procfs.c`, `kernel/kallsyms.c`,
 //! `kernel/sysctl.c` (`tainted`).
 
-use super::{Node, lsmod::format_proc_modules};
+use super::{Node, lsmod::format_proc_modules, timer_list::timer_list};
 use crate::{kernel::Kernel, services::proc_entry};
 
 /// The node at `/proc/<parts>`.
 pub(super) fn node(kernel: &Kernel, parts: &[&str]) -> Option<Node> {
     match parts {
         [] => {
-            let mut entries = vec!["kallsyms".to_string(), "modules".into(), "sys/".into()];
+            let mut entries = vec!["kallsyms".to_string(), "modules".into(), "sys/".into(), "timer_list".into()];
             entries.extend(proc_entry::names(&kernel.inner));
             entries.sort();
             Some(Node::Dir(entries))
         }
         ["modules"] => Some(Node::File(format_proc_modules(&kernel.lsmod()))),
         ["kallsyms"] => Some(Node::File(kallsyms(kernel))),
+        ["timer_list"] => Some(Node::File(timer_list(kernel))),
         ["sys"] => Some(Node::Dir(vec!["kernel/".into()])),
         ["sys", "kernel"] => Some(Node::Dir(vec!["tainted".into()])),
         ["sys", "kernel", "tainted"] => Some(Node::File(format!("{}\n", kernel.taint().mask()))),

@@ -10,9 +10,12 @@ use modhost_abi::{
     services::{Callback, KILLED, ObjectRef, Site},
 };
 use parking_lot::Mutex;
-use std::sync::{
-    Arc,
-    atomic::{AtomicBool, Ordering},
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
 };
 
 use super::{BaseState, wheel::TimerKey};
@@ -21,7 +24,7 @@ use crate::{
     services::{
         module_arc,
         object::{Kind, Object, Reclaim},
-        sched::might_sleep,
+        sched::{might_sleep, uptime_at_jiffies},
         task::{Task, WaitMode},
     },
 };
@@ -227,6 +230,12 @@ impl Reclaim for Object<Timer> {
 
     fn describe(&self) -> String {
         self.describe_object()
+    }
+
+    fn fires_at(&self, kernel: &KernelInner) -> Option<Duration> {
+        let st = self.inner.state.lock();
+        // It runs on the first tick after `expires`.
+        st.key.map(|_| uptime_at_jiffies(&kernel.clock, st.expires.wrapping_add(1)))
     }
 
     fn freed(&self) -> bool {

@@ -20,7 +20,7 @@
 //! `kernel/workqueue.c`.
 
 use modhost_abi::services::{KILLED, Site};
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use super::{
     flush::{Waited, sleep_until},
@@ -118,6 +118,10 @@ pub(super) fn enable(kernel: &KernelInner, item: &Object<WorkItem>) -> bool {
 }
 
 impl Reclaim for Object<WorkItem> {
+    fn fires_at(&self, _kernel: &KernelInner) -> Option<Duration> {
+        self.inner.state.lock().armed_until()
+    }
+
     fn reclaim(&self, kernel: &KernelInner) -> Option<String> {
         let (pending, running) = {
             let st = self.inner.state.lock();

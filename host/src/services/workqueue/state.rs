@@ -119,6 +119,14 @@ impl<Q: SameQueue> WorkState<Q> {
         self.running.as_ref()
     }
 
+    /// The deadline of an armed delayed item.
+    pub(super) fn armed_until(&self) -> Option<Duration> {
+        match &self.pending {
+            Pending::Armed { key, .. } => Some(key.0),
+            _ => None,
+        }
+    }
+
     /// `work_pending`.
     pub(super) fn is_pending(&self) -> bool {
         !matches!(self.pending, Pending::Idle)
