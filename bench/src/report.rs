@@ -2,9 +2,11 @@
 //!
 //! A [`Figure`] is one measured value of ours, usually beside a peer's value
 //! measured in the same run, their ratio `ours / peer`, and optionally a
-//! target: the largest ratio the project accepts. Values are [`Sample`]s:
-//! the median of a suite's repetitions, with the lowest and highest beside it
-//! so that noise shows. Lower is better for every figure.
+//! [`Target`]: the largest ratio the project accepts, the largest value of
+//! ours, or a value ours must come within a tolerance of (an achieved rate).
+//! Values are [`Sample`]s: the median of a suite's repetitions, with the
+//! lowest and highest beside it so that noise shows. Lower is better for
+//! every figure whose target is a maximum.
 //!
 //! Ours and the peer are measured in rounds, one rep of each back to back,
 //! and the ratio is the median of the per-round ratios, not the ratio of the
@@ -24,10 +26,15 @@
 //!       "peer": "indexed binary heap",
 //!       "peer_value": 95.2, "peer_min": 90.1, "peer_max": 99.0,
 //!       "ratio": 0.211, "ratio_min": 0.18, "ratio_max": 0.3,
-//!       "target_max_ratio": 0.5, "pass": true } ] } ] }
+//!       "target_max_ratio": 0.5, "target_max": null,
+//!       "target_value": null, "target_tolerance": null, "pass": true } ] } ] }
 //! ```
 //!
-//! `key` names the figure for good: `<suite>.<measure>.<case>.vs_<peer>`.
+//! `key` names the figure for good: `<suite>.<measure>.<case>.vs_<peer>`
+//! (without `.vs_<peer>` when there is no peer). At most one kind of target
+//! is set: `target_max_ratio` (`ratio` ≤ it), `target_max` (`ours` ≤ it), or
+//! `target_value` with `target_tolerance` (`ours` within `value × (1 ±
+//! tolerance)`); `pass` is `null` without a target.
 //!
 //! Kernel counterpart: none.
 
@@ -62,6 +69,17 @@ pub(crate) struct Peer {
     pub(crate) ratio: Sample,
 }
 
+/// What the project accepts for a figure.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Target {
+    /// `ours / peer` at most this.
+    MaxRatio(f64),
+    /// Ours at most this, in the figure's unit.
+    Max(f64),
+    /// Ours within `value × (1 ± tolerance)`.
+    Within { value: f64, tolerance: f64 },
+}
+
 /// One line of a report; see the module docs.
 #[derive(Clone, Debug)]
 pub(crate) struct Figure {
@@ -69,8 +87,7 @@ pub(crate) struct Figure {
     pub(crate) unit: &'static str,
     pub(crate) ours: Sample,
     pub(crate) peer: Option<Peer>,
-    /// The largest `ours / peer` the project accepts.
-    pub(crate) target: Option<f64>,
+    pub(crate) target: Option<Target>,
 }
 
 impl Figure {
@@ -88,9 +105,24 @@ impl Figure {
         }
     }
 
+    /// A figure of ours alone.
+    pub(crate) fn alone(key: String, unit: &'static str, ours: &[f64]) -> Figure {
+        Figure { key, unit, ours: Sample::of(ours.to_vec()), peer: None, target: None }
+    }
+
     /// The same figure with a target: the largest `ours / peer` accepted.
     pub(crate) fn target(self, max_ratio: f64) -> Figure {
-        Figure { target: Some(max_ratio), ..self }
+        Figure { target: Some(Target::MaxRatio(max_ratio)), ..self }
+    }
+
+    /// The same figure with a target: the largest value of ours accepted.
+    pub(crate) fn target_max(self, max: f64) -> Figure {
+        Figure { target: Some(Target::Max(max)), ..self }
+    }
+
+    /// The same figure with a target: ours within `value × (1 ± tolerance)`.
+    pub(crate) fn target_within(self, value: f64, tolerance: f64) -> Figure {
+        Figure { target: Some(Target::Within { value, tolerance }), ..self }
     }
 
     /// `ours / peer`: the median of the per-round ratios.
@@ -100,7 +132,11 @@ impl Figure {
 
     /// Whether the target is met; `None` without a target.
     pub(crate) fn pass(&self) -> Option<bool> {
-        Some(self.ratio()? <= self.target?)
+        Some(match self.target? {
+            Target::MaxRatio(max) => self.ratio()? <= max,
+            Target::Max(max) => self.ours.median <= max,
+            Target::Within { value, tolerance } => (self.ours.median - value).abs() <= value * tolerance,
+        })
     }
 }
 
@@ -115,7 +151,7 @@ pub(crate) fn table(suite: &Suite, figures: &[Figure]) -> String {
             peer.map_or("-".into(), |p| p.name.clone()),
             peer.map_or("-".into(), |p| format_sample(&p.value, f.unit)),
             peer.map_or("-".into(), |p| format!("{:.3} [{:.2}-{:.2}]", p.ratio.median, p.ratio.min, p.ratio.max)),
-            f.target.map_or("-".into(), |t| format!("<= {t:.2}")),
+            f.target.map_or("-".into(), |t| format_target(t, f.unit)),
             f.pass().map_or("-".into(), |pass| if pass { "PASS" } else { "FAIL" }.into()),
         ]);
     }
@@ -130,6 +166,16 @@ pub(crate) fn table(suite: &Suite, figures: &[Figure]) -> String {
     let (met, all) = targets.fold((0, 0), |(met, all), pass| (met + usize::from(pass), all + 1));
     let _ = writeln!(out, "{}: {met} of {all} targets met\n", suite.name);
     out
+}
+
+/// `ratio <= 3.00`, `<= 1024 KiB` or `250 ±0.5%`.
+fn format_target(target: Target, unit: &str) -> String {
+    match target {
+        Target::MaxRatio(max) => format!("ratio <= {max:.2}"),
+        Target::Max(max) => format!("<= {} {unit}", precise(max)),
+        Target::Within { value, tolerance: 0.0 } => format!("= {}", precise(value)),
+        Target::Within { value, tolerance } => format!("{} ±{}%", precise(value), tolerance * 100.0),
+    }
 }
 
 /// `12.3 [11.9-14.0] ns`: median [min-max] unit.
@@ -167,6 +213,15 @@ pub(crate) fn json(results: &[(&Suite, Vec<Figure>)]) -> String {
 
 fn figure_json(f: &Figure) -> String {
     let peer = f.peer.as_ref();
+    // One target field from the figure's target, if it is of that kind.
+    macro_rules! target {
+        ($kind:pat => $x:expr) => {
+            match f.target {
+                Some($kind) => Some($x),
+                _ => None,
+            }
+        };
+    }
     let fields = [
         ("key", string(&f.key)),
         ("unit", string(f.unit)),
@@ -180,7 +235,10 @@ fn figure_json(f: &Figure) -> String {
         ("ratio", number(f.ratio())),
         ("ratio_min", number(peer.map(|p| p.ratio.min))),
         ("ratio_max", number(peer.map(|p| p.ratio.max))),
-        ("target_max_ratio", number(f.target)),
+        ("target_max_ratio", number(target!(Target::MaxRatio(max) => max))),
+        ("target_max", number(target!(Target::Max(max) => max))),
+        ("target_value", number(target!(Target::Within { value, .. } => value))),
+        ("target_tolerance", number(target!(Target::Within { tolerance, .. } => tolerance))),
         ("pass", f.pass().map_or("null".into(), |p| p.to_string())),
     ];
     let fields: Vec<String> = fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
@@ -215,7 +273,7 @@ mod tests {
 
     fn figure(ours: f64, peer: f64, target: Option<f64>) -> Figure {
         let figure = Figure::paired("t.k".into(), "ns", &[ours], ("p \"q\"", &[peer]));
-        Figure { target, ..figure }
+        Figure { target: target.map(Target::MaxRatio), ..figure }
     }
 
     #[test]
@@ -250,7 +308,17 @@ mod tests {
         );
         assert!(json.contains("\"peer\":\"p \\\"q\\\"\",\"peer_value\":3,"));
         assert!(json.ends_with(
-            "\"ratio\":0.5,\"ratio_min\":0.5,\"ratio_max\":0.5,\"target_max_ratio\":0.5,\"pass\":true}]}]}"
+            "\"ratio\":0.5,\"ratio_min\":0.5,\"ratio_max\":0.5,\"target_max_ratio\":0.5,\"target_max\":null,\
+             \"target_value\":null,\"target_tolerance\":null,\"pass\":true}]}]}"
         ));
+    }
+
+    #[test]
+    fn absolute_targets_judge_ours_alone() {
+        let rate = |achieved: f64| Figure::alone("r".into(), "items/s", &[achieved]).target_within(100.0, 0.005);
+        assert_eq!(rate(100.4).pass(), Some(true));
+        assert_eq!(rate(99.4).pass(), Some(false));
+        assert_eq!(Figure::alone("m".into(), "KiB", &[900.0]).target_max(1024.0).pass(), Some(true));
+        assert!(figure_json(&rate(100.0)).contains("\"target_value\":100,\"target_tolerance\":0.005,\"pass\":true"));
     }
 }

@@ -9,6 +9,9 @@
 //!
 //! Kernel counterpart: none.
 
+pub(crate) mod fifo;
+mod modules;
+mod process;
 pub(crate) mod timers;
 
 use crate::report::Figure;
@@ -25,7 +28,10 @@ pub(crate) struct Suite {
 }
 
 /// Every suite, in the order a bare `modhost-bench` runs them.
-pub(crate) const SUITES: &[Suite] = &[Suite { name: "timers", about: timers::ABOUT, run: timers::run }];
+pub(crate) const SUITES: &[Suite] = &[
+    Suite { name: "fifo", about: fifo::ABOUT, run: fifo::run },
+    Suite { name: "timers", about: timers::ABOUT, run: timers::run },
+];
 
 /// xorshift64*: a fast, seeded, dependency-free source of workload numbers
 /// (not of anything that needs to be unpredictable).

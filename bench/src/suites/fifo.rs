@@ -1,0 +1,236 @@
+//! The `fifo` suite: hand-off through fifo's exported `fifo_put`/`fifo_get`.
+//!
+//! A kernel loads `fifo.so` (32 slots, its default), and the benchmark
+//! takes `fifo_put` and `fifo_get` with `symbol_get`, as code outside any
+//! module would, and calls them from its own threads: P producers each put
+//! `ITEMS / P` items, C consumers each get `ITEMS / C`, with no rate limit.
+//! A barrier releases all threads together and the clock runs until every
+//! one has been joined; the figure is wall-clock ns per item. The consumers
+//! sum the items' sequence numbers, which must come out exactly.
+//!
+//! Peers, each carrying the same 136-byte `FifoItem` through 32 slots:
+//! crossbeam-channel `bounded(32)`; std `sync_channel(32)` (its receiver
+//! behind a mutex when there is more than one consumer, since it cannot be
+//! shared); and the textbook semaphore ring (`peers/semaphore_ring.rs`).
+//! Every round runs each contender once per configuration, in a rotating
+//! order; a ratio is the median of the rounds' ratios.
+//!
+//! Target (issue 5): at 1P/1C, ours at most 3 × crossbeam-channel, keeping
+//! the lab's mutex-and-two-semaphores semantics. The project's baselines put
+//! the semaphore ring at about 45 × crossbeam on the 2-vCPU machine.
+//!
+//! Kernel counterpart: none; `fifo_put`/`fifo_get` are the lab's exports.
+
+use crossbeam_channel as crossbeam;
+use fifo_api::FifoItem;
+use modhost::Kernel;
+use std::{
+    sync::{Arc, Barrier, Mutex, mpsc},
+    thread,
+    time::Instant,
+};
+
+use super::modules;
+use crate::{peers::semaphore_ring::SemaphoreRing, report::Figure};
+
+pub(crate) const ABOUT: &str = "P producer and C consumer threads hand items through 32 slots \
+    (wall ns per item; ratio: median of the rounds' ratios)";
+
+/// Items per run: a multiple of every P and C, and enough fill/drain cycles
+/// of 32 slots (about 4000) for sleeping to show.
+const ITEMS: u64 = 128_000;
+const ROUNDS: usize = 7;
+/// (producers, consumers).
+const CONFIGS: [(u64, u64); 3] = [(1, 1), (2, 2), (4, 4)];
+const SLOTS: usize = 32;
+
+/// `fifo_put` and `fifo_get` as fifo exports them (`fifo_api`'s docs).
+type PutFn = extern "C" fn(&FifoItem) -> i32;
+type GetFn = extern "C" fn(&mut FifoItem) -> i32;
+
+/// One producer's or consumer's end, moved into its thread.
+type Put = Box<dyn FnMut(FifoItem) + Send>;
+type Get = Box<dyn FnMut() -> FifoItem + Send>;
+
+/// The contenders, ours first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Contender {
+    Ours,
+    Crossbeam,
+    SyncChannel,
+    SemaphoreRing,
+}
+
+impl Contender {
+    const ALL: [Contender; 4] =
+        [Contender::Ours, Contender::Crossbeam, Contender::SyncChannel, Contender::SemaphoreRing];
+
+    /// (key suffix, name in the table).
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Contender::Ours => ("ours", "modhost fifo"),
+            Contender::Crossbeam => ("crossbeam", "crossbeam-channel bounded(32)"),
+            Contender::SyncChannel => ("sync_channel", "std sync_channel(32)"),
+            Contender::SemaphoreRing => ("semaphore_ring", "mutex+condvar semaphore ring"),
+        }
+    }
+}
+
+pub(crate) fn run() -> Vec<Figure> {
+    let kernel = modules::boot();
+    kernel.insmod("fifo.so", &format!("size={SLOTS}")).unwrap_or_else(|e| panic!("fifo: insmod fifo.so: {e}"));
+    let fifo = OursFifo::get(&kernel);
+    // ns per item: [config][contender][round].
+    let mut ns = vec![vec![Vec::with_capacity(ROUNDS); Contender::ALL.len()]; CONFIGS.len()];
+    for round in 0..ROUNDS {
+        for (c, &(p, q)) in CONFIGS.iter().enumerate() {
+            for k in 0..Contender::ALL.len() {
+                let i = (round + k) % Contender::ALL.len();
+                let (puts, gets) = ends(Contender::ALL[i], &fifo, p, q);
+                ns[c][i].push(handoff(puts, gets));
+            }
+        }
+    }
+    drop(fifo);
+    kernel.rmmod("fifo").unwrap_or_else(|e| panic!("fifo: rmmod: {e}"));
+    figures(&ns)
+}
+
+/// ours against each peer, per configuration; the target at 1P/1C.
+fn figures(ns: &[Vec<Vec<f64>>]) -> Vec<Figure> {
+    let mut figures = Vec::new();
+    for (&(p, q), ns) in CONFIGS.iter().zip(ns) {
+        for (peer, theirs) in Contender::ALL.iter().zip(ns).skip(1) {
+            let (key, name) = peer.names();
+            let figure = Figure::paired(format!("fifo.handoff.{p}p{q}c.vs_{key}"), "ns", &ns[0], (name, theirs));
+            figures.push(if (p, q, *peer) == (1, 1, Contender::Crossbeam) { figure.target(3.0) } else { figure });
+        }
+    }
+    figures
+}
+
+/// fifo's exports, held with a reference on the module.
+struct OursFifo {
+    put: PutFn,
+    get: GetFn,
+    _symbols: [modhost::symbols::SymbolRef; 2],
+}
+
+impl OursFifo {
+    fn get(kernel: &Kernel) -> OursFifo {
+        let symbol = |name| kernel.symbol_get(name).unwrap_or_else(|e| panic!("fifo: symbol_get {name}: {e}"));
+        let (put, get) = (symbol("fifo_put"), symbol("fifo_get"));
+        // SAFETY: fifo exports these two as `extern "C" fn(&FifoItem) -> i32`
+        // and `extern "C" fn(&mut FifoItem) -> i32` (its `module!` exports,
+        // typed by `fifo_api`, the crate the benchmark uses too), and the
+        // `SymbolRef`s kept beside the pointers keep fifo loaded.
+        let (put_fn, get_fn) = unsafe {
+            (std::mem::transmute::<usize, PutFn>(put.address()), std::mem::transmute::<usize, GetFn>(get.address()))
+        };
+        OursFifo { put: put_fn, get: get_fn, _symbols: [put, get] }
+    }
+}
+
+/// `p` producer ends and `q` consumer ends of a fresh channel of `who`
+/// (ours: the loaded fifo, which every run leaves empty).
+fn ends(who: Contender, fifo: &OursFifo, p: u64, q: u64) -> (Vec<Put>, Vec<Get>) {
+    fn many<T>(n: u64, make: impl Fn() -> T) -> Vec<T> {
+        (0..n).map(|_| make()).collect()
+    }
+    match who {
+        Contender::Ours => {
+            let (put, get) = (fifo.put, fifo.get);
+            let puts = many(p, || Box::new(move |item: FifoItem| assert_eq!(put(&item), 0, "fifo_put")) as Put);
+            let gets = many(q, || {
+                Box::new(move || {
+                    let mut item = FifoItem::EMPTY;
+                    assert_eq!(get(&mut item), 0, "fifo_get");
+                    item
+                }) as Get
+            });
+            (puts, gets)
+        }
+        Contender::Crossbeam => {
+            let (tx, rx) = crossbeam::bounded(SLOTS);
+            let puts = many(p, || {
+                let tx = tx.clone();
+                Box::new(move |item| tx.send(item).expect("a consumer is alive")) as Put
+            });
+            let gets = many(q, || {
+                let rx = rx.clone();
+                Box::new(move || rx.recv().expect("a producer is alive")) as Get
+            });
+            (puts, gets)
+        }
+        Contender::SyncChannel => {
+            let (tx, rx) = mpsc::sync_channel(SLOTS);
+            let puts = many(p, || {
+                let tx = tx.clone();
+                Box::new(move |item| tx.send(item).expect("a consumer is alive")) as Put
+            });
+            let gets = if q == 1 {
+                vec![Box::new(move || rx.recv().expect("a producer is alive")) as Get]
+            } else {
+                let rx = Arc::new(Mutex::new(rx));
+                many(q, || {
+                    let rx = Arc::clone(&rx);
+                    Box::new(move || rx.lock().expect("no panic").recv().expect("a producer is alive")) as Get
+                })
+            };
+            (puts, gets)
+        }
+        Contender::SemaphoreRing => {
+            let ring = Arc::new(SemaphoreRing::new(SLOTS));
+            let puts = many(p, || {
+                let ring = Arc::clone(&ring);
+                Box::new(move |item| ring.put(item)) as Put
+            });
+            let gets = many(q, || {
+                let ring = Arc::clone(&ring);
+                Box::new(move || ring.get()) as Get
+            });
+            (puts, gets)
+        }
+    }
+}
+
+/// One run: every producer puts its share, every consumer gets its share;
+/// wall ns per item from the barrier to the last join.
+fn handoff(puts: Vec<Put>, gets: Vec<Get>) -> f64 {
+    let (p, q) = (puts.len() as u64, gets.len() as u64);
+    let start = Arc::new(Barrier::new((p + q + 1) as usize));
+    let producers: Vec<_> = puts
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut put)| {
+            let start = Arc::clone(&start);
+            let first = i as u64 * (ITEMS / p);
+            thread::spawn(move || {
+                let item = FifoItem::new("X", "bench", 0).expect("fits");
+                start.wait();
+                for seq in first..first + ITEMS / p {
+                    let mut item = item;
+                    item.seq = seq;
+                    put(item);
+                }
+            })
+        })
+        .collect();
+    let consumers: Vec<_> = gets
+        .into_iter()
+        .map(|mut get| {
+            let start = Arc::clone(&start);
+            thread::spawn(move || {
+                start.wait();
+                (0..ITEMS / q).map(|_| get().seq).sum::<u64>()
+            })
+        })
+        .collect();
+    start.wait();
+    let clock = Instant::now();
+    producers.into_iter().for_each(|t| t.join().expect("a producer panicked"));
+    let sum: u64 = consumers.into_iter().map(|t| t.join().expect("a consumer panicked")).sum();
+    let elapsed = clock.elapsed();
+    assert_eq!(sum, ITEMS * (ITEMS - 1) / 2, "fifo: items were lost or duplicated");
+    elapsed.as_nanos() as f64 / ITEMS as f64
+}
