@@ -279,3 +279,16 @@ fn each_instance_shows_its_own_counters_in_proc() {
     assert_eq!(produced(&one) + produced(&two), 4, "what the full fifo holds");
     assert_eq!(fifo_stat(&kernel, "producers_waiting"), 2, "and each producer sleeps on it with one more");
 }
+
+/// The README's "From Rust" example, word for word but for the module path.
+#[test]
+fn a_producer_without_a_consumer_fills_the_fifo() -> modhost::Result<()> {
+    let kernel = Kernel::builder().manual_clock().module_path(module_dir()).boot();
+    kernel.insmod("fifo.so", "size=8")?;
+    kernel.modprobe("producer", "item=A rate=50")?;
+    kernel.clock().advance(Duration::from_secs(1));
+    assert!(kernel.settle());
+    assert!(kernel.read("/proc/fifo")?.contains("fill:              8"));
+    kernel.rmmod("producer")?;
+    Ok(())
+}
