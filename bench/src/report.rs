@@ -150,7 +150,7 @@ pub(crate) fn table(suite: &Suite, figures: &[Figure]) -> String {
             format_sample(&f.ours, f.unit),
             peer.map_or("-".into(), |p| p.name.clone()),
             peer.map_or("-".into(), |p| format_sample(&p.value, f.unit)),
-            peer.map_or("-".into(), |p| format!("{:.3} [{:.2}-{:.2}]", p.ratio.median, p.ratio.min, p.ratio.max)),
+            peer.map_or("-".into(), |p| format_ratio(&p.ratio)),
             f.target.map_or("-".into(), |t| format_target(t, f.unit)),
             f.pass().map_or("-".into(), |pass| if pass { "PASS" } else { "FAIL" }.into()),
         ]);
@@ -178,19 +178,33 @@ fn format_target(target: Target, unit: &str) -> String {
     }
 }
 
-/// `12.3 [11.9-14.0] ns`: median [min-max] unit.
+/// `12.3 [11.9-14.0] ns`: median [min-max] unit; without the range when
+/// there is none (a single measurement).
 fn format_sample(s: &Sample, unit: &str) -> String {
+    if s.min == s.max {
+        return format!("{} {unit}", precise(s.median));
+    }
     format!("{} [{}-{}] {unit}", precise(s.median), precise(s.min), precise(s.max))
 }
 
-/// Three significant digits or more, never exponent notation.
+/// `1.781 [1.49-3.86]`, or `1.781` for a single measurement.
+fn format_ratio(r: &Sample) -> String {
+    if r.min == r.max {
+        return format!("{:.3}", r.median);
+    }
+    format!("{:.3} [{:.2}-{:.2}]", r.median, r.min, r.max)
+}
+
+/// Four significant digits or more (a rate's 0.5 % shows), never exponent notation.
 fn precise(x: f64) -> String {
-    if x >= 100.0 {
+    if x >= 1000.0 {
         format!("{x:.0}")
-    } else if x >= 10.0 {
+    } else if x >= 100.0 {
         format!("{x:.1}")
-    } else {
+    } else if x >= 10.0 {
         format!("{x:.2}")
+    } else {
+        format!("{x:.3}")
     }
 }
 

@@ -12,6 +12,7 @@
 pub(crate) mod fifo;
 mod modules;
 mod process;
+pub(crate) mod rate;
 pub(crate) mod timers;
 
 use crate::report::Figure;
@@ -30,6 +31,7 @@ pub(crate) struct Suite {
 /// Every suite, in the order a bare `modhost-bench` runs them.
 pub(crate) const SUITES: &[Suite] = &[
     Suite { name: "fifo", about: fifo::ABOUT, run: fifo::run },
+    Suite { name: "rate", about: rate::ABOUT, run: rate::run },
     Suite { name: "timers", about: timers::ABOUT, run: timers::run },
 ];
 

@@ -171,7 +171,7 @@ impl Sem {
         let free = self.count.max(0) + self.tokens as i64;
         let ups = self.ups.len() as i64;
         assert_eq!(initial + ups, got + free, "units lost or made up: {self:?}");
-        let waiting = self.downs.iter().any(|d| *d == Down::Waiting);
+        let waiting = self.downs.contains(&Down::Waiting);
         assert!(!(waiting && free > 0), "a waiter sleeps while a unit is free: {self:?}");
         let served: Vec<usize> = self.queued_order.iter().copied().filter(|w| self.granted[*w]).collect();
         assert_eq!(served, self.granted_order, "the queue was not served in order: {self:?}");
