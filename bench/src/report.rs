@@ -195,9 +195,9 @@ fn format_ratio(r: &Sample) -> String {
     format!("{:.3} [{:.2}-{:.2}]", r.median, r.min, r.max)
 }
 
-/// Four significant digits or more (a rate's 0.5 % shows), never exponent notation.
+/// Four significant digits or more (a rate's 0.5 % shows), a count as it is, never exponent notation.
 fn precise(x: f64) -> String {
-    if x >= 1000.0 {
+    if x >= 1000.0 || (x >= 1.0 && x.fract() == 0.0) {
         format!("{x:.0}")
     } else if x >= 100.0 {
         format!("{x:.1}")

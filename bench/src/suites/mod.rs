@@ -10,6 +10,7 @@
 //! Kernel counterpart: none.
 
 pub(crate) mod fifo;
+pub(crate) mod load;
 mod modules;
 mod process;
 pub(crate) mod rate;
@@ -33,6 +34,7 @@ pub(crate) const SUITES: &[Suite] = &[
     Suite { name: "fifo", about: fifo::ABOUT, run: fifo::run },
     Suite { name: "rate", about: rate::ABOUT, run: rate::run },
     Suite { name: "timers", about: timers::ABOUT, run: timers::run },
+    Suite { name: "load", about: load::ABOUT, run: load::run },
 ];
 
 /// xorshift64*: a fast, seeded, dependency-free source of workload numbers
