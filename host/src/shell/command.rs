@@ -125,6 +125,9 @@ pub struct Dmesg {
     /// Do not print timestamps
     #[arg(short = 't', long)]
     pub notime: bool,
+    /// Follow: after the log, print new messages as they come, until Ctrl-C
+    #[arg(short = 'w', long)]
+    pub follow: bool,
 }
 
 /// `cat`.

@@ -4,11 +4,17 @@
 //! first as the tools do (`insmod: ERROR: could not insert module
 //! producer.so: Unknown symbol in module`). The details the kernel logs are
 //! in dmesg, as on Linux.
+//!
+//! With [`Format::Json`] (`modhost --json`), lsmod, modinfo and the
+//! statistics files print JSON instead; [`super::json`] has the keys.
 
 use clap::{CommandFactory, Parser, error::ErrorKind as ClapKind};
 use std::{io::Write, path::Path, time::Duration};
 
-use super::command::{self, Cat, Command, Dmesg, Echo, Insmod, Line, Ls, Modinfo, Modprobe, Rmmod, Words};
+use super::{
+    command::{self, Cat, Command, Dmesg, Echo, Insmod, Line, Ls, Modinfo, Modprobe, Rmmod, Words},
+    interrupt, json,
+};
 use crate::{
     Error, ErrorKind, Kernel,
     loader::{modinfo::inspect, normalize_name, params::join_args},
@@ -40,8 +46,23 @@ impl Outcome {
     }
 }
 
+/// How results are printed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Format {
+    /// As kmod and the kernel print them.
+    #[default]
+    Text,
+    /// lsmod, modinfo and statistics as JSON (see [`super::json`]).
+    Json,
+}
+
 /// Runs one line: a comment or blank line does nothing.
 pub fn run_line(kernel: &Kernel, line: &str, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
+    run_line_as(kernel, line, Format::Text, out, err)
+}
+
+/// Runs one line, printing results in `format`.
+pub fn run_line_as(kernel: &Kernel, line: &str, format: Format, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
     let Some(Words { words, redirect }) = command::split(line) else {
         let _ = writeln!(err, "modhost: unbalanced quotes");
         return Outcome::done(false);
@@ -60,12 +81,12 @@ pub fn run_line(kernel: &Kernel, line: &str, out: &mut dyn Write, err: &mut dyn 
     match parsed.command {
         Command::Insmod(c) => Outcome::done(insmod(kernel, &c, err)),
         Command::Rmmod(c) => Outcome::done(rmmod(kernel, &c, err)),
-        Command::Lsmod => Outcome::done(write_out(out, &format_lsmod(&kernel.lsmod()))),
-        Command::Modinfo(c) => Outcome::done(modinfo(kernel, &c, out, err)),
+        Command::Lsmod => Outcome::done(lsmod(kernel, format, out)),
+        Command::Modinfo(c) => Outcome::done(modinfo(kernel, &c, format, out, err)),
         Command::Modprobe(c) => Outcome::done(modprobe(kernel, &c, out, err)),
         Command::Depmod => Outcome::done(depmod(kernel, out)),
         Command::Dmesg(c) => Outcome::done(dmesg(kernel, &c, out, err)),
-        Command::Cat(c) => Outcome::done(cat(kernel, &c, out, err)),
+        Command::Cat(c) => Outcome::done(cat(kernel, &c, format, out, err)),
         Command::Echo(c) => Outcome::done(echo(kernel, &c, redirect.as_deref(), out, err)),
         Command::Ls(c) => Outcome::done(ls(kernel, &c, out, err)),
         Command::Ps => Outcome::done(write_out(out, &format_ps(&kernel.ps()))),
@@ -146,12 +167,25 @@ fn module_name_of(arg: &str) -> String {
     normalize_name(arg)
 }
 
-fn modinfo(kernel: &Kernel, c: &Modinfo, out: &mut dyn Write, err: &mut dyn Write) -> bool {
+fn lsmod(kernel: &Kernel, format: Format, out: &mut dyn Write) -> bool {
+    let entries = kernel.lsmod();
+    match format {
+        Format::Text => write_out(out, &format_lsmod(&entries)),
+        Format::Json => write_out(out, &format!("{}\n", json::lsmod(&entries))),
+    }
+}
+
+fn modinfo(kernel: &Kernel, c: &Modinfo, format: Format, out: &mut dyn Write, err: &mut dyn Write) -> bool {
     let mut ok = true;
     for module in &c.modules {
         match kernel.modinfo(module) {
             Ok(report) => {
-                write_out(out, &format_modinfo(&report, c.field.as_deref()));
+                let text = match (format, c.field.as_deref()) {
+                    (Format::Text, field) => format_modinfo(&report, field),
+                    (Format::Json, Some(field)) => format!("{}\n", json::modinfo_field(&report, field)),
+                    (Format::Json, None) => format!("{}\n", json::modinfo(&report)),
+                };
+                write_out(out, &text);
             }
             Err(e) if e.kind() == ErrorKind::NotFound => {
                 let _ = writeln!(err, "modinfo: ERROR: Module {module} not found.");
@@ -238,14 +272,41 @@ fn dmesg(kernel: &Kernel, c: &Dmesg, out: &mut dyn Write, err: &mut dyn Write) -
         printk.clear();
         return true;
     }
+    // Taken first, so that a record logged while the log is printed is
+    // either printed now or followed, never both or neither.
+    let next = printk.next_seq();
     let records = if c.read_clear { printk.read_clear() } else { printk.records() };
     if printk.dropped() > 0 {
         let _ = writeln!(out, "** {} printk messages dropped **", printk.dropped());
     }
-    for record in records.iter().filter(|r| levels.is_empty() || levels.contains(&r.level)) {
+    let shown = |r: &&Record| levels.is_empty() || levels.contains(&r.level);
+    for record in records.iter().filter(|r| r.seq < next || !c.follow).filter(shown) {
         let _ = writeln!(out, "{}", format_record(record, c.decode, c.notime));
     }
+    if c.follow {
+        follow(kernel, next, &shown, c, out);
+    }
     true
+}
+
+/// `dmesg -w`: prints records from `seq` on as they are logged, until the
+/// command is interrupted (Ctrl-C, a signal, the end of the session).
+fn follow(kernel: &Kernel, mut seq: u64, shown: &dyn Fn(&&Record) -> bool, c: &Dmesg, out: &mut dyn Write) {
+    // Short waits, so that an interrupt is seen within a tenth of a second.
+    const POLL: Duration = Duration::from_millis(100);
+    let _ = out.flush();
+    while !interrupt::pending() {
+        if !kernel.printk().wait_for(seq, POLL) {
+            continue;
+        }
+        for record in kernel.printk().records_since(seq) {
+            seq = record.seq + 1;
+            if shown(&&record) {
+                let _ = writeln!(out, "{}", format_record(&record, c.decode, c.notime));
+            }
+        }
+        let _ = out.flush();
+    }
 }
 
 /// One dmesg line: `[    1.234567] text`, with `-x` and `-t` variations.
@@ -262,12 +323,16 @@ pub fn format_record(record: &Record, decode: bool, notime: bool) -> String {
     line
 }
 
-fn cat(kernel: &Kernel, c: &Cat, out: &mut dyn Write, err: &mut dyn Write) -> bool {
+fn cat(kernel: &Kernel, c: &Cat, format: Format, out: &mut dyn Write, err: &mut dyn Write) -> bool {
     let mut ok = true;
     for path in &c.paths {
         match kernel.read(path) {
             Ok(contents) => {
-                write_out(out, &contents);
+                let stats = if format == Format::Json { json::stats(&contents) } else { None };
+                match stats {
+                    Some(value) => write_out(out, &format!("{value}\n")),
+                    None => write_out(out, &contents),
+                };
             }
             Err(e) => {
                 let _ = writeln!(err, "cat: {path}: {}", e.errno());

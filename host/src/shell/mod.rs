@@ -7,7 +7,9 @@
 
 pub mod command;
 pub mod exec;
+pub mod interrupt;
+pub mod json;
 pub mod script;
 
-pub use exec::{Flow, Outcome, run_line};
+pub use exec::{Flow, Format, Outcome, run_line, run_line_as};
 pub use script::{Script, run_script};
