@@ -10,6 +10,7 @@
 //! Kernel counterpart: none.
 
 pub(crate) mod fifo;
+pub(crate) mod idle;
 pub(crate) mod load;
 mod modules;
 mod process;
@@ -35,6 +36,7 @@ pub(crate) const SUITES: &[Suite] = &[
     Suite { name: "rate", about: rate::ABOUT, run: rate::run },
     Suite { name: "timers", about: timers::ABOUT, run: timers::run },
     Suite { name: "load", about: load::ABOUT, run: load::run },
+    Suite { name: "idle", about: idle::ABOUT, run: idle::run },
 ];
 
 /// xorshift64*: a fast, seeded, dependency-free source of workload numbers
