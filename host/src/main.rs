@@ -1,17 +1,23 @@
-//! The `modhost` binary: boot a kernel, run commands, unload everything on exit.
+//! The `modhost` binary: boot a kernel, run a session, unload everything on exit.
+//!
+//! The command line picks where commands come from (`-c`, `--script`, the
+//! prompt when stdin is a terminal, else stdin as a script); the session
+//! (`modhost::shell::session`) runs them and ends the same way whichever it
+//! was: on EOF, `exit`, SIGINT or SIGTERM, every module is unloaded.
 
 use clap::Parser;
 use modhost::{
     Kernel,
     kernel::MODULE_PATH_ENV,
     services::printk::Level,
-    shell::{Script, run_line, run_script},
+    shell::{Format, Script, console, repl, session::Session},
 };
 use std::{
     fs::File,
-    io::{self, BufRead, BufReader, IsTerminal, Write},
+    io::{self, BufRead, BufReader, IsTerminal},
     path::PathBuf,
     process::ExitCode,
+    sync::Arc,
 };
 
 /// modhost: the Linux loadable-module system, in user space.
@@ -23,9 +29,21 @@ use std::{
     modhost                                  start the prompt; try: insmod fifo.so\n  \
     modhost -c 'insmod fifo.so' -c lsmod     run commands, then unload everything\n  \
     modhost --script lab.txt                 run a file of commands, one per line\n  \
-    echo lsmod | modhost                     commands from a pipe\n\n\
+    echo lsmod | modhost                     commands from a pipe\n  \
+    modhost --json -c 'insmod fifo.so' -c lsmod -c 'cat /proc/fifo'\n\
+    \x20                                          the same, as JSON\n\n\
     The module path is --module-path, then $MODHOST_MODULE_PATH (colon-separated),\n\
-    then the directory of the modhost binary, where cargo puts the shipped plugins."
+    then the directory of the modhost binary, where cargo puts the shipped plugins.\n\n\
+    --json prints one JSON value per line:\n  \
+    lsmod          [{\"name\",\"size\",\"refcnt\",\"used_by\":[..],\"state\",\"flags\"}, ...]\n  \
+    modinfo M      {\"filename\",\"name\",\"license\",\"author\",\"description\",\"version\",\n  \
+    \x20              \"vermagic\",\"import_ns\":[..],\"depends\":[..],\n  \
+    \x20              \"parm\":[{\"name\",\"type\",\"description\",\"perm\"}]}\n  \
+    modinfo -F F M [values of F]\n  \
+    cat /proc/fifo {\"capacity\",\"fill\",...}: a statistics file's keys, numbers as numbers\n\
+    Other commands and files print as without --json.\n\n\
+    On EOF, exit, SIGINT or SIGTERM every module is unloaded, users first;\n\
+    a second SIGINT forces the unload (rmmod -f) of modules whose exit is stuck."
 )]
 struct Cli {
     /// Jiffies per second (CONFIG_HZ)
@@ -46,34 +64,45 @@ struct Cli {
     /// Stop at the first command that fails
     #[arg(long)]
     errexit: bool,
+    /// The prompt's history file [default: $HOME/.modhost_history]
+    #[arg(long, value_name = "FILE")]
+    history: Option<PathBuf>,
+    /// Print lsmod, modinfo and statistics as JSON (keys below)
+    #[arg(long)]
+    json: bool,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let kernel = boot(&cli);
-    let mut out = io::stdout();
-    let mut err = io::stderr();
+    let format = if cli.json { Format::Json } else { Format::Text };
+    let session = Arc::new(Session::new(boot(&cli), format));
+    let prompt = cli.commands.is_empty() && cli.script.is_none() && io::stdin().is_terminal();
+    if let Err(e) = session.handle_signals(prompt) {
+        eprintln!("modhost: warning: cannot handle signals: {e}");
+    }
+    let (mut out, mut err) = (io::stdout(), io::stderr());
     let script = if !cli.commands.is_empty() {
         let lines = cli.commands.join("\n");
-        run_script(&kernel, lines.as_bytes(), &mut out, &mut err, cli.errexit)
+        session.run_script(lines.as_bytes(), &mut out, &mut err, cli.errexit)
     } else if let Some(path) = &cli.script {
         match open_script(path) {
-            Ok(input) => run_script(&kernel, input, &mut out, &mut err, cli.errexit),
+            Ok(input) => session.run_script(input, &mut out, &mut err, cli.errexit),
             Err(e) => {
-                let _ = writeln!(err, "modhost: {}: {e}", path.display());
+                eprintln!("modhost: {}: {e}", path.display());
                 Script { ok: false, exit: Some(2) }
             }
         }
-    } else if io::stdin().is_terminal() {
-        prompt(&kernel)
+    } else if prompt {
+        repl::run_repl(&session, cli.history.clone().or_else(repl::default_history).as_deref())
     } else {
-        run_script(&kernel, io::stdin().lock(), &mut out, &mut err, cli.errexit)
+        session.run_script(io::stdin().lock(), &mut out, &mut err, cli.errexit)
     };
-    kernel.shutdown();
+    session.end();
     ExitCode::from(u8::try_from(script.status()).unwrap_or(1))
 }
 
-/// Boots the kernel with the command line's settings and a console on stdout.
+/// Boots the kernel with the command line's settings and a plain console on
+/// stdout (the prompt puts its own in place).
 fn boot(cli: &Cli) -> Kernel {
     let mut builder = Kernel::builder().hz(cli.hz);
     for dir in module_path(cli) {
@@ -83,9 +112,7 @@ fn boot(cli: &Cli) -> Kernel {
         builder = builder.console_level(level);
     }
     let kernel = builder.boot();
-    kernel.printk().set_console(Some(Box::new(|record| {
-        let _ = writeln!(io::stdout().lock(), "{record}");
-    })));
+    kernel.printk().set_console(Some(console::plain()));
     kernel
 }
 
@@ -114,27 +141,4 @@ fn open_script(path: &PathBuf) -> io::Result<Box<dyn BufRead>> {
         return Ok(Box::new(BufReader::new(io::stdin())));
     }
     Ok(Box::new(BufReader::new(File::open(path)?)))
-}
-
-/// A plain prompt on a terminal.
-fn prompt(kernel: &Kernel) -> Script {
-    let mut ok = true;
-    let stdin = io::stdin();
-    loop {
-        print!("modhost# ");
-        let _ = io::stdout().flush();
-        let mut line = String::new();
-        match stdin.lock().read_line(&mut line) {
-            Ok(0) | Err(_) => {
-                println!();
-                return Script { ok, exit: None };
-            }
-            Ok(_) => {}
-        }
-        let outcome = run_line(kernel, &line, &mut io::stdout(), &mut io::stderr());
-        ok &= outcome.ok;
-        if let modhost::shell::Flow::Exit(status) = outcome.flow {
-            return Script { ok, exit: Some(status) };
-        }
-    }
 }

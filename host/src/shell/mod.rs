@@ -6,10 +6,14 @@
 //! another, the way `modhost --script FILE` and a pipe on stdin do.
 
 pub mod command;
+pub mod complete;
+pub mod console;
 pub mod exec;
 pub mod interrupt;
 pub mod json;
+pub mod repl;
 pub mod script;
+pub mod session;
 
 pub use exec::{Flow, Format, Outcome, run_line, run_line_as};
 pub use script::{Script, run_script};

@@ -1,0 +1,83 @@
+//! The console: where kernel messages below the console level are printed as
+//! they happen, and the terminal state to give back at the end.
+//!
+//! Without a prompt the console is [`plain`]: one line on stdout per record.
+//! At the prompt it is a [`PromptConsole`]: records go to rustyline's
+//! external printer, which prints them above the line being typed and
+//! redraws that line. The printer may block (rustyline hands each message
+//! over through a one-slot channel while it edits a line), and a module's
+//! printk must never wait for the terminal, so the console sink only queues
+//! the line and a thread of its own does the printing.
+
+use nix::sys::termios::{self, SetArg, Termios};
+use rustyline::ExternalPrinter;
+use std::{
+    io::{self, Write},
+    sync::mpsc,
+    thread::{self, JoinHandle},
+};
+
+use crate::{Kernel, services::printk::ConsoleSink};
+
+/// A console that prints each record as a line on stdout.
+pub fn plain() -> ConsoleSink {
+    Box::new(|record| {
+        let _ = writeln!(io::stdout().lock(), "{record}");
+    })
+}
+
+/// The console beside the prompt; see the module docs.
+#[derive(Debug)]
+pub struct PromptConsole {
+    thread: JoinHandle<()>,
+}
+
+impl PromptConsole {
+    /// Makes `printer` the kernel's console; `None` (and the console left as
+    /// it was) if no thread could be started for it.
+    pub fn install<P: ExternalPrinter + Send + 'static>(kernel: &Kernel, mut printer: P) -> Option<PromptConsole> {
+        let (lines, queue) = mpsc::channel::<String>();
+        let thread = thread::Builder::new()
+            .name("console".into())
+            .spawn(move || {
+                for line in queue {
+                    if printer.print(line.clone()).is_err() {
+                        let _ = io::stdout().lock().write_all(line.as_bytes());
+                    }
+                }
+            })
+            .ok()?;
+        kernel.printk().set_console(Some(Box::new(move |record| {
+            // Outside raw mode the printer writes the text as it is, so the
+            // line carries its own newline.
+            let _ = lines.send(format!("{record}\n"));
+        })));
+        Some(PromptConsole { thread })
+    }
+
+    /// Switches the kernel to the [`plain`] console and waits until every
+    /// line queued for the prompt is printed.
+    pub fn finish(self, kernel: &Kernel) {
+        // Replacing the sink drops the sender, which ends the thread's loop
+        // once the queue is empty.
+        kernel.printk().set_console(Some(plain()));
+        let _ = self.thread.join();
+    }
+}
+
+/// The terminal's settings before the line editor took it over, to give
+/// back when the session ends while the editor holds it in raw mode.
+#[derive(Debug, Clone)]
+pub struct TerminalMode(Termios);
+
+impl TerminalMode {
+    /// Saves stdin's terminal settings; `None` if stdin is not a terminal.
+    pub fn save() -> Option<TerminalMode> {
+        termios::tcgetattr(io::stdin()).ok().map(TerminalMode)
+    }
+
+    /// Restores the saved settings (after pending output is written).
+    pub fn restore(&self) {
+        let _ = termios::tcsetattr(io::stdin(), SetArg::TCSADRAIN, &self.0);
+    }
+}
