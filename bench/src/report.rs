@@ -105,11 +105,6 @@ impl Figure {
         }
     }
 
-    /// A figure of ours alone.
-    pub(crate) fn alone(key: String, unit: &'static str, ours: &[f64]) -> Figure {
-        Figure { key, unit, ours: Sample::of(ours.to_vec()), peer: None, target: None }
-    }
-
     /// The same figure with a target: the largest `ours / peer` accepted.
     pub(crate) fn target(self, max_ratio: f64) -> Figure {
         Figure { target: Some(Target::MaxRatio(max_ratio)), ..self }
@@ -187,8 +182,11 @@ fn format_sample(s: &Sample, unit: &str) -> String {
     format!("{} [{}-{}] {unit}", precise(s.median), precise(s.min), precise(s.max))
 }
 
-/// `1.781 [1.49-3.86]`, or `1.781` for a single measurement.
+/// `1.781 [1.49-3.86]`, or `1.781` for a single measurement; `-` against a peer's 0.
 fn format_ratio(r: &Sample) -> String {
+    if !r.median.is_finite() {
+        return "-".into();
+    }
     if r.min == r.max {
         return format!("{:.3}", r.median);
     }
@@ -329,10 +327,10 @@ mod tests {
 
     #[test]
     fn absolute_targets_judge_ours_alone() {
-        let rate = |achieved: f64| Figure::alone("r".into(), "items/s", &[achieved]).target_within(100.0, 0.005);
+        let rate = |achieved: f64| figure(achieved, 80.0, None).target_within(100.0, 0.005);
         assert_eq!(rate(100.4).pass(), Some(true));
         assert_eq!(rate(99.4).pass(), Some(false));
-        assert_eq!(Figure::alone("m".into(), "KiB", &[900.0]).target_max(1024.0).pass(), Some(true));
+        assert_eq!(figure(900.0, 10.0, None).target_max(1024.0).pass(), Some(true));
         assert!(figure_json(&rate(100.0)).contains("\"target_value\":100,\"target_tolerance\":0.005,\"pass\":true"));
     }
 }

@@ -12,10 +12,13 @@
 pub(crate) mod fifo;
 pub(crate) mod idle;
 pub(crate) mod load;
+pub(crate) mod memory;
 mod modules;
 mod process;
 pub(crate) mod rate;
 pub(crate) mod timers;
+
+pub(crate) use modules::module_dir;
 
 use crate::report::Figure;
 
@@ -37,6 +40,7 @@ pub(crate) const SUITES: &[Suite] = &[
     Suite { name: "timers", about: timers::ABOUT, run: timers::run },
     Suite { name: "load", about: load::ABOUT, run: load::run },
     Suite { name: "idle", about: idle::ABOUT, run: idle::run },
+    Suite { name: "memory", about: memory::ABOUT, run: memory::run },
 ];
 
 /// xorshift64*: a fast, seeded, dependency-free source of workload numbers
