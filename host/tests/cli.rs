@@ -1,9 +1,13 @@
-//! The `modhost` binary driven through pipes, `-c` and `--script`.
+//! The `modhost` binary driven through pipes, `-c` and `--script`, and
+//! ended by signals.
 
 use std::{
-    io::Write,
+    io::{BufRead, BufReader, Write},
     path::PathBuf,
-    process::{Command, Output, Stdio},
+    process::{Child, ChildStdin, Command, Output, Stdio},
+    sync::mpsc::{self, Receiver},
+    thread,
+    time::Duration,
 };
 
 /// Where cargo built the module files: next to this test binary.
@@ -85,4 +89,170 @@ fn help_and_version() {
     assert!(text(&out.stdout).contains("--module-path"));
     let out = modhost(&["--version"], "");
     assert_eq!(text(&out.stdout), format!("modhost {}\n", env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn exit_sets_the_status_and_still_unloads() {
+    let out = modhost(&[], "insmod testmod.so\nexit 3\nlsmod\n");
+    assert_eq!(out.status.code(), Some(3));
+    let stdout = text(&out.stdout);
+    assert!(stdout.lines().any(|l| l.ends_with("] testmod: exit")), "{stdout}");
+    assert!(!stdout.contains("Module "), "nothing runs after exit: {stdout}");
+}
+
+#[test]
+fn json_output_of_lsmod_modinfo_and_statistics() {
+    let out = modhost(
+        &["--json", "--console-level", "1"],
+        "insmod fifo.so size=8\ninsmod producer.so rate=0\nlsmod\nmodinfo producer\nmodinfo -F license fifo\n\
+         cat /proc/fifo\ncat /proc/producer\ncat /sys/module/fifo/refcnt\n",
+    );
+    assert_eq!((text(&out.stderr), out.status.code()), (String::new(), Some(0)));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    let size = |name: &str| {
+        let from = lines[0].find(&format!("{{\"name\":\"{name}\",\"size\":")).unwrap() + name.len() + 18;
+        lines[0][from..].split(',').next().unwrap().to_string()
+    };
+    assert_eq!(
+        lines[0],
+        format!(
+            "[{{\"name\":\"producer\",\"size\":{},\"refcnt\":0,\"used_by\":[],\"state\":\"Live\",\"flags\":\"\"}},\
+             {{\"name\":\"fifo\",\"size\":{},\"refcnt\":1,\"used_by\":[\"producer\"],\"state\":\"Live\",\"flags\":\"\"}}]",
+            size("producer"),
+            size("fifo")
+        )
+    );
+    assert!(lines[1].starts_with("{\"filename\":\""), "{}", lines[1]);
+    assert!(
+        lines[1].ends_with(
+            "\"name\":\"producer\",\"license\":\"GPL\",\"author\":\"modhost developers\",\
+             \"description\":\"Puts its item into the fifo at a steady rate\",\"version\":\"1.0\",\
+             \"vermagic\":\"modhost-abi/1 panic=unwind\",\"import_ns\":[],\"depends\":[\"fifo\"],\
+             \"parm\":[{\"name\":\"item\",\"type\":\"charp\",\"description\":\"The item to produce (1 to 63 bytes)\",\
+             \"perm\":\"0444\"},{\"name\":\"rate\",\"type\":\"uint\",\"description\":\"Items per second; 0 pauses\",\
+             \"perm\":\"0644\"}]}"
+        ),
+        "{}",
+        lines[1]
+    );
+    assert_eq!(lines[2], "[\"GPL\"]");
+    assert_eq!(
+        lines[3],
+        "{\"capacity\":8,\"fill\":0,\"high_water\":0,\"puts\":0,\"gets\":0,\"producers_waiting\":0,\"consumers_waiting\":0}"
+    );
+    assert_eq!(lines[4], "{\"item\":\"A\",\"rate\":0,\"produced\":0,\"waited\":0,\"first_ns\":0,\"last_ns\":0}");
+    assert_eq!(lines[5], "1", "files that are not statistics print as they are");
+    assert_eq!(lines.len(), 6);
+}
+
+/// A modhost whose stdin stays open, and its stdout line by line.
+struct Running {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Receiver<String>,
+    seen: Vec<String>,
+    /// How many of `seen` a wait has looked at.
+    looked: usize,
+}
+
+impl Running {
+    fn start(args: &[&str]) -> Running {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_modhost"))
+            .args(["--module-path", module_dir().to_str().unwrap()])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        let (tx, lines) = mpsc::channel();
+        thread::spawn(move || stdout.lines().map_while(Result::ok).try_for_each(|line| tx.send(line)));
+        Running { child, stdin, lines, seen: Vec::new(), looked: 0 }
+    }
+
+    fn send(&mut self, commands: &str) {
+        self.stdin.write_all(commands.as_bytes()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    /// Waits for a line, after the one the last wait found, that contains
+    /// `needle` (at most a minute: a hang fails the test instead of stalling it).
+    fn wait_for(&mut self, needle: &str) {
+        self.wait_until(|line| line.contains(needle), needle);
+    }
+
+    fn wait_until(&mut self, found: impl Fn(&str) -> bool, what: &str) {
+        loop {
+            if self.looked == self.seen.len() {
+                let line = self.lines.recv_timeout(Duration::from_secs(60));
+                self.seen.push(line.unwrap_or_else(|_| panic!("no line with {what:?} in {:#?}", self.seen)));
+            }
+            self.looked += 1;
+            if found(&self.seen[self.looked - 1]) {
+                return;
+            }
+        }
+    }
+
+    fn signal(&self, name: &str) {
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill").args(["-s", name, &pid]).status().unwrap().success());
+    }
+
+    /// Waits for the exit; returns its status and every line printed.
+    fn finish(mut self) -> (Option<i32>, Vec<String>) {
+        let status = self.child.wait().unwrap();
+        self.seen.extend(self.lines.iter());
+        (status.code(), self.seen)
+    }
+}
+
+fn position(lines: &[String], needle: &str) -> usize {
+    lines.iter().position(|l| l.contains(needle)).unwrap_or_else(|| panic!("no {needle:?} in {lines:#?}"))
+}
+
+#[test]
+fn sigterm_in_a_script_unloads_users_first() {
+    let mut modhost = Running::start(&[]);
+    modhost.send("insmod fifo.so\ninsmod producer.so rate=0\ninsmod consumer.so rate=0\ncat /sys/module/fifo/refcnt\n");
+    modhost.wait_for("consumer: loaded paused");
+    modhost.wait_until(|line| line == "2", "refcnt 2");
+    modhost.signal("TERM");
+    let (status, lines) = modhost.finish();
+    assert_eq!(status, Some(128 + 15), "{lines:#?}");
+    let signal = position(&lines, "modhost: SIGTERM: unloading every module");
+    let consumer = position(&lines, "consumer: unloading after");
+    let producer = position(&lines, "producer: unloading after");
+    let fifo = position(&lines, "fifo: unloaded after");
+    assert!(signal < consumer && consumer < producer && producer < fifo, "{lines:#?}");
+}
+
+#[test]
+fn sigint_ends_a_follow_and_the_session() {
+    let mut modhost = Running::start(&[]);
+    modhost.send("insmod testmod.so\ndmesg -w\n");
+    modhost.wait_for("modhost version");
+    modhost.wait_for("testmod: init as testmod:");
+    modhost.signal("INT");
+    let (status, lines) = modhost.finish();
+    assert_eq!(status, Some(128 + 2), "{lines:#?}");
+    assert!(lines.last().unwrap().ends_with("] testmod: exit"), "{lines:#?}");
+}
+
+#[test]
+fn a_second_sigint_forces_a_stuck_unload() {
+    let mut modhost = Running::start(&[]);
+    modhost.send("insmod kthreadtest.so mode=stuck\n");
+    modhost.wait_for("kthreadtest: started in mode stuck");
+    modhost.signal("INT");
+    modhost.wait_for("modhost: SIGINT: unloading every module");
+    modhost.signal("INT");
+    let (status, lines) = modhost.finish();
+    assert_eq!(status, Some(128 + 2), "{lines:#?}");
+    let forcing = position(&lines, "modhost: SIGINT: forcing the unload");
+    let killed = position(&lines, "kthreadtest: forcing the unload: killing its tasks");
+    assert!(forcing < killed, "{lines:#?}");
 }

@@ -151,7 +151,7 @@ impl Session {
         self.unload_all();
     }
 
-    fn on_signal(&self, signal: i32, prompt: bool) {
+    fn on_signal(self: &Arc<Self>, signal: i32, prompt: bool) {
         let name = if signal == SIGINT { "SIGINT" } else { "SIGTERM" };
         if self.ending.load(Ordering::SeqCst) {
             if !self.force.swap(true, Ordering::SeqCst) {
@@ -167,6 +167,18 @@ impl Session {
             return;
         }
         interrupt::terminate();
+        // The unload runs on a thread of its own, so that this one is free
+        // to take the next signal, the one that forces it.
+        let session = Arc::clone(self);
+        let ending = thread::Builder::new().name("shutdown".into()).spawn(move || session.end_on_signal(name, signal));
+        if ending.is_err() {
+            self.end_on_signal(name, signal);
+        }
+    }
+
+    /// The end of a session a signal ended: unload, then exit as a shell
+    /// reports a signal.
+    fn end_on_signal(&self, name: &str, signal: i32) {
         let _busy = self.busy.lock();
         if let Some(terminal) = self.terminal.lock().take() {
             // The line editor still has the terminal in raw mode, on a
