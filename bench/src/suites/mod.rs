@@ -7,10 +7,15 @@
 //! by rep, so that a burst of noise from the shared machine hits all of them
 //! alike. To add one: a file here, a `mod` line and an entry in [`SUITES`].
 //!
+//! Beside the suites: `modules.rs` finds the module files cargo built and
+//! boots a kernel with them; `process.rs` reads the process's CPU time and
+//! RSS and asks the dynamic linker whether a library is still loaded.
+//!
 //! Kernel counterpart: none.
 
 pub(crate) mod fifo;
 pub(crate) mod idle;
+pub(crate) mod lateness;
 pub(crate) mod load;
 pub(crate) mod memory;
 mod modules;
@@ -38,6 +43,7 @@ pub(crate) const SUITES: &[Suite] = &[
     Suite { name: "fifo", about: fifo::ABOUT, run: fifo::run },
     Suite { name: "rate", about: rate::ABOUT, run: rate::run },
     Suite { name: "timers", about: timers::ABOUT, run: timers::run },
+    Suite { name: "lateness", about: lateness::ABOUT, run: lateness::run },
     Suite { name: "load", about: load::ABOUT, run: load::run },
     Suite { name: "idle", about: idle::ABOUT, run: idle::run },
     Suite { name: "memory", about: memory::ABOUT, run: memory::run },

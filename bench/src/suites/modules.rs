@@ -37,7 +37,8 @@ pub(crate) fn boot() -> Kernel {
     Kernel::builder().module_path(module_dir()).boot()
 }
 
-/// The number after `field:` in a `/proc` file of `kernel`.
+/// The number after `field:` in a `/proc` file of `kernel` (its first word:
+/// `samples: 12 of 300` is 12).
 ///
 /// # Panics
 ///
@@ -45,5 +46,6 @@ pub(crate) fn boot() -> Kernel {
 pub(crate) fn proc_field(kernel: &Kernel, path: &str, field: &str) -> u64 {
     let text = kernel.read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let line = text.lines().find_map(|l| l.strip_prefix(field)?.strip_prefix(':'));
-    line.and_then(|value| value.trim().parse().ok()).unwrap_or_else(|| panic!("{path} has no {field}:\n{text}"))
+    line.and_then(|value| value.split_whitespace().next()?.parse().ok())
+        .unwrap_or_else(|| panic!("{path} has no {field}:\n{text}"))
 }
