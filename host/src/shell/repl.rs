@@ -122,13 +122,13 @@ impl Completer for ShellHelper<'_> {
 impl Hinter for ShellHelper<'_> {
     type Hint = String;
 
-    /// The command's usage right after its name, else the rest of the
-    /// latest history line that starts the same way.
+    /// The rest of the latest history line that starts the same way, else
+    /// the command's usage right after its name.
     fn hint(&self, line: &str, pos: usize, ctx: &Context<'_>) -> Option<String> {
         if pos < line.len() {
             return None;
         }
-        complete::usage_hint(line).or_else(|| self.history.hint(line, pos, ctx))
+        self.history.hint(line, pos, ctx).or_else(|| complete::usage_hint(line))
     }
 }
 
