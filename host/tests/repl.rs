@@ -6,6 +6,7 @@
 //! the test), never for a fixed time.
 
 use rexpect::{
+    process::{Signal, wait::WaitStatus},
     reader::Options,
     session::{PtySession, spawn_with_options},
 };
@@ -52,7 +53,7 @@ fn type_keys(p: &mut PtySession, keys: &str) {
 fn exit_status(session: &mut PtySession) -> Option<i32> {
     session.exp_eof().unwrap();
     match session.process().wait().unwrap() {
-        rexpect::process::wait::WaitStatus::Exited(_, code) => Some(code),
+        WaitStatus::Exited(_, code) => Some(code),
         _ => None,
     }
 }
@@ -161,6 +162,24 @@ fn ctrl_c_clears_the_line_and_interrupts_dmesg_follow() {
     p.exp_string(FRESH_PROMPT).unwrap();
     p.send_control('d').unwrap();
     assert_eq!(exit_status(&mut p), Some(0));
+}
+
+#[test]
+fn sigterm_at_a_half_typed_line_unloads_and_exits() {
+    let mut p = prompt(&["--history", history_file().to_str().unwrap()]);
+    p.send_line("insmod fifo.so").unwrap();
+    p.exp_string("fifo: ready").unwrap();
+    p.exp_string(FRESH_PROMPT).unwrap();
+    p.send_line("insmod producer.so rate=0").unwrap();
+    p.exp_string("producer: loaded paused").unwrap();
+    p.exp_string(FRESH_PROMPT).unwrap();
+    type_keys(&mut p, "lsm");
+    p.exp_string("lsm").unwrap();
+    p.process_mut().signal(Signal::SIGTERM).unwrap();
+    p.exp_string("modhost: SIGTERM: unloading every module").unwrap();
+    p.exp_string("producer: unloading after").unwrap();
+    p.exp_string("fifo: unloaded after").unwrap();
+    assert_eq!(exit_status(&mut p), Some(128 + 15));
 }
 
 #[test]

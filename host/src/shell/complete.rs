@@ -224,6 +224,42 @@ mod tests {
         assert_eq!(replacements(&kernel, "echo 5 > /s"), (9, vec!["/sys/".to_string()]));
     }
 
+    /// A kernel whose module path is where cargo built the plugins: next to
+    /// this test binary.
+    fn kernel_with_modules() -> Kernel {
+        let dir = std::env::current_exe().unwrap().parent().unwrap().to_path_buf();
+        Kernel::builder().manual_clock().module_path(dir).boot()
+    }
+
+    #[test]
+    fn parameters_complete_from_the_module_file() {
+        let kernel = kernel_with_modules();
+        let line = "insmod producer.so ra";
+        let (start, pairs) = complete(&kernel, line, line.len());
+        assert_eq!(start, 19);
+        assert_eq!(pairs.len(), 1);
+        assert_eq!(pairs[0].replacement, "rate=");
+        assert_eq!(pairs[0].display, "rate=  (uint) Items per second; 0 pauses");
+        assert_eq!(replacements(&kernel, "insmod --name p2 producer.so rate=5 ").1, ["item="]);
+        assert_eq!(replacements(&kernel, "modprobe producer i").1, ["item="]);
+        assert!(replacements(&kernel, "insmod producer.so rate=").1.is_empty(), "no completion of values");
+        assert!(kernel.lsmod().is_empty(), "completion reads modinfo without loading");
+    }
+
+    #[test]
+    fn modules_complete_by_file_name_or_module_name() {
+        let kernel = kernel_with_modules();
+        assert!(replacements(&kernel, "insmod fi").1.contains(&"fifo.so".to_string()));
+        assert!(replacements(&kernel, "modinfo prod").1.contains(&"producer.so".to_string()));
+        assert_eq!(replacements(&kernel, "modprobe fif").1, ["fifo"]);
+        assert!(replacements(&kernel, "insmod clap").1.is_empty(), "no procedural macro libraries");
+        kernel.insmod("fifo.so", "").unwrap();
+        assert_eq!(replacements(&kernel, "rmmod ").1, ["fifo"]);
+        assert_eq!(replacements(&kernel, "modprobe -r f").1, ["fifo"]);
+        assert!(replacements(&kernel, "rmmod fifo ").1.is_empty(), "fifo is named already");
+        kernel.rmmod("fifo").unwrap();
+    }
+
     #[test]
     fn the_module_argument_is_found_past_options() {
         assert_eq!(module_arg(&["--name", "p2", "producer.so", "item=A"]), Some("producer.so"));
