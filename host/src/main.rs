@@ -31,7 +31,9 @@ use std::{
     modhost --script lab.txt                 run a file of commands, one per line\n  \
     echo lsmod | modhost                     commands from a pipe\n  \
     modhost --json -c 'insmod fifo.so' -c lsmod -c 'cat /proc/fifo'\n\
-    \x20                                          the same, as JSON\n\n\
+    \x20                                          lsmod and the fifo's statistics as JSON\n\n\
+    At the prompt TAB completes commands, module files, parameter names and /proc and /sys\n\
+    paths; Ctrl-C clears the line (or stops dmesg -w); Ctrl-D or exit leaves.\n\n\
     The module path is --module-path, then $MODHOST_MODULE_PATH (colon-separated),\n\
     then the directory of the modhost binary, where cargo puts the shipped plugins.\n\n\
     --json prints one JSON value per line:\n  \

@@ -86,7 +86,10 @@ fn console_messages_are_plain_lines_and_exit_unloads_everything() {
 fn help_and_version() {
     let out = modhost(&["--help"], "");
     assert!(out.status.success());
-    assert!(text(&out.stdout).contains("--module-path"));
+    let help = text(&out.stdout);
+    for needle in ["--module-path", "--history <FILE>", "--json", "Examples:\n  modhost ", "\"used_by\":[..]"] {
+        assert!(help.contains(needle), "{needle:?} in {help}");
+    }
     let out = modhost(&["--version"], "");
     assert_eq!(text(&out.stdout), format!("modhost {}\n", env!("CARGO_PKG_VERSION")));
 }
