@@ -7,14 +7,17 @@
 //! redraws that line. The printer may block (rustyline hands each message
 //! over through a one-slot channel while it edits a line), and a module's
 //! printk must never wait for the terminal, so the console sink only queues
-//! the line and a thread of its own does the printing.
+//! the line and a thread of its own does the printing. After each command
+//! the session waits for that queue to empty ([`PromptConsole::flush`]), so
+//! a command's messages come before the next prompt, not above it.
 
 use nix::sys::termios::{self, SetArg, Termios};
 use rustyline::ExternalPrinter;
 use std::{
     io::{self, Write},
-    sync::mpsc,
+    sync::mpsc::{self, Sender, SyncSender},
     thread::{self, JoinHandle},
+    time::Duration,
 };
 
 use crate::{Kernel, services::printk::ConsoleSink};
@@ -26,41 +29,70 @@ pub fn plain() -> ConsoleSink {
     })
 }
 
+/// How long [`PromptConsole::flush`] waits for the terminal at most.
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(1);
+
 /// The console beside the prompt; see the module docs.
 #[derive(Debug)]
 pub struct PromptConsole {
     thread: JoinHandle<()>,
+    queue: Sender<Queued>,
+}
+
+/// What the console thread is handed.
+enum Queued {
+    /// A line to print.
+    Line(String),
+    /// Everything before has been printed: say so.
+    Flush(SyncSender<()>),
 }
 
 impl PromptConsole {
     /// Makes `printer` the kernel's console; `None` (and the console left as
     /// it was) if no thread could be started for it.
     pub fn install<P: ExternalPrinter + Send + 'static>(kernel: &Kernel, mut printer: P) -> Option<PromptConsole> {
-        let (lines, queue) = mpsc::channel::<String>();
+        let (queue, queued) = mpsc::channel::<Queued>();
         let thread = thread::Builder::new()
             .name("console".into())
             .spawn(move || {
-                for line in queue {
-                    if printer.print(line.clone()).is_err() {
-                        let _ = io::stdout().lock().write_all(line.as_bytes());
+                for item in queued {
+                    match item {
+                        Queued::Line(line) => {
+                            if printer.print(line.clone()).is_err() {
+                                let _ = io::stdout().lock().write_all(line.as_bytes());
+                            }
+                        }
+                        Queued::Flush(done) => {
+                            let _ = done.send(());
+                        }
                     }
                 }
             })
             .ok()?;
+        let lines = queue.clone();
         kernel.printk().set_console(Some(Box::new(move |record| {
             // Outside raw mode the printer writes the text as it is, so the
             // line carries its own newline.
-            let _ = lines.send(format!("{record}\n"));
+            let _ = lines.send(Queued::Line(format!("{record}\n")));
         })));
-        Some(PromptConsole { thread })
+        Some(PromptConsole { thread, queue })
+    }
+
+    /// Waits (a second at most) until every line queued so far is printed.
+    pub fn flush(&self) {
+        let (done, printed) = mpsc::sync_channel(1);
+        if self.queue.send(Queued::Flush(done)).is_ok() {
+            let _ = printed.recv_timeout(FLUSH_TIMEOUT);
+        }
     }
 
     /// Switches the kernel to the [`plain`] console and waits until every
     /// line queued for the prompt is printed.
     pub fn finish(self, kernel: &Kernel) {
-        // Replacing the sink drops the sender, which ends the thread's loop
-        // once the queue is empty.
+        // Replacing the sink drops its sender, and with ours dropped too the
+        // thread's loop ends once the queue is empty.
         kernel.printk().set_console(Some(plain()));
+        drop(self.queue);
         let _ = self.thread.join();
     }
 }

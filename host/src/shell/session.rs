@@ -113,6 +113,9 @@ impl Session {
         interrupt::reset();
         let outcome = run_line_as(&self.kernel, line, self.format, out, err);
         let _ = out.flush();
+        if let Some(console) = &*self.console.lock() {
+            console.flush();
+        }
         Some(outcome)
     }
 
