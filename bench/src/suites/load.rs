@@ -12,9 +12,8 @@
 //! After every cycle, outside the timed part, `dlopen(RTLD_NOLOAD)` asks the
 //! dynamic linker whether the file is still loaded; the figure counts the
 //! cycles after which it was not. Target (the design's first decision):
-//! unloading is real, so every cycle of ours unmaps. The project sets no
-//! target on the cycle's time; the peer baselines measured about 60 µs for
-//! the raw cycle of a small library on the 2-vCPU machine.
+//! unloading is real, so every cycle of ours unmaps; and (issue 3) the
+//! median cycle costs at most twice the raw open + close.
 //!
 //! Kernel counterpart: `insmod`/`rmmod`, `kernel/module/main.c`.
 
@@ -57,7 +56,7 @@ pub(crate) fn run() -> Vec<Figure> {
     let peer = "libloading open + close";
     let cycles = (ROUNDS * BATCH) as f64;
     vec![
-        Figure::paired("load.cycle.fifo.vs_libloading".into(), "µs", &us[0], (peer, &us[1])),
+        Figure::paired("load.cycle.fifo.vs_libloading".into(), "µs", &us[0], (peer, &us[1])).target(2.0),
         Figure::paired("load.unmapped.fifo.vs_libloading".into(), "cycles", &[unmapped[0]], (peer, &[unmapped[1]]))
             .target_within(cycles, 0.0),
     ]
