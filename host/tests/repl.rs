@@ -27,11 +27,25 @@ fn module_dir() -> PathBuf {
 /// the terminal's line discipline instead of the line editor.
 const FRESH_PROMPT: &str = "\n\rmodhost# ";
 
-/// A history file of this test's own.
-fn history_file() -> PathBuf {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    std::env::temp_dir().join(format!("modhost-repl-{}-{n}.history", std::process::id()))
+/// A history file of a test's own, removed when the test ends.
+struct History(PathBuf);
+
+impl History {
+    fn new() -> History {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        History(std::env::temp_dir().join(format!("modhost-repl-{}-{n}.history", std::process::id())))
+    }
+
+    fn arg(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for History {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 fn prompt(args: &[&str]) -> PtySession {
@@ -60,8 +74,8 @@ fn exit_status(session: &mut PtySession) -> Option<i32> {
 
 #[test]
 fn insmod_at_the_prompt_and_ctrl_d_unloads_in_order() {
-    let history = history_file();
-    let mut p = prompt(&["--history", history.to_str().unwrap()]);
+    let history = History::new();
+    let mut p = prompt(&["--history", history.arg()]);
     p.send_line("insmod fifo.so").unwrap();
     p.exp_string("fifo: ready with 32 slots").unwrap();
     p.send_line("insmod producer.so rate=0").unwrap();
@@ -76,15 +90,15 @@ fn insmod_at_the_prompt_and_ctrl_d_unloads_in_order() {
     p.exp_string("producer: unloading after").unwrap();
     p.exp_string("fifo: unloaded after").unwrap();
     assert_eq!(exit_status(&mut p), Some(0));
-    let saved = std::fs::read_to_string(&history).unwrap();
-    let _ = std::fs::remove_file(&history);
+    let saved = std::fs::read_to_string(&history.0).unwrap();
     assert!(saved.lines().any(|l| l == "insmod producer.so rate=0"), "{saved}");
     assert!(saved.lines().any(|l| l == "lsmod"), "{saved}");
 }
 
 #[test]
 fn tab_completes_commands_and_parameter_names() {
-    let mut p = prompt(&["--history", history_file().to_str().unwrap()]);
+    let history = History::new();
+    let mut p = prompt(&["--history", history.arg()]);
     type_keys(&mut p, "insm\t");
     p.exp_string("insmod ").unwrap();
     type_keys(&mut p, "fifo.so\r");
@@ -113,7 +127,8 @@ fn tab_completes_commands_and_parameter_names() {
 
 #[test]
 fn the_kernel_log_appears_above_a_partly_typed_line() {
-    let mut p = prompt(&["--history", history_file().to_str().unwrap(), "--console-level", "8"]);
+    let history = History::new();
+    let mut p = prompt(&["--history", history.arg(), "--console-level", "8"]);
     p.send_line("insmod fifo.so").unwrap();
     p.exp_string("fifo: ready").unwrap();
     p.send_line("insmod producer.so rate=20").unwrap();
@@ -138,7 +153,8 @@ fn the_kernel_log_appears_above_a_partly_typed_line() {
 
 #[test]
 fn ctrl_c_clears_the_line_and_interrupts_dmesg_follow() {
-    let mut p = prompt(&["--history", history_file().to_str().unwrap(), "--console-level", "1"]);
+    let history = History::new();
+    let mut p = prompt(&["--history", history.arg(), "--console-level", "1"]);
     // Were the line not cleared, this would run `rmmod nosuchinsmod fifo.so`.
     type_keys(&mut p, "rmmod nosuch");
     p.send_control('c').unwrap();
@@ -166,7 +182,8 @@ fn ctrl_c_clears_the_line_and_interrupts_dmesg_follow() {
 
 #[test]
 fn sigterm_at_a_half_typed_line_unloads_and_exits() {
-    let mut p = prompt(&["--history", history_file().to_str().unwrap()]);
+    let history = History::new();
+    let mut p = prompt(&["--history", history.arg()]);
     p.send_line("insmod fifo.so").unwrap();
     p.exp_string("fifo: ready").unwrap();
     p.exp_string(FRESH_PROMPT).unwrap();
