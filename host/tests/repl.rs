@@ -73,7 +73,7 @@ fn exit_status(session: &mut PtySession) -> Option<i32> {
 }
 
 #[test]
-fn insmod_at_the_prompt_and_ctrl_d_unloads_in_order() {
+fn insmod_at_the_prompt_and_ctrl_d_unloads_in_order_and_history_persists() {
     let history = History::new();
     let mut p = prompt(&["--history", history.arg()]);
     p.send_line("insmod fifo.so").unwrap();
@@ -93,6 +93,13 @@ fn insmod_at_the_prompt_and_ctrl_d_unloads_in_order() {
     let saved = std::fs::read_to_string(&history.0).unwrap();
     assert!(saved.lines().any(|l| l == "insmod producer.so rate=0"), "{saved}");
     assert!(saved.lines().any(|l| l == "lsmod"), "{saved}");
+    // The next session starts with it: Up brings back the last line.
+    let mut p = prompt(&["--history", history.arg(), "--console-level", "1"]);
+    type_keys(&mut p, "\x1b[A\r");
+    p.exp_string("Module                  Size  Used by").unwrap();
+    p.exp_string(FRESH_PROMPT).unwrap();
+    p.send_control('d').unwrap();
+    assert_eq!(exit_status(&mut p), Some(0));
 }
 
 #[test]
