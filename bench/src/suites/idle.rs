@@ -7,6 +7,10 @@
 //! The two alternate for `ROUNDS` windows each; a figure is CPU µs per
 //! second of wall time (1 µs/s is 0.0001 % of a core).
 //!
+//! A second figure loads only fifo and a producer at `rate=1` (its fifo
+//! large enough never to fill): a host whose only activity is one delayed
+//! work firing once a second. Target (issue 4): at most 2 × the peer.
+//!
 //! Target: the design's tickless promise, "an idle host costs nothing"
 //! beyond its work. At rate 1 the lab has two things to do each second (a
 //! put and a get), each a timer expiry that wakes a worker: about four
@@ -29,35 +33,41 @@ use std::{
 use super::{modules, process::cpu_time};
 use crate::report::Figure;
 
-pub(crate) const ABOUT: &str = "process CPU time while the lab idles at rate 1, against a bare thread \
-    sleeping 1 s in a loop (CPU µs per wall second)";
+pub(crate) const ABOUT: &str = "process CPU time while the lab idles at rate 1, or one delayed work fires \
+    once a second, against a bare thread sleeping 1 s in a loop (CPU µs per wall second)";
 
 const WINDOW: Duration = Duration::from_secs(2);
-const ROUNDS: usize = 2;
+const ROUNDS: usize = 3;
+
+/// The whole lab at rate 1.
+const LAB: &[(&str, &str)] = &[("fifo.so", ""), ("producer.so", "rate=1"), ("consumer.so", "rate=1")];
+/// One delayed work a second: a producer at rate 1 into a fifo it never fills.
+const ONE_WORK: &[(&str, &str)] = &[("fifo.so", "size=4096"), ("producer.so", "rate=1")];
 
 pub(crate) fn run() -> Vec<Figure> {
-    let (mut ours, mut bare) = (Vec::new(), Vec::new());
+    let (mut lab, mut one_work, mut bare) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..ROUNDS {
         bare.push(bare_thread());
-        ours.push(lab());
+        lab.push(loaded(LAB));
+        one_work.push(loaded(ONE_WORK));
     }
-    let figure =
-        Figure::paired("idle.cpu.lab_rate1.vs_sleeping_thread".into(), "µs/s", &ours, ("thread sleeping 1 s", &bare));
-    vec![figure.target(4.0)]
+    let peer = ("thread sleeping 1 s", bare.as_slice());
+    vec![
+        Figure::paired("idle.cpu.lab_rate1.vs_sleeping_thread".into(), "µs/s", &lab, peer).target(4.0),
+        Figure::paired("idle.cpu.one_delayed_work.vs_sleeping_thread".into(), "µs/s", &one_work, peer).target(2.0),
+    ]
 }
 
-/// CPU µs per second over `WINDOW`, with the lab loaded and settled.
-fn lab() -> f64 {
+/// CPU µs per second over `WINDOW`, with `modules` loaded and settled.
+fn loaded(modules: &[(&str, &str)]) -> f64 {
     let kernel = modules::boot();
-    for (file, args) in [("fifo.so", ""), ("producer.so", "rate=1"), ("consumer.so", "rate=1")] {
+    for (file, args) in modules {
         kernel.insmod(file, args).unwrap_or_else(|e| panic!("idle: insmod {file}: {e}"));
     }
     // Loading wakes everything once; the window starts after that has passed.
     thread::sleep(Duration::from_millis(500));
     let cost = cpu_per_second(|| thread::sleep(WINDOW));
-    for module in ["consumer", "producer", "fifo"] {
-        kernel.rmmod(module).unwrap_or_else(|e| panic!("idle: rmmod {module}: {e}"));
-    }
+    kernel.shutdown();
     cost
 }
 
