@@ -259,3 +259,16 @@ fn a_second_sigint_forces_a_stuck_unload() {
     let killed = position(&lines, "kthreadtest: forcing the unload: killing its tasks");
     assert!(forcing < killed, "{lines:#?}");
 }
+
+#[test]
+fn sigterm_cuts_a_sleep_short() {
+    let mut modhost = Running::start(&[]);
+    modhost.send("insmod testmod.so\nsleep 600\n");
+    modhost.wait_for("testmod: init as testmod:");
+    let sent = std::time::Instant::now();
+    modhost.signal("TERM");
+    let (status, lines) = modhost.finish();
+    assert_eq!(status, Some(128 + 15), "{lines:#?}");
+    assert!(sent.elapsed() < std::time::Duration::from_secs(60), "the sleep ran on: {:?}", sent.elapsed());
+    assert!(lines.last().unwrap().ends_with("] testmod: exit"), "{lines:#?}");
+}

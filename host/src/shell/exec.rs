@@ -9,16 +9,20 @@
 //! statistics files print JSON instead; [`super::json`] has the keys.
 
 use clap::{CommandFactory, Parser, error::ErrorKind as ClapKind};
-use std::{io::Write, path::Path, time::Duration};
+use std::{
+    io::Write,
+    path::Path,
+    time::{Duration, Instant},
+};
 
 use super::{
-    command::{self, Cat, Command, Dmesg, Echo, Insmod, Line, Ls, Modinfo, Modprobe, Rmmod, Words},
+    command::{self, Cat, Command, Echo, Insmod, Line, Ls, Modinfo, Modprobe, Rmmod, Words},
+    dmesg::dmesg,
     interrupt, json,
 };
 use crate::{
     Error, ErrorKind, Kernel,
     loader::{modinfo::inspect, normalize_name, params::join_args},
-    services::printk::{Level, Record},
     views::{lsmod::format_lsmod, modinfo::format_modinfo, ps::format_ps},
 };
 
@@ -241,88 +245,6 @@ fn depmod(kernel: &Kernel, out: &mut dyn Write) -> bool {
     write_out(out, &kernel.depmod().to_modules_dep())
 }
 
-fn dmesg(kernel: &Kernel, c: &Dmesg, out: &mut dyn Write, err: &mut dyn Write) -> bool {
-    let printk = kernel.printk();
-    if let Some(level) = &c.console_level {
-        // As util-linux: a number is the console level itself, a name is one
-        // above that level, so `-n 1` and `-n emerg` both let only emerg through.
-        let console_level = match level.parse::<u8>() {
-            Ok(n) if (1..=8).contains(&n) => Some(n),
-            Ok(_) => None,
-            Err(_) => Level::parse(level).map(|l| l as u8 + 1),
-        };
-        let Some(console_level) = console_level else {
-            let _ = writeln!(err, "dmesg: unknown level '{level}'");
-            return false;
-        };
-        printk.set_console_level(console_level);
-        return true;
-    }
-    let mut levels = Vec::new();
-    for name in &c.level {
-        match Level::parse(name) {
-            Some(level) => levels.push(level),
-            None => {
-                let _ = writeln!(err, "dmesg: unknown level '{name}'");
-                return false;
-            }
-        }
-    }
-    if c.clear {
-        printk.clear();
-        return true;
-    }
-    // Taken first, so that a record logged while the log is printed is
-    // either printed now or followed, never both or neither.
-    let next = printk.next_seq();
-    let records = if c.read_clear { printk.read_clear() } else { printk.records() };
-    if printk.dropped() > 0 {
-        let _ = writeln!(out, "** {} printk messages dropped **", printk.dropped());
-    }
-    let shown = |r: &&Record| levels.is_empty() || levels.contains(&r.level);
-    for record in records.iter().filter(|r| r.seq < next || !c.follow).filter(shown) {
-        let _ = writeln!(out, "{}", format_record(record, c.decode, c.notime));
-    }
-    if c.follow {
-        follow(kernel, next, &shown, c, out);
-    }
-    true
-}
-
-/// `dmesg -w`: prints records from `seq` on as they are logged, until the
-/// command is interrupted (Ctrl-C, a signal, the end of the session).
-fn follow(kernel: &Kernel, mut seq: u64, shown: &dyn Fn(&&Record) -> bool, c: &Dmesg, out: &mut dyn Write) {
-    // Short waits, so that an interrupt is seen within a tenth of a second.
-    const POLL: Duration = Duration::from_millis(100);
-    let _ = out.flush();
-    while !interrupt::pending() {
-        if !kernel.printk().wait_for(seq, POLL) {
-            continue;
-        }
-        for record in kernel.printk().records_since(seq) {
-            seq = record.seq + 1;
-            if shown(&&record) {
-                let _ = writeln!(out, "{}", format_record(&record, c.decode, c.notime));
-            }
-        }
-        let _ = out.flush();
-    }
-}
-
-/// One dmesg line: `[    1.234567] text`, with `-x` and `-t` variations.
-pub fn format_record(record: &Record, decode: bool, notime: bool) -> String {
-    let mut line = String::new();
-    if decode {
-        line.push_str(&format!("kern  :{:<6}: ", record.level.name()));
-    }
-    if notime {
-        line.push_str(&record.text);
-    } else {
-        line.push_str(&record.to_string());
-    }
-    line
-}
-
 fn cat(kernel: &Kernel, c: &Cat, format: Format, out: &mut dyn Write, err: &mut dyn Write) -> bool {
     let mut ok = true;
     for path in &c.paths {
@@ -386,13 +308,24 @@ fn ls(kernel: &Kernel, c: &Ls, out: &mut dyn Write, err: &mut dyn Write) -> bool
     ok
 }
 
+/// `sleep`: moves a manual clock, or waits in real time in short steps, so
+/// that Ctrl-C or the end of the session cuts it short (a failure, as an
+/// interrupted `sleep` is in a shell).
 fn sleep(kernel: &Kernel, seconds: f64, err: &mut dyn Write) -> bool {
+    const STEP: Duration = Duration::from_millis(50);
     let Ok(duration) = Duration::try_from_secs_f64(seconds) else {
         let _ = writeln!(err, "sleep: invalid time interval '{seconds}'");
         return false;
     };
-    if !kernel.clock().advance(duration) {
-        std::thread::sleep(duration);
+    if kernel.clock().advance(duration) {
+        return true;
+    }
+    let until = Instant::now() + duration;
+    while let Some(left) = until.checked_duration_since(Instant::now()).filter(|d| !d.is_zero()) {
+        if interrupt::pending() {
+            return false;
+        }
+        std::thread::sleep(left.min(STEP));
     }
     true
 }

@@ -1,7 +1,7 @@
 //! Interrupting the running command: Ctrl-C during a command, or the end of
 //! the session.
 //!
-//! A command that runs until told to stop (`dmesg -w`) polls [`pending`].
+//! A command that runs until told to stop (`dmesg -w`, a real-time `sleep`) polls [`pending`].
 //! Two things make it true: [`interrupt`], a one-shot request (Ctrl-C while a
 //! command runs at the prompt) that [`reset`] forgets before the next
 //! command; and [`terminate`], which is for good: the session is ending, and

@@ -8,6 +8,7 @@
 pub mod command;
 pub mod complete;
 pub mod console;
+mod dmesg;
 pub mod exec;
 pub mod interrupt;
 pub mod json;

@@ -20,7 +20,7 @@
 //! - any signal while the session is ending forces the unload: modules whose
 //!   exit is stuck are removed as `rmmod -f` removes them.
 //!
-//! A running `sleep` is not interrupted: the session ends after it.
+//! A running `sleep` or `dmesg -w` stops within a tenth of a second.
 
 use parking_lot::Mutex;
 use signal_hook::{
