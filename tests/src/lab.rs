@@ -286,6 +286,7 @@ fn a_producer_without_a_consumer_fills_the_fifo() -> modhost::Result<()> {
     let kernel = Kernel::builder().manual_clock().module_path(module_dir()).boot();
     kernel.insmod("fifo.so", "size=8")?;
     kernel.modprobe("producer", "item=A rate=50")?;
+    assert!(kernel.settle()); // the first item goes in at once
     kernel.clock().advance(Duration::from_secs(1));
     assert!(kernel.settle());
     assert!(kernel.read("/proc/fifo")?.contains("fill:              8"));
