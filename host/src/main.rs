@@ -35,7 +35,7 @@ use std::{
     At the prompt TAB completes commands, module files, parameter names and /proc and /sys\n\
     paths; Ctrl-C clears the line (or stops dmesg -w); Ctrl-D or exit leaves.\n\n\
     The module path is --module-path, then $MODHOST_MODULE_PATH (colon-separated),\n\
-    then the directory of the modhost binary, where cargo puts the shipped plugins.\n\n\
+    then deps/ beside the modhost binary, where cargo puts the shipped plugins, and its directory.\n\n\
     --json prints one JSON value per line:\n  \
     lsmod          [{\"name\",\"size\",\"refcnt\",\"used_by\":[..],\"state\",\"flags\"}, ...]\n  \
     modinfo M      {\"filename\",\"name\",\"license\",\"author\",\"description\",\"version\",\n  \
@@ -118,13 +118,15 @@ fn boot(cli: &Cli) -> Kernel {
     kernel
 }
 
-/// `--module-path`, then `$MODHOST_MODULE_PATH`, then the binary's directory.
+/// `--module-path`, then `$MODHOST_MODULE_PATH`, then `deps/` beside the binary and its directory.
 fn module_path(cli: &Cli) -> Vec<PathBuf> {
     let mut dirs = cli.module_path.clone();
     if let Some(env) = std::env::var_os(MODULE_PATH_ENV) {
         dirs.extend(std::env::split_paths(&env).filter(|d| !d.as_os_str().is_empty()));
     }
     if let Some(dir) = std::env::current_exe().ok().and_then(|exe| exe.parent().map(PathBuf::from)) {
+        // cargo puts the shipped plugins, dependencies of this binary, in deps/.
+        dirs.push(dir.join("deps"));
         dirs.push(dir);
     }
     dirs
