@@ -74,7 +74,13 @@ impl Pacer {
             return None;
         }
         let until = self.due_at(self.done).wrapping_sub(now) as i64;
-        Some(if until > 1 { until as u64 - 1 } else if until == 1 { 1 } else { 0 })
+        Some(if until > 1 {
+            until as u64 - 1
+        } else if until == 1 {
+            1
+        } else {
+            0
+        })
     }
 
     /// Starts a fresh schedule at `now` (after a stall, nothing is owed).
