@@ -3,7 +3,7 @@
 use crate::util::*;
 use modhost::{
     loader::params::{join_args, next_arg},
-    shell::{command::split, run_line},
+    shell::run_line,
 };
 use proptest::prelude::*;
 
