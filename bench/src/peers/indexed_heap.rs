@@ -122,7 +122,7 @@ impl IndexedHeap {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::suites::Rng;
+    use modhost_bench::rng::Rng;
     use std::collections::BTreeMap;
 
     #[test]

@@ -1,4 +1,4 @@
-//! The benchmark suites, and what they share: the registry and the workload PRNG.
+//! The benchmark suites, and their registry (the workload PRNG is `modhost_bench::rng`).
 //!
 //! A suite is a name, a one-line description of what one figure measures,
 //! and a function that runs it and returns its figures. A suite chooses its
@@ -48,34 +48,3 @@ pub(crate) const SUITES: &[Suite] = &[
     Suite { name: "idle", about: idle::ABOUT, run: idle::run },
     Suite { name: "memory", about: memory::ABOUT, run: memory::run },
 ];
-
-/// xorshift64*: a fast, seeded, dependency-free source of workload numbers
-/// (not of anything that needs to be unpredictable).
-#[derive(Debug)]
-pub(crate) struct Rng(u64);
-
-impl Rng {
-    pub(crate) fn new(seed: u64) -> Rng {
-        // A zero state would stay zero.
-        Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
-    }
-
-    pub(crate) fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// A number in `0..n` (`n > 0`; the modulo bias is irrelevant here).
-    pub(crate) fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    /// Fisher-Yates.
-    pub(crate) fn shuffle<T>(&mut self, items: &mut [T]) {
-        for i in (1..items.len()).rev() {
-            items.swap(i, self.below(i as u64 + 1) as usize);
-        }
-    }
-}

@@ -31,8 +31,8 @@ use std::{
     time::{Duration, Instant},
 };
 
-use super::Rng;
 use crate::{peers::indexed_heap::IndexedHeap, report::Figure};
+use modhost_bench::rng::Rng;
 
 pub(crate) const ABOUT: &str = "one arm + one cancel while N timers stay pending \
     (ns per pair, median [min-max] over rounds; ratio: median of the rounds' ratios)";
