@@ -23,12 +23,12 @@ use abi_stable::{
     std_types::{RSlice, RStr},
     type_layout::TypeLayout,
 };
-use core::ffi::{CStr, c_char, c_void};
+use core::ffi::{CStr, c_char};
 
 use crate::{
     param::ParamDesc,
-    services::KernelServicesRef,
     symbol::{ExportDesc, ImportDesc},
+    table::{KernelServicesRef, ModuleHandle},
 };
 
 /// The name of the exported descriptor symbol.
@@ -39,14 +39,14 @@ pub const MAGIC: [u8; 8] = *b"modhost\0";
 
 /// The ABI version: bumped on any change to the header or the descriptor
 /// that older hosts or plugins cannot read.
-pub const ABI_VERSION: u32 = 1;
+pub const ABI_VERSION: u32 = 2;
 
 /// The version magic of this ABI, as a module built with `panic = "unwind"` carries it.
-pub const VERMAGIC: &CStr = c"modhost-abi/1 panic=unwind";
+pub const VERMAGIC: &CStr = c"modhost-abi/2 panic=unwind";
 
 /// The version magic of a module built with `panic = "abort"`, which the host refuses:
 /// such a module cannot contain its panics.
-pub const VERMAGIC_PANIC_ABORT: &CStr = c"modhost-abi/1 panic=abort";
+pub const VERMAGIC_PANIC_ABORT: &CStr = c"modhost-abi/2 panic=abort";
 
 /// The version magic for a module whose panic strategy is `panic_unwind`.
 pub const fn vermagic(panic_unwind: bool) -> &'static CStr {
@@ -129,17 +129,3 @@ impl core::fmt::Debug for InitArgs {
         f.debug_struct("InitArgs").field("module", &self.module).finish_non_exhaustive()
     }
 }
-
-/// An opaque token for one loaded module instance.
-///
-/// The host gives it to `init`; the module passes it back with every service
-/// call so that everything it creates is owned by it.
-#[repr(transparent)]
-#[derive(StableAbi, Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ModuleHandle(pub *const c_void);
-
-// SAFETY: The handle is an opaque token that the module never dereferences;
-// only the host, which made it, interprets it, from any thread.
-unsafe impl Send for ModuleHandle {}
-// SAFETY: As for `Send`.
-unsafe impl Sync for ModuleHandle {}

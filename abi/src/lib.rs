@@ -9,8 +9,9 @@
 //! - [`param`] and [`kstrtox`]: module parameters by the kernel's rules;
 //! - [`module`] and [`module!`]: the module lifecycle, init as a constructor
 //!   and exit as `Drop`;
-//! - [`services`]: the kernel services the host hands to `init`, and the safe
-//!   handles and macros over them (`pr_info!`, ...);
+//! - [`table`]: the service table the host hands to `init`, in C types;
+//! - [`services`]: the safe handles and macros modules use over it
+//!   (`Timer`, `Work`, `Mutex`, `pr_info!`, ...);
 //! - [`errno`]: error numbers across the boundary.
 //!
 //! A module is one `lib.rs`:
@@ -49,6 +50,7 @@ pub mod param;
 pub mod runtime;
 pub mod services;
 pub mod symbol;
+pub mod table;
 
 pub use abi_stable;
 
@@ -59,7 +61,7 @@ pub mod prelude {
         module,
         module::{Module, ThisModule},
         pr_alert, pr_crit, pr_debug, pr_emerg, pr_err, pr_info, pr_notice, pr_warn, printk,
-        services::printk::Level,
+        services::{printk::Level, time::Jiffies},
     };
 }
 

@@ -200,6 +200,22 @@ impl ParamDesc {
         if self.is_array() { format!("array of {}", self.ty.name()) } else { self.ty.name().to_string() }
     }
 
+    /// Reads back a value as `/sys` shows it (the host's `get` op): the
+    /// elements of an array are separated by commas.
+    ///
+    /// # Errors
+    ///
+    /// As [`ParamType::parse`].
+    pub fn parse_shown(&self, text: &str) -> Result<ParamValue> {
+        if !self.is_array() {
+            return Ok(ParamValue::Scalar(self.ty.parse(Some(text))?));
+        }
+        if text.is_empty() {
+            return Ok(ParamValue::Array(RVec::new()));
+        }
+        text.split(',').map(|element| self.ty.parse(Some(element))).collect::<Result<RVec<_>>>().map(ParamValue::Array)
+    }
+
     /// The host-owned copy of the default value.
     pub fn default_value(&self) -> ParamValue {
         if self.is_array() {
@@ -280,7 +296,9 @@ impl<T: FromParam> Param<T> {
 
     /// The current value: what insmod or the last `/sys` write set, else the default.
     pub fn get(&self) -> T {
-        let value = crate::runtime::param_get(self.index).unwrap_or_else(|| self.desc.default_value());
+        let value = crate::runtime::param_text(self.index)
+            .and_then(|text| self.desc.parse_shown(&text).ok())
+            .unwrap_or_else(|| self.desc.default_value());
         T::from_param(value)
     }
 

@@ -15,9 +15,11 @@
 //! Every entry from the host into module code goes through [`guard`], which
 //! catches a panic before it can unwind across `extern "C"` (that would abort
 //! the host). The panic hook this file installs reports the panic to the host
-//! as an Oops, with its message and location.
+//! as an Oops, with its message and location. A task killed by a forced
+//! unload unwinds the same way, without an Oops ([`task_killed`]).
 
 use abi_stable::std_types::RStr;
+use core::ffi::c_void;
 use std::{
     fmt::{self, Write as _},
     panic::{self, AssertUnwindSafe, PanicHookInfo},
@@ -25,9 +27,10 @@ use std::{
 };
 
 use crate::{
-    descriptor::{InitArgs, ModuleHandle},
-    param::ParamValue,
-    services::{KernelServicesRef, printk::Level},
+    descriptor::InitArgs,
+    errno::Errno,
+    services::printk::Level,
+    table::{Callback, Handle, KernelServicesRef, ModuleHandle},
 };
 
 /// The host this library instance belongs to.
@@ -38,7 +41,7 @@ struct Binding {
 }
 
 // SAFETY: `KernelServicesRef` points to the host's immutable static table, and
-// `ModuleHandle` is an opaque token; both may be used from any thread.
+// `ModuleHandle` is a number; both may be used from any thread.
 unsafe impl Send for Binding {}
 // SAFETY: As for `Send`.
 unsafe impl Sync for Binding {}
@@ -81,10 +84,16 @@ pub fn task_killed() -> ! {
     panic::resume_unwind(Box::new(TaskKilled))
 }
 
-/// Passes a sleeping call's result through, unwinding if the task was killed.
-pub(crate) fn check_killed(ret: i64) -> i64 {
-    if ret == crate::services::KILLED {
-        task_killed();
+/// After a sleep that ended without what it waited for (`failed`): if the
+/// task was killed (a forced unload), unwinds the module's code, which must
+/// not go on as if it held what it asked for. Killable sleeps do not call
+/// this: they report the kill to their caller.
+pub(crate) fn unless_killed<T>(ret: T, failed: bool) -> T {
+    if failed {
+        let (services, module) = kernel();
+        if (services.time().fatal_signal_pending())(module) {
+            task_killed();
+        }
     }
     ret
 }
@@ -95,6 +104,30 @@ pub(crate) fn check_killed(ret: i64) -> i64 {
 /// or its task was killed ([`task_killed`]).
 pub fn guard<R>(f: impl FnOnce() -> R) -> Option<R> {
     panic::catch_unwind(AssertUnwindSafe(f)).ok()
+}
+
+/// A [`Callback`] that calls `f` with the object's handle; the host owns
+/// the boxed closure from then on and frees it through `release`.
+pub(crate) fn callback<F: Fn(Handle) -> i32 + Send + Sync + 'static>(f: F) -> Callback {
+    extern "C" fn call<F: Fn(Handle) -> i32>(context: *const c_void, handle: Handle) -> i32 {
+        // SAFETY: `context` is the `F` boxed by `callback`, which the host
+        // keeps until it calls `release`, after the last call.
+        let f = unsafe { &*context.cast::<F>() };
+        guard(|| f(handle)).unwrap_or(Errno::EFAULT.to_kernel())
+    }
+    extern "C" fn release<F>(context: *const c_void) {
+        // SAFETY: `context` came from `Box::into_raw` in `callback`, and the
+        // host releases it exactly once.
+        let f = unsafe { Box::from_raw(context.cast::<F>().cast_mut()) };
+        let _ = guard(|| drop(f));
+    }
+    let context = Box::into_raw(Box::new(f)).cast::<c_void>().cast_const();
+    Callback { function: call::<F>, context, release: release::<F> }
+}
+
+/// Frees a callback the host did not take (it refused to make the object).
+pub(crate) fn release_refused(callback: Callback) {
+    (callback.release)(callback.context);
 }
 
 /// The panic hook: formats the panic and hands it to the host as an Oops.
@@ -110,7 +143,7 @@ fn report_panic(info: &PanicHookInfo<'_>) {
         let _ = write!(text, ": {message}");
     }
     match binding() {
-        Some(b) => (b.services.oops())(b.module, RStr::from_str(&text)),
+        Some(b) => (b.services.module().oops())(b.module, RStr::from_str(&text)),
         None => eprintln!("{text}"),
     }
 }
@@ -126,29 +159,45 @@ pub(crate) fn printk(level: Level, args: fmt::Arguments<'_>) {
         }
     };
     match binding() {
-        Some(b) => (b.services.printk())(b.module, level as u8, RStr::from_str(text)),
+        Some(b) => (b.services.module().printk())(b.module, u32::from(level as u8), RStr::from_str(text)),
         None => eprintln!("<{}>{}", level as u8, text.strip_suffix('\n').unwrap_or(text)),
     }
 }
 
-/// The host's current value of parameter `index`, or `None` outside a host.
-pub(crate) fn param_get(index: u32) -> Option<ParamValue> {
-    binding().map(|b| (b.services.param_get())(b.module, index))
+/// The host's current value of parameter `index` as `/sys` shows it, or
+/// `None` outside a host.
+pub(crate) fn param_text(index: u32) -> Option<String> {
+    let b = binding()?;
+    read_string(|buf, len| (b.services.module().param_get())(b.module, index, buf, len))
+}
+
+/// Reads a string the host writes into a buffer, growing the buffer until
+/// it fits; `None` if the host refuses (a negative return).
+pub(crate) fn read_string(mut read: impl FnMut(*mut u8, usize) -> i64) -> Option<String> {
+    let mut buf = vec![0u8; 64];
+    loop {
+        let len = usize::try_from(read(buf.as_mut_ptr(), buf.len())).ok()?;
+        if len <= buf.len() {
+            buf.truncate(len);
+            return Some(String::from_utf8_lossy(&buf).into_owned());
+        }
+        buf.resize(len, 0);
+    }
 }
 
 /// This instance's name as the host knows it, or `None` outside a host.
 pub(crate) fn module_name() -> Option<&'static str> {
-    binding().map(|b| (b.services.module_name())(b.module).as_str())
+    binding().map(|b| (b.services.module().module_name())(b.module).as_str())
 }
 
 /// `try_module_get` on this instance; `false` outside a host or once it is going.
 pub(crate) fn module_get() -> bool {
-    binding().is_some_and(|b| (b.services.module_get())(b.module))
+    binding().is_some_and(|b| (b.services.module().try_module_get())(b.module))
 }
 
 /// `module_put` on this instance.
 pub(crate) fn module_put() {
     if let Some(b) = binding() {
-        (b.services.module_put())(b.module);
+        (b.services.module().module_put())(b.module);
     }
 }

@@ -2,55 +2,59 @@
 //!
 //! A module never spawns threads itself (a thread started from module code
 //! would keep its library mapped); [`kthread_run`] asks the host for one.
-//! The body runs until it returns; a long-running body loops on
-//! [`kthread_should_stop`] and sleeps interruptibly, because
-//! [`KThread::stop`] (`kthread_stop`) sets that flag, wakes the thread, and
-//! waits for the body's result.
+//! The body runs until it returns; a long-running body is the kernel's
+//! classic loop:
+//!
+//! ```ignore
+//! let thread = kthread_run("ticker", || {
+//!     while !kthread_should_stop() {
+//!         msleep_interruptible(1000);
+//!     }
+//!     0
+//! })?;
+//! ```
+//!
+//! [`KThread::stop`] (`kthread_stop`) sets the should-stop flag, signals
+//! the thread (so its interruptible sleeps end at once), and waits for the
+//! body's result. Nothing else interrupts a kthread's sleeps: removing its
+//! module does not, so the loop above sleeps quietly until exit stops it.
 //!
 //! Dropping a `KThread` that was not stopped stops it.
 //!
 //! Kernel counterpart: `include/linux/kthread.h`, `kernel/kthread.c`.
 
 use abi_stable::std_types::RStr;
-use core::ffi::c_void;
 use std::{fmt, sync::Mutex};
 
-use super::{ObjectRef, Site, ThreadFn};
 use crate::{
     errno::{Errno, Result},
-    runtime::{check_killed, guard, kernel},
+    runtime::{callback, kernel, release_refused, unless_killed},
+    table::{Handle, Site},
 };
-
-type Body = Mutex<Option<Box<dyn FnOnce() -> i32 + Send>>>;
 
 /// A kthread (`struct task_struct *` from `kthread_create`).
 pub struct KThread {
-    raw: ObjectRef,
-    stopped: bool,
-    _body: Box<Body>,
-}
-
-extern "C" fn run(context: *const c_void) -> i32 {
-    // SAFETY: `context` is the `Body` boxed in the `KThread`, which outlives
-    // the thread: dropping a `KThread` stops the thread first.
-    let body = unsafe { &*context.cast::<Body>() };
-    let body = body.lock().ok().and_then(|mut b| b.take());
-    match body {
-        Some(body) => guard(body).unwrap_or(crate::errno::Errno::EFAULT.to_kernel()),
-        None => Errno::EINVAL.to_kernel(),
-    }
+    handle: Handle,
 }
 
 fn create(name: &str, body: impl FnOnce() -> i32 + Send + 'static, start: bool, site: Site) -> Result<KThread> {
     let (services, module) = kernel();
-    let body: Box<Body> = Box::new(Mutex::new(Some(Box::new(body))));
-    let context = (&raw const *body).cast::<c_void>();
-    let raw =
-        (services.kthread_create())(module, ThreadFn { function: run, context }, RStr::from_str(name), start, site);
-    if raw.is_null() {
+    // The host calls the body once; the `Option` hands it out.
+    let body = Mutex::new(Some(body));
+    let callback = callback(move |_| {
+        let body = body.lock().ok().and_then(|mut b| b.take());
+        body.map_or(Errno::EINVAL.to_kernel(), |body| body())
+    });
+    let handle = (services.kthread().kthread_create())(module, callback, RStr::from_str(name), site);
+    if handle.is_null() {
+        release_refused(callback);
         return Err(Errno::ENOMEM);
     }
-    Ok(KThread { raw, stopped: false, _body: body })
+    let thread = KThread { handle };
+    if start {
+        thread.wake_up_process();
+    }
+    Ok(thread)
 }
 
 /// `kthread_run`: a thread named `name` running `body` now.
@@ -76,47 +80,40 @@ pub fn kthread_create(name: &str, body: impl FnOnce() -> i32 + Send + 'static) -
 
 /// `kthread_should_stop()`: the calling kthread was asked to stop.
 pub fn kthread_should_stop() -> bool {
-    let (services, _) = kernel();
-    (services.kthread_should_stop())()
+    let (services, module) = kernel();
+    (services.kthread().kthread_should_stop())(module)
 }
 
 impl KThread {
-    /// `wake_up_process`: starts a created thread, or wakes a sleeping one.
-    pub fn wake_up_process(&self) {
-        let (services, _) = kernel();
-        (services.kthread_wake())(self.raw);
+    /// `wake_up_process`: starts a created thread, or wakes a sleeping one;
+    /// `true` if it was not running.
+    #[track_caller]
+    pub fn wake_up_process(&self) -> bool {
+        let (services, module) = kernel();
+        (services.kthread().wake_up_process())(module, self.handle, Site::caller())
     }
 
     /// `kthread_stop`: asks the thread to stop, wakes it, waits for it, and
     /// returns its result (`-EINTR` if it was never woken, so never ran).
     #[track_caller]
-    pub fn stop(mut self) -> i32 {
-        self.stop_now(Site::caller())
-    }
-
-    fn stop_now(&mut self, site: Site) -> i32 {
-        self.stopped = true;
-        let (services, _) = kernel();
-        let ret = check_killed((services.kthread_stop())(self.raw, site));
-        i32::try_from(ret).unwrap_or(Errno::EINVAL.to_kernel())
+    pub fn stop(self) -> i32 {
+        let (services, module) = kernel();
+        let ret = (services.kthread().kthread_stop())(module, self.handle, Site::caller());
+        // `-EINTR` is also what a thread stopped before it ran returns.
+        unless_killed(ret, ret == Errno::EINTR.to_kernel())
     }
 }
 
 impl Drop for KThread {
     fn drop(&mut self) {
-        let (services, _) = kernel();
-        if !self.stopped {
-            let ret = (services.kthread_stop())(self.raw, Site::caller());
-            if ret == super::KILLED {
-                return;
-            }
-        }
-        (services.kthread_free())(self.raw);
+        // Stops it first unless `stop` did.
+        let (services, module) = kernel();
+        (services.kthread().kthread_free())(module, self.handle, Site::NONE);
     }
 }
 
 impl fmt::Debug for KThread {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("KThread").field("raw", &self.raw).field("stopped", &self.stopped).finish()
+        f.debug_tuple("KThread").field(&self.handle).finish()
     }
 }

@@ -15,6 +15,8 @@
 //! Kernel counterpart: the `hrtimer_forward_now` idiom (absolute expiry,
 //! overruns counted), `include/linux/hrtimer.h`.
 
+use super::time::Jiffies;
+
 /// A steady-rate schedule in jiffies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pacer {
@@ -23,14 +25,14 @@ pub struct Pacer {
     /// Jiffies per second.
     hz: u32,
     /// When item 0 of this schedule was due.
-    epoch: u64,
+    epoch: Jiffies,
     /// Items done since `epoch`.
     done: u64,
 }
 
 impl Pacer {
     /// A schedule of `rate` items per second whose first item is due at `now`.
-    pub const fn new(rate: u32, now: u64, hz: u32) -> Pacer {
+    pub const fn new(rate: u32, now: Jiffies, hz: u32) -> Pacer {
         Pacer { rate, hz: if hz == 0 { 1 } else { hz }, epoch: now, done: 0 }
     }
 
@@ -40,14 +42,14 @@ impl Pacer {
     }
 
     /// Jiffies at which item `k` of this schedule is due.
-    const fn due_at(&self, k: u64) -> u64 {
+    const fn due_at(&self, k: u64) -> Jiffies {
         let offset = (k as u128 * self.hz as u128).div_ceil(self.rate as u128);
-        self.epoch.wrapping_add(offset as u64)
+        Jiffies::from_raw(self.epoch.raw().wrapping_add(offset as u64))
     }
 
     /// How many items are due at `now` and not done yet.
-    pub const fn due(&self, now: u64) -> u64 {
-        let elapsed = now.wrapping_sub(self.epoch) as i64;
+    pub const fn due(&self, now: Jiffies) -> u64 {
+        let elapsed = now.since(self.epoch) as i64;
         if self.rate == 0 || elapsed < 0 {
             return 0;
         }
@@ -69,11 +71,11 @@ impl Pacer {
     /// delay runs on the next tick, and 0 would spin until jiffies moves.
     /// The schedule is absolute, so the late run catches up and the rate
     /// holds.
-    pub const fn delay(&self, now: u64) -> Option<u64> {
+    pub const fn delay(&self, now: Jiffies) -> Option<u64> {
         if self.rate == 0 {
             return None;
         }
-        let until = self.due_at(self.done).wrapping_sub(now) as i64;
+        let until = self.due_at(self.done).since(now) as i64;
         Some(if until > 1 {
             until as u64 - 1
         } else if until == 1 {
@@ -84,13 +86,13 @@ impl Pacer {
     }
 
     /// Starts a fresh schedule at `now` (after a stall, nothing is owed).
-    pub fn restart(&mut self, now: u64) {
+    pub fn restart(&mut self, now: Jiffies) {
         self.epoch = now;
         self.done = 0;
     }
 
     /// Changes the rate from `now` on, the first item due at once; returns the old rate.
-    pub fn set_rate(&mut self, rate: u32, now: u64) -> u32 {
+    pub fn set_rate(&mut self, rate: u32, now: Jiffies) -> u32 {
         let old = self.rate;
         self.rate = rate;
         self.restart(now);
@@ -105,11 +107,12 @@ mod tests {
     /// Runs a pacer the way a delayed work drives it, over `seconds`: runs
     /// happen on the tick after each requested delay. Returns items done.
     fn simulate(rate: u32, hz: u32, seconds: u64, start: u64) -> u64 {
+        let start = Jiffies::from_raw(start);
         let mut pacer = Pacer::new(rate, start, hz);
-        let end = start.wrapping_add(seconds * u64::from(hz));
+        let end = start + seconds * u64::from(hz);
         let mut now = start;
         let mut items = 0;
-        while (end.wrapping_sub(now) as i64) > 0 {
+        while now < end {
             let due = pacer.due(now);
             pacer.done(due);
             items += due;
@@ -117,7 +120,7 @@ mod tests {
             // A delay of 0 would run again on the same tick and find
             // nothing due: the spin `delay` must never ask for.
             assert!(delay > 0, "rate {rate}: a run with nothing left to do asked to run again at once");
-            now = now.wrapping_add(delay + 1);
+            now += delay + 1;
         }
         items
     }
@@ -140,33 +143,37 @@ mod tests {
         assert_eq!(simulate(100, 250, 10, u64::MAX - 300), 1000);
     }
 
+    fn j(raw: u64) -> Jiffies {
+        Jiffies::from_raw(raw)
+    }
+
     #[test]
     fn several_items_are_due_per_tick_above_hz() {
-        let pacer = Pacer::new(2500, 0, 250);
-        assert_eq!(pacer.due(0), 1);
-        assert_eq!(pacer.due(1), 11);
-        assert_eq!(pacer.delay(0), Some(0));
+        let pacer = Pacer::new(2500, j(0), 250);
+        assert_eq!(pacer.due(j(0)), 1);
+        assert_eq!(pacer.due(j(1)), 11);
+        assert_eq!(pacer.delay(j(0)), Some(0));
     }
 
     #[test]
     fn a_late_run_catches_up_and_rate_zero_pauses() {
-        let mut pacer = Pacer::new(5, 0, 250);
+        let mut pacer = Pacer::new(5, j(0), 250);
         pacer.done(1);
-        assert_eq!(pacer.delay(0), Some(49), "item 1 is due at jiffy 50");
-        assert_eq!(pacer.due(120), 2, "items 1 and 2 are due by jiffy 120");
-        assert_eq!(pacer.set_rate(0, 120), 5);
-        assert_eq!(pacer.due(1000), 0);
-        assert_eq!(pacer.delay(1000), None);
+        assert_eq!(pacer.delay(j(0)), Some(49), "item 1 is due at jiffy 50");
+        assert_eq!(pacer.due(j(120)), 2, "items 1 and 2 are due by jiffy 120");
+        assert_eq!(pacer.set_rate(0, j(120)), 5);
+        assert_eq!(pacer.due(j(1000)), 0);
+        assert_eq!(pacer.delay(j(1000)), None);
     }
 
     #[test]
     fn a_restart_forgives_what_fell_due_during_a_stall() {
-        let mut pacer = Pacer::new(10, 0, 100);
+        let mut pacer = Pacer::new(10, j(0), 100);
         pacer.done(1);
-        assert_eq!(pacer.due(100), 10);
-        pacer.restart(100);
+        assert_eq!(pacer.due(j(100)), 10);
+        pacer.restart(j(100));
         pacer.done(1);
-        assert_eq!(pacer.due(100), 0);
-        assert_eq!(pacer.delay(100), Some(9));
+        assert_eq!(pacer.due(j(100)), 0);
+        assert_eq!(pacer.delay(j(100)), Some(9));
     }
 }

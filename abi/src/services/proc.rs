@@ -7,27 +7,18 @@
 //! Kernel counterpart: `include/linux/proc_fs.h` (`proc_create_single`),
 //! `fs/seq_file.c`.
 
-use abi_stable::std_types::{RStr, RString};
-use core::ffi::c_void;
+use abi_stable::std_types::RStr;
 use std::fmt;
 
-use super::{ObjectRef, ShowFn};
 use crate::{
     errno::{Errno, Result},
-    runtime::{guard, kernel},
+    runtime::{callback, kernel, release_refused},
+    table::{Handle, Site},
 };
 
 /// A file under `/proc` and its show function.
 pub struct ProcFile {
-    raw: ObjectRef,
-    _show: Box<dyn Send + Sync>,
-}
-
-extern "C" fn show<F: Fn() -> String + Send + Sync + 'static>(context: *const c_void) -> RString {
-    // SAFETY: `context` is the `F` boxed in the `ProcFile`, which outlives
-    // every call: dropping it removes the file after reads in progress.
-    let show = unsafe { &*context.cast::<F>() };
-    guard(show).map(RString::from).unwrap_or_default()
+    handle: Handle,
 }
 
 impl ProcFile {
@@ -36,27 +27,32 @@ impl ProcFile {
     /// # Errors
     ///
     /// `EEXIST` if the name is taken.
-    pub fn create<F: Fn() -> String + Send + Sync + 'static>(name: &str, show_text: F) -> Result<ProcFile> {
+    #[track_caller]
+    pub fn create(name: &str, show: impl Fn() -> String + Send + Sync + 'static) -> Result<ProcFile> {
         let (services, module) = kernel();
-        let boxed = Box::new(show_text);
-        let context = (&raw const *boxed).cast::<c_void>();
-        let raw = (services.proc_create())(module, RStr::from_str(name), ShowFn { function: show::<F>, context });
-        if raw.is_null() {
+        let callback = callback(move |seq| {
+            let text = show();
+            let (services, module) = kernel();
+            (services.proc().seq_write())(module, seq, RStr::from_str(&text), Site::NONE)
+        });
+        let handle = (services.proc().proc_create())(module, RStr::from_str(name), callback, Site::caller());
+        if handle.is_null() {
+            release_refused(callback);
             return Err(Errno::EEXIST);
         }
-        Ok(ProcFile { raw, _show: boxed })
+        Ok(ProcFile { handle })
     }
 }
 
 impl Drop for ProcFile {
     fn drop(&mut self) {
-        let (services, _) = kernel();
-        (services.proc_remove())(self.raw);
+        let (services, module) = kernel();
+        (services.proc().proc_remove())(module, self.handle, Site::NONE);
     }
 }
 
 impl fmt::Debug for ProcFile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("ProcFile").field(&self.raw).finish()
+        f.debug_tuple("ProcFile").field(&self.handle).finish()
     }
 }

@@ -1,15 +1,17 @@
 //! Sleeping locks: semaphores and mutexes.
 //!
 //! Both sleep when they cannot proceed, so they are for process context
-//! (worker threads, kthreads, init and exit); taking one in a timer callback
-//! is a bug the host reports. The host implements them with a fast path that
-//! spins briefly instead of sleeping while the other side is running.
+//! (worker threads, kthreads, init and exit); taking one in a timer
+//! callback or under a spinlock is a bug the host reports. The host
+//! implements them with a fast path that spins briefly instead of sleeping
+//! while the other side is running.
 //!
 //! - [`Semaphore`]: a count; [`Semaphore::down`] and friends take one,
 //!   [`Semaphore::up`] gives one back (to the longest waiter first), from any
 //!   task. The return values are the kernel's: `down_interruptible` fails
-//!   with `EINTR` when the module is going away, `down_timeout` with `ETIME`,
-//!   and `down_trylock` returns 0 on success.
+//!   with `EINTR` on a signal (a work item of a module being removed, a
+//!   kthread being stopped), `down_timeout` with `ETIME`, and
+//!   `down_trylock` returns 0 on success.
 //! - [`Mutex`]: one owner at a time, guarding its data. Unlocking from a task
 //!   that is not the owner, or locking it twice from one task, is reported
 //!   with a `WARN` (and the second lock is an Oops instead of a deadlock).
@@ -27,15 +29,15 @@ use core::{
     ops::{Deref, DerefMut},
 };
 
-use super::{ObjectRef, Site, mode};
 use crate::{
     errno::{Errno, Result},
-    runtime::{check_killed, kernel},
+    runtime::{kernel, unless_killed},
+    table::{Handle, Site, SleepMode, Timeout},
 };
 
 /// A counting semaphore (`struct semaphore` after `sema_init`).
 pub struct Semaphore {
-    raw: ObjectRef,
+    handle: Handle,
 }
 
 impl Semaphore {
@@ -44,34 +46,37 @@ impl Semaphore {
     /// # Panics
     ///
     /// If the host refuses to make one (it only does when out of memory).
+    #[track_caller]
     pub fn new(count: u32) -> Semaphore {
         let (services, module) = kernel();
-        let raw = (services.sema_new())(module, i32::try_from(count).unwrap_or(i32::MAX));
-        assert!(!raw.is_null(), "sema_init: out of memory");
-        Semaphore { raw }
+        let handle = (services.locking().sema_init())(module, i32::try_from(count).unwrap_or(i32::MAX), Site::caller());
+        assert!(!handle.is_null(), "sema_init: out of memory");
+        Semaphore { handle }
     }
 
-    fn down_in(&self, sleep_mode: u8, timeout: u64, site: Site) -> i64 {
-        let (services, _) = kernel();
-        check_killed((services.down())(self.raw, sleep_mode, timeout, site))
+    /// `down*` in `mode`: a killed task unwinds, unless the mode is killable.
+    fn down_in(&self, mode: SleepMode, timeout: Timeout, site: Site) -> Result {
+        let (services, module) = kernel();
+        let ret = (services.locking().down())(module, self.handle, mode, timeout, site);
+        let ret = if mode == SleepMode::KILLABLE { ret } else { unless_killed(ret, ret < 0) };
+        Errno::from_kernel(ret).map(|_| ())
     }
 
     /// `down`: takes one, sleeping uninterruptibly as long as needed
     /// (deprecated in the kernel: prefer `down_interruptible`).
     #[track_caller]
     pub fn down(&self) {
-        self.down_in(mode::UNINTERRUPTIBLE, u64::MAX, Site::caller());
+        let _ = self.down_in(SleepMode::UNINTERRUPTIBLE, Timeout::FOREVER, Site::caller());
     }
 
-    /// `down_interruptible`: takes one, or fails with `EINTR` when the
-    /// module is going away.
+    /// `down_interruptible`: takes one, or fails with `EINTR` on a signal.
     ///
     /// # Errors
     ///
     /// `EINTR`.
     #[track_caller]
     pub fn down_interruptible(&self) -> Result {
-        to_result(self.down_in(mode::INTERRUPTIBLE, u64::MAX, Site::caller()))
+        self.down_in(SleepMode::INTERRUPTIBLE, Timeout::FOREVER, Site::caller())
     }
 
     /// `down_killable`: takes one, or fails with `EINTR` on a forced unload.
@@ -81,7 +86,7 @@ impl Semaphore {
     /// `EINTR`.
     #[track_caller]
     pub fn down_killable(&self) -> Result {
-        to_result(self.down_in(mode::KILLABLE, u64::MAX, Site::caller()))
+        self.down_in(SleepMode::KILLABLE, Timeout::FOREVER, Site::caller())
     }
 
     /// `down_timeout`: takes one, or fails with `ETIME` after `timeout` jiffies.
@@ -91,46 +96,45 @@ impl Semaphore {
     /// `ETIME`.
     #[track_caller]
     pub fn down_timeout(&self, timeout: u64) -> Result {
-        to_result(self.down_in(mode::UNINTERRUPTIBLE, timeout.min(u64::MAX - 1), Site::caller()))
+        self.down_in(SleepMode::UNINTERRUPTIBLE, Timeout::jiffies(timeout), Site::caller())
     }
 
     /// `down_trylock`: takes one if it can without sleeping; returns **0 on
     /// success and 1 on failure**, as the kernel does.
+    #[track_caller]
     pub fn down_trylock(&self) -> i32 {
-        let (services, _) = kernel();
-        (services.down_trylock())(self.raw)
+        let (services, module) = kernel();
+        (services.locking().down_trylock())(module, self.handle, Site::caller())
     }
 
     /// `up`: gives one back, to the longest waiter if there is one.
+    #[track_caller]
     pub fn up(&self) {
-        let (services, _) = kernel();
-        (services.up())(self.raw);
+        let (services, module) = kernel();
+        (services.locking().up())(module, self.handle, Site::caller());
     }
-}
 
-fn to_result(ret: i64) -> Result {
-    match Errno::from_kernel(i32::try_from(ret).unwrap_or(Errno::EINVAL.to_kernel())) {
-        Ok(_) => Ok(()),
-        Err(e) => Err(e),
+    pub(crate) fn handle(&self) -> Handle {
+        self.handle
     }
 }
 
 impl Drop for Semaphore {
     fn drop(&mut self) {
-        let (services, _) = kernel();
-        (services.sema_free())(self.raw);
+        let (services, module) = kernel();
+        (services.locking().sema_free())(module, self.handle, Site::NONE);
     }
 }
 
 impl fmt::Debug for Semaphore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Semaphore").field(&self.raw).finish()
+        f.debug_tuple("Semaphore").field(&self.handle).finish()
     }
 }
 
 /// A sleeping mutex guarding a `T` (`struct mutex` with its data).
 pub struct Mutex<T> {
-    raw: ObjectRef,
+    handle: Handle,
     data: UnsafeCell<T>,
 }
 
@@ -147,29 +151,32 @@ impl<T> Mutex<T> {
     /// # Panics
     ///
     /// If the host refuses to make one (it only does when out of memory).
+    #[track_caller]
     pub fn new(data: T) -> Mutex<T> {
         let (services, module) = kernel();
-        let raw = (services.mutex_new())(module);
-        assert!(!raw.is_null(), "mutex_init: out of memory");
-        Mutex { raw, data: UnsafeCell::new(data) }
+        let handle = (services.locking().mutex_init())(module, Site::caller());
+        assert!(!handle.is_null(), "mutex_init: out of memory");
+        Mutex { handle, data: UnsafeCell::new(data) }
     }
 
-    fn lock_in(&self, sleep_mode: u8, site: Site) -> Result<MutexGuard<'_, T>> {
-        let (services, _) = kernel();
-        let ret = check_killed((services.mutex_lock())(self.raw, sleep_mode, site));
-        if ret == i64::from(Errno::EDEADLK.to_kernel()) {
+    /// `mutex_lock*` in `mode`: a killed task unwinds, unless the mode is killable.
+    fn lock_in(&self, mode: SleepMode, site: Site) -> Result<MutexGuard<'_, T>> {
+        let (services, module) = kernel();
+        let ret = (services.locking().mutex_lock())(module, self.handle, mode, site);
+        if ret == Errno::EDEADLK.to_kernel() {
             // The host has reported the recursive lock; going on would
             // deadlock this task forever, so it oopses instead.
             panic!("mutex_lock: recursive locking of a mutex this task holds ({site})");
         }
-        to_result(ret)?;
+        let ret = if mode == SleepMode::KILLABLE { ret } else { unless_killed(ret, ret < 0) };
+        Errno::from_kernel(ret)?;
         Ok(MutexGuard { mutex: self, _not_send: PhantomData })
     }
 
     /// `mutex_lock`: waits as long as needed.
     #[track_caller]
     pub fn lock(&self) -> MutexGuard<'_, T> {
-        match self.lock_in(mode::UNINTERRUPTIBLE, Site::caller()) {
+        match self.lock_in(SleepMode::UNINTERRUPTIBLE, Site::caller()) {
             Ok(guard) => guard,
             Err(e) => panic!("mutex_lock failed: {e}"),
         }
@@ -179,10 +186,10 @@ impl<T> Mutex<T> {
     ///
     /// # Errors
     ///
-    /// `EINTR` when the module is going away.
+    /// `EINTR` on a signal.
     #[track_caller]
     pub fn lock_interruptible(&self) -> Result<MutexGuard<'_, T>> {
-        self.lock_in(mode::INTERRUPTIBLE, Site::caller())
+        self.lock_in(SleepMode::INTERRUPTIBLE, Site::caller())
     }
 
     /// `mutex_lock_killable`.
@@ -192,38 +199,44 @@ impl<T> Mutex<T> {
     /// `EINTR` on a forced unload.
     #[track_caller]
     pub fn lock_killable(&self) -> Result<MutexGuard<'_, T>> {
-        self.lock_in(mode::KILLABLE, Site::caller())
+        self.lock_in(SleepMode::KILLABLE, Site::caller())
     }
 
     /// `mutex_trylock`: the guard if the mutex was free.
+    #[track_caller]
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
-        let (services, _) = kernel();
-        (services.mutex_trylock())(self.raw).then_some(MutexGuard { mutex: self, _not_send: PhantomData })
+        let (services, module) = kernel();
+        (services.locking().mutex_trylock())(module, self.handle, Site::caller())
+            .then_some(MutexGuard { mutex: self, _not_send: PhantomData })
     }
 
     /// `mutex_is_locked`.
+    #[track_caller]
     pub fn is_locked(&self) -> bool {
-        let (services, _) = kernel();
-        (services.mutex_is_locked())(self.raw)
+        let (services, module) = kernel();
+        (services.locking().mutex_is_locked())(module, self.handle, Site::caller())
     }
 
-    #[track_caller]
-    fn unlock(&self) {
-        let (services, _) = kernel();
-        (services.mutex_unlock())(self.raw, Site::caller());
+    fn unlock(&self, site: Site) {
+        let (services, module) = kernel();
+        (services.locking().mutex_unlock())(module, self.handle, site);
+    }
+
+    pub(crate) fn handle(&self) -> Handle {
+        self.handle
     }
 }
 
 impl<T> Drop for Mutex<T> {
     fn drop(&mut self) {
-        let (services, _) = kernel();
-        (services.mutex_free())(self.raw);
+        let (services, module) = kernel();
+        (services.locking().mutex_free())(module, self.handle, Site::NONE);
     }
 }
 
 impl<T> fmt::Debug for Mutex<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Mutex").field(&self.raw).finish()
+        f.debug_tuple("Mutex").field(&self.handle).finish()
     }
 }
 
@@ -253,7 +266,7 @@ impl<T> DerefMut for MutexGuard<'_, T> {
 
 impl<T> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
-        self.mutex.unlock();
+        self.mutex.unlock(Site::NONE);
     }
 }
 
@@ -266,7 +279,7 @@ impl<T: fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
 /// `mutex_lock(&m)` without a guard, as kernel code writes it.
 #[track_caller]
 pub fn mutex_lock(mutex: &Mutex<()>) {
-    match mutex.lock_in(mode::UNINTERRUPTIBLE, Site::caller()) {
+    match mutex.lock_in(SleepMode::UNINTERRUPTIBLE, Site::caller()) {
         // The lock stays held until `mutex_unlock`.
         Ok(guard) => core::mem::forget(guard),
         Err(e) => panic!("mutex_lock failed: {e}"),
@@ -276,5 +289,5 @@ pub fn mutex_lock(mutex: &Mutex<()>) {
 /// `mutex_unlock(&m)`: the owner must call it; anyone else is reported.
 #[track_caller]
 pub fn mutex_unlock(mutex: &Mutex<()>) {
-    mutex.unlock();
+    mutex.unlock(Site::caller());
 }

@@ -1,28 +1,43 @@
 //! Timers: a callback at a point in jiffies, in atomic context.
 //!
 //! A [`Timer`] owns its callback. Arm it with [`TimerRef::mod_timer`]
-//! (absolute `expires`, in jiffies); the callback runs on the host's timer
-//! thread once `jiffies` has passed `expires`, never earlier. The callback
-//! gets a [`TimerRef`] to itself, so a periodic timer re-arms itself there.
+//! (absolute `expires`); the callback runs on the host's timer thread once
+//! `jiffies` has passed `expires`, never earlier. The callback gets a
+//! `&TimerRef` to its own timer, so a periodic timer re-arms itself there:
+//!
+//! ```ignore
+//! let tick = Timer::new(|me| {
+//!     pr_info!("tick\n");
+//!     me.mod_timer(me.expires() + HZ());
+//! })?;
+//! tick.mod_timer(jiffies() + HZ());
+//! ```
+//!
+//! A `TimerRef` is only ever borrowed: from its `Timer`, or by the callback
+//! for the length of one call. It cannot be copied or kept, so no code can
+//! reach a timer after the `Timer` is gone. (The host checks every handle
+//! anyway: one that is stale gets a WARN, never a crash.)
 //!
 //! Callbacks run in atomic context, like the kernel's softirq: sleeping
 //! there (`down`, `mutex_lock`, `msleep`, `wait_event`, ...) is a bug that
 //! the host reports as `BUG: sleeping function called from invalid
 //! context`; the other timers keep running regardless.
 //!
-//! Dropping a `Timer` is `timer_shutdown_sync`: it waits for a running
-//! callback and ignores any later re-arming, so the callback never runs
-//! after the `Timer` is gone.
+//! Dropping a `Timer` shuts it down and waits for a running callback
+//! (`timer_shutdown_sync`), so the callback never runs after the `Timer` is
+//! gone; dropped from inside its own callback, it is released when the
+//! callback returns.
 //!
-//! Kernel counterpart: `include/linux/timer.h`, `kernel/time/timer.c`.
+//! Kernel counterpart: `include/linux/timer.h`, `kernel/time/timer.c`;
+//! Rust-for-Linux keeps its timers pinned in their owner for the same reason.
 
-use core::ffi::c_void;
 use std::fmt;
 
-use super::{Callback, ObjectRef, Site};
+use super::time::Jiffies;
 use crate::{
     errno::{Errno, Result},
-    runtime::{check_killed, guard, kernel},
+    runtime::{callback, kernel, release_refused, unless_killed},
+    table::{Handle, Site, TimerDelete},
 };
 
 /// `TIMER_DEFERRABLE`: the timer need not wake an idle system.
@@ -35,18 +50,13 @@ pub const TIMER_IRQSAFE: u32 = 0x0020_0000;
 /// A timer and its callback (`struct timer_list` after `timer_setup`).
 pub struct Timer {
     timer: TimerRef,
-    _callback: Box<dyn Send + Sync>,
 }
 
-/// A timer as its own callback sees it, or as a [`Timer`] lends it.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct TimerRef(ObjectRef);
-
-extern "C" fn call<F: Fn(&TimerRef) + Send + Sync + 'static>(context: *const c_void, timer: ObjectRef) {
-    // SAFETY: `context` is the `F` boxed in the `Timer`, which outlives every
-    // call: dropping the `Timer` shuts the timer down synchronously first.
-    let callback = unsafe { &*context.cast::<F>() };
-    let _ = guard(|| callback(&TimerRef(timer)));
+/// A timer, as its own callback sees it or as a [`Timer`] lends it.
+///
+/// Neither `Copy` nor `Clone`: it exists only behind a borrow.
+pub struct TimerRef {
+    handle: Handle,
 }
 
 impl Timer {
@@ -66,43 +76,18 @@ impl Timer {
     ///
     /// `ENOMEM` if the host refused.
     #[track_caller]
-    pub fn with_flags<F: Fn(&TimerRef) + Send + Sync + 'static>(flags: u32, callback: F) -> Result<Timer> {
+    pub fn with_flags(flags: u32, f: impl Fn(&TimerRef) + Send + Sync + 'static) -> Result<Timer> {
         let (services, module) = kernel();
-        let callback = Box::new(callback);
-        let context = (&raw const *callback).cast::<c_void>();
-        let raw = (services.timer_new())(module, Callback { function: call::<F>, context }, flags, Site::caller());
-        if raw.is_null() {
+        let callback = callback(move |handle| {
+            f(&TimerRef { handle });
+            0
+        });
+        let handle = (services.timer().timer_setup())(module, callback, flags, Site::caller());
+        if handle.is_null() {
+            release_refused(callback);
             return Err(Errno::ENOMEM);
         }
-        Ok(Timer { timer: TimerRef(raw), _callback: callback })
-    }
-
-    /// `timer_delete` (`del_timer`): deactivates it without waiting for a
-    /// running callback; `true` if it was pending.
-    #[track_caller]
-    pub fn del_timer(&self) -> bool {
-        self.delete(false)
-    }
-
-    /// `timer_delete_sync` (`del_timer_sync`): deactivates it and waits for
-    /// a running callback; `true` if it was pending. The callback may re-arm
-    /// it after this returns; use [`Timer::shutdown_sync`] to prevent that.
-    #[track_caller]
-    pub fn del_timer_sync(&self) -> bool {
-        self.delete(true)
-    }
-
-    #[track_caller]
-    fn delete(&self, sync: bool) -> bool {
-        let (services, _) = kernel();
-        check_killed((services.timer_delete())(self.timer.0, sync, Site::caller())) == 1
-    }
-
-    /// `timer_shutdown_sync`: as `del_timer_sync`, and every later arming is ignored.
-    #[track_caller]
-    pub fn shutdown_sync(&self) -> bool {
-        let (services, _) = kernel();
-        check_killed((services.timer_shutdown())(self.timer.0, true, Site::caller())) == 1
+        Ok(Timer { timer: TimerRef { handle } })
     }
 }
 
@@ -116,52 +101,96 @@ impl core::ops::Deref for Timer {
 
 impl Drop for Timer {
     fn drop(&mut self) {
-        let (services, _) = kernel();
-        let ret = (services.timer_shutdown())(self.timer.0, true, Site::caller());
-        if ret != super::KILLED {
-            (services.timer_free())(self.timer.0);
-        }
+        let (services, module) = kernel();
+        (services.timer().timer_free())(module, self.timer.handle, Site::NONE);
     }
 }
 
 impl TimerRef {
-    /// `mod_timer`: arms the timer at `expires` (jiffies), pending or not;
-    /// `true` if it was pending (the kernel's 1), `false` if it was inactive.
+    /// `mod_timer`: arms the timer at `expires`, pending or not; `true` if
+    /// it was pending (the kernel's 1), `false` if it was inactive.
     #[track_caller]
-    pub fn mod_timer(&self, expires: u64) -> bool {
-        let (services, _) = kernel();
-        (services.timer_mod())(self.0, expires, Site::caller()) == 1
+    pub fn mod_timer(&self, expires: Jiffies) -> bool {
+        let (services, module) = kernel();
+        (services.timer().mod_timer())(module, self.handle, expires.raw(), Site::caller()) == 1
     }
 
     /// `add_timer`: arms an inactive timer at `expires`; arming a pending
     /// one is a bug, reported in dmesg.
     #[track_caller]
-    pub fn add_timer(&self, expires: u64) {
-        let (services, _) = kernel();
-        (services.timer_add())(self.0, expires, Site::caller());
+    pub fn add_timer(&self, expires: Jiffies) {
+        let (services, module) = kernel();
+        (services.timer().add_timer())(module, self.handle, expires.raw(), Site::caller());
     }
 
     /// `timer_pending`.
+    #[track_caller]
     pub fn pending(&self) -> bool {
-        let (services, _) = kernel();
-        (services.timer_pending())(self.0)
+        let (services, module) = kernel();
+        (services.timer().timer_pending())(module, self.handle, Site::caller())
     }
 
     /// The `expires` it was last armed with.
-    pub fn expires(&self) -> u64 {
-        let (services, _) = kernel();
-        (services.timer_expires())(self.0)
+    #[track_caller]
+    pub fn expires(&self) -> Jiffies {
+        let (services, module) = kernel();
+        Jiffies::from_raw((services.timer().timer_expires())(module, self.handle, Site::caller()))
+    }
+
+    /// `timer_delete` (`del_timer`): deactivates the timer without waiting
+    /// for a running callback. Returns whether it was pending (the kernel's
+    /// 1) or inactive (0).
+    #[track_caller]
+    pub fn del_timer(&self) -> bool {
+        self.delete(TimerDelete::DELETE, Site::caller())
+    }
+
+    /// `timer_delete_sync` (`del_timer_sync`): deactivates the timer and
+    /// waits until its callback is not running. Returns whether it was
+    /// pending (1) or inactive (0) when it was finally deactivated.
+    ///
+    /// As in the kernel, the wait also catches the callback re-arming its
+    /// own timer: on return the timer is neither pending nor running,
+    /// unless other code arms it again (use [`TimerRef::shutdown_sync`] to
+    /// rule that out). Called from the timer's own callback it would wait
+    /// for itself: the host reports that and does not wait.
+    #[track_caller]
+    pub fn del_timer_sync(&self) -> bool {
+        self.delete(TimerDelete::DELETE_SYNC, Site::caller())
+    }
+
+    /// `timer_shutdown`: as [`TimerRef::del_timer`], and every later arming is ignored.
+    #[track_caller]
+    pub fn shutdown(&self) -> bool {
+        self.delete(TimerDelete::SHUTDOWN, Site::caller())
+    }
+
+    /// `timer_shutdown_sync`: as [`TimerRef::del_timer_sync`], and every
+    /// later arming is ignored.
+    #[track_caller]
+    pub fn shutdown_sync(&self) -> bool {
+        self.delete(TimerDelete::SHUTDOWN_SYNC, Site::caller())
+    }
+
+    fn delete(&self, how: TimerDelete, site: Site) -> bool {
+        let (services, module) = kernel();
+        let ret = (services.timer().timer_delete())(module, self.handle, how, site);
+        unless_killed(ret, ret < 0) == 1
+    }
+
+    pub(crate) fn handle(&self) -> Handle {
+        self.handle
     }
 }
 
 impl fmt::Debug for Timer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Timer").field(&self.timer.0).finish()
+        f.debug_tuple("Timer").field(&self.timer.handle).finish()
     }
 }
 
 impl fmt::Debug for TimerRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("TimerRef").field(&self.0).finish()
+        f.debug_tuple("TimerRef").field(&self.handle).finish()
     }
 }

@@ -7,7 +7,7 @@
 //! | call | returns |
 //! |---|---|
 //! | `wait_event` | when the condition is true |
-//! | `wait_event_interruptible` | `Ok`, or `Err(ERESTARTSYS)` when the module goes away |
+//! | `wait_event_interruptible` | `Ok`, or `Err(ERESTARTSYS)` on a signal |
 //! | `wait_event_timeout` | 0 if the condition is still false after the timeout, 1 if it became true just as the timeout ran out, else the jiffies left |
 //! | `wait_event_interruptible_timeout` | as above, or `-ERESTARTSYS` |
 //!
@@ -20,15 +20,15 @@
 use core::ffi::c_void;
 use std::{fmt, panic::AssertUnwindSafe};
 
-use super::{Condition, ObjectRef, Site, mode};
 use crate::{
     errno::{Errno, Result},
-    runtime::{check_killed, kernel, task_killed},
+    runtime::{kernel, task_killed, unless_killed},
+    table::{Condition, Handle, Site, SleepMode, Timeout},
 };
 
 /// A wait queue head (`wait_queue_head_t` after `init_waitqueue_head`).
 pub struct WaitQueue {
-    raw: ObjectRef,
+    handle: Handle,
 }
 
 /// The condition of one `wait_event` call, as the host's trampoline sees it.
@@ -52,45 +52,51 @@ extern "C" fn check(context: *const c_void) -> bool {
     }
 }
 
+/// A killed task unwinds after a sleep in `mode`, unless the mode is killable.
+fn after_sleep(ret: i64, mode: SleepMode) -> i64 {
+    if mode == SleepMode::KILLABLE { ret } else { unless_killed(ret, ret < 0) }
+}
+
 impl WaitQueue {
     /// `init_waitqueue_head`.
     ///
     /// # Panics
     ///
     /// If the host refuses to make one (it only does when out of memory).
+    #[track_caller]
     pub fn new() -> WaitQueue {
         let (services, module) = kernel();
-        let raw = (services.waitqueue_new())(module);
-        assert!(!raw.is_null(), "init_waitqueue_head: out of memory");
-        WaitQueue { raw }
+        let handle = (services.wait().init_waitqueue_head())(module, Site::caller());
+        assert!(!handle.is_null(), "init_waitqueue_head: out of memory");
+        WaitQueue { handle }
     }
 
-    fn wait(&self, condition: &mut dyn FnMut() -> bool, sleep_mode: u8, timeout: u64, site: Site) -> i64 {
-        let (services, _) = kernel();
+    fn wait(&self, condition: &mut dyn FnMut() -> bool, mode: SleepMode, timeout: Timeout, site: Site) -> i64 {
+        let (services, module) = kernel();
         let mut check_state = Check { condition, panicked: false };
         let context = (&raw mut check_state).cast::<c_void>().cast_const();
-        let ret = (services.wait_event())(self.raw, Condition { function: check, context }, sleep_mode, timeout, site);
+        let ret = (services.wait().wait_event())(module, self.handle, Condition { function: check, context }, mode, timeout, site);
         if check_state.panicked {
             // The panic was reported when it happened; carry on unwinding.
             task_killed();
         }
-        check_killed(ret)
+        after_sleep(ret, mode)
     }
 
     /// `wait_event`: sleeps (uninterruptibly) until `condition()` is true.
     #[track_caller]
     pub fn wait_event(&self, mut condition: impl FnMut() -> bool) {
-        self.wait(&mut condition, mode::UNINTERRUPTIBLE, u64::MAX, Site::caller());
+        self.wait(&mut condition, SleepMode::UNINTERRUPTIBLE, Timeout::FOREVER, Site::caller());
     }
 
     /// `wait_event_interruptible`.
     ///
     /// # Errors
     ///
-    /// `ERESTARTSYS` when the module is going away.
+    /// `ERESTARTSYS` on a signal.
     #[track_caller]
     pub fn wait_event_interruptible(&self, mut condition: impl FnMut() -> bool) -> Result {
-        match self.wait(&mut condition, mode::INTERRUPTIBLE, u64::MAX, Site::caller()) {
+        match self.wait(&mut condition, SleepMode::INTERRUPTIBLE, Timeout::FOREVER, Site::caller()) {
             0 => Ok(()),
             _ => Err(Errno::ERESTARTSYS),
         }
@@ -103,7 +109,7 @@ impl WaitQueue {
     /// `ERESTARTSYS` on a forced unload.
     #[track_caller]
     pub fn wait_event_killable(&self, mut condition: impl FnMut() -> bool) -> Result {
-        match self.wait(&mut condition, mode::KILLABLE, u64::MAX, Site::caller()) {
+        match self.wait(&mut condition, SleepMode::KILLABLE, Timeout::FOREVER, Site::caller()) {
             0 => Ok(()),
             _ => Err(Errno::ERESTARTSYS),
         }
@@ -114,31 +120,38 @@ impl WaitQueue {
     /// jiffies left.
     #[track_caller]
     pub fn wait_event_timeout(&self, mut condition: impl FnMut() -> bool, timeout: u64) -> u64 {
-        let ret = self.wait(&mut condition, mode::UNINTERRUPTIBLE, timeout.min(u64::MAX - 1), Site::caller());
+        let ret = self.wait(&mut condition, SleepMode::UNINTERRUPTIBLE, Timeout::jiffies(timeout), Site::caller());
         u64::try_from(ret).unwrap_or(0)
     }
 
     /// `wait_event_interruptible_timeout`: as `wait_event_timeout`, or
-    /// `-ERESTARTSYS` (negative) when the module is going away.
+    /// `-ERESTARTSYS` (negative) on a signal.
     #[track_caller]
     pub fn wait_event_interruptible_timeout(&self, mut condition: impl FnMut() -> bool, timeout: u64) -> i64 {
-        self.wait(&mut condition, mode::INTERRUPTIBLE, timeout.min(u64::MAX - 1), Site::caller())
+        self.wait(&mut condition, SleepMode::INTERRUPTIBLE, Timeout::jiffies(timeout), Site::caller())
     }
 
     /// `wake_up`: wakes the waiters so they check their conditions again.
+    #[track_caller]
     pub fn wake_up(&self) {
-        let (services, _) = kernel();
-        (services.wake_up())(self.raw, false);
+        let (services, module) = kernel();
+        (services.wait().wake_up())(module, self.handle, Site::caller());
     }
 
     /// `wake_up_all`.
+    #[track_caller]
     pub fn wake_up_all(&self) {
-        let (services, _) = kernel();
-        (services.wake_up())(self.raw, true);
+        let (services, module) = kernel();
+        (services.wait().wake_up_all())(module, self.handle, Site::caller());
+    }
+
+    pub(crate) fn handle(&self) -> Handle {
+        self.handle
     }
 }
 
 impl Default for WaitQueue {
+    #[track_caller]
     fn default() -> Self {
         WaitQueue::new()
     }
@@ -146,20 +159,20 @@ impl Default for WaitQueue {
 
 impl Drop for WaitQueue {
     fn drop(&mut self) {
-        let (services, _) = kernel();
-        (services.waitqueue_free())(self.raw);
+        let (services, module) = kernel();
+        (services.wait().waitqueue_free())(module, self.handle, Site::NONE);
     }
 }
 
 impl fmt::Debug for WaitQueue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("WaitQueue").field(&self.raw).finish()
+        f.debug_tuple("WaitQueue").field(&self.handle).finish()
     }
 }
 
 /// A completion (`struct completion` after `init_completion`).
 pub struct Completion {
-    raw: ObjectRef,
+    handle: Handle,
 }
 
 impl Completion {
@@ -168,69 +181,93 @@ impl Completion {
     /// # Panics
     ///
     /// If the host refuses to make one (it only does when out of memory).
+    #[track_caller]
     pub fn new() -> Completion {
         let (services, module) = kernel();
-        let raw = (services.completion_new())(module);
-        assert!(!raw.is_null(), "init_completion: out of memory");
-        Completion { raw }
+        let handle = (services.wait().init_completion())(module, Site::caller());
+        assert!(!handle.is_null(), "init_completion: out of memory");
+        Completion { handle }
     }
 
     /// `complete`: lets one waiter (present or future) through.
+    #[track_caller]
     pub fn complete(&self) {
-        let (services, _) = kernel();
-        (services.complete())(self.raw, false);
+        let (services, module) = kernel();
+        (services.wait().complete())(module, self.handle, Site::caller());
     }
 
     /// `complete_all`: lets every waiter through, until `reinit`.
+    #[track_caller]
     pub fn complete_all(&self) {
-        let (services, _) = kernel();
-        (services.complete())(self.raw, true);
+        let (services, module) = kernel();
+        (services.wait().complete_all())(module, self.handle, Site::caller());
     }
 
-    fn wait(&self, sleep_mode: u8, timeout: u64, site: Site) -> i64 {
-        let (services, _) = kernel();
-        check_killed((services.wait_for_completion())(self.raw, sleep_mode, timeout, site))
+    fn wait(&self, mode: SleepMode, timeout: Timeout, site: Site) -> i64 {
+        let (services, module) = kernel();
+        let ret = (services.wait().wait_for_completion())(module, self.handle, mode, timeout, site);
+        after_sleep(ret, mode)
     }
 
     /// `wait_for_completion`.
     #[track_caller]
     pub fn wait_for_completion(&self) {
-        self.wait(mode::UNINTERRUPTIBLE, u64::MAX, Site::caller());
+        self.wait(SleepMode::UNINTERRUPTIBLE, Timeout::FOREVER, Site::caller());
     }
 
     /// `wait_for_completion_timeout`: 0 on timeout, else the jiffies left (at least 1).
     #[track_caller]
     pub fn wait_for_completion_timeout(&self, timeout: u64) -> u64 {
-        u64::try_from(self.wait(mode::UNINTERRUPTIBLE, timeout.min(u64::MAX - 1), Site::caller())).unwrap_or(0)
+        u64::try_from(self.wait(SleepMode::UNINTERRUPTIBLE, Timeout::jiffies(timeout), Site::caller())).unwrap_or(0)
     }
 
     /// `wait_for_completion_interruptible`.
     ///
     /// # Errors
     ///
-    /// `ERESTARTSYS` when the module is going away.
+    /// `ERESTARTSYS` on a signal.
     #[track_caller]
     pub fn wait_for_completion_interruptible(&self) -> Result {
-        match self.wait(mode::INTERRUPTIBLE, u64::MAX, Site::caller()) {
+        match self.wait(SleepMode::INTERRUPTIBLE, Timeout::FOREVER, Site::caller()) {
+            ret if ret < 0 => Err(Errno::ERESTARTSYS),
+            _ => Ok(()),
+        }
+    }
+
+    /// `wait_for_completion_killable`.
+    ///
+    /// # Errors
+    ///
+    /// `ERESTARTSYS` on a forced unload.
+    #[track_caller]
+    pub fn wait_for_completion_killable(&self) -> Result {
+        match self.wait(SleepMode::KILLABLE, Timeout::FOREVER, Site::caller()) {
             ret if ret < 0 => Err(Errno::ERESTARTSYS),
             _ => Ok(()),
         }
     }
 
     /// `completion_done`: whether a wait would not sleep.
+    #[track_caller]
     pub fn done(&self) -> bool {
-        let (services, _) = kernel();
-        (services.completion_done())(self.raw)
+        let (services, module) = kernel();
+        (services.wait().completion_done())(module, self.handle, Site::caller())
     }
 
     /// `reinit_completion`.
+    #[track_caller]
     pub fn reinit(&self) {
-        let (services, _) = kernel();
-        (services.completion_reinit())(self.raw);
+        let (services, module) = kernel();
+        (services.wait().reinit_completion())(module, self.handle, Site::caller());
+    }
+
+    pub(crate) fn handle(&self) -> Handle {
+        self.handle
     }
 }
 
 impl Default for Completion {
+    #[track_caller]
     fn default() -> Self {
         Completion::new()
     }
@@ -238,13 +275,13 @@ impl Default for Completion {
 
 impl Drop for Completion {
     fn drop(&mut self) {
-        let (services, _) = kernel();
-        (services.completion_free())(self.raw);
+        let (services, module) = kernel();
+        (services.wait().completion_free())(module, self.handle, Site::NONE);
     }
 }
 
 impl fmt::Debug for Completion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Completion").field(&self.raw).finish()
+        f.debug_tuple("Completion").field(&self.handle).finish()
     }
 }

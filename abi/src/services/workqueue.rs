@@ -13,24 +13,31 @@
 //! - `cancel_*_sync` waits for a running instance and defeats an item that
 //!   re-queues itself; `disable_*` also keeps anyone else from queueing it.
 //!
+//! The callback gets a `&WorkRef` (`&DelayedWorkRef`) to its own item, to
+//! re-queue it; like a timer's, it is only ever borrowed and cannot be kept.
+//!
 //! Dropping a `Work`/`DelayedWork` disables it and waits for it
-//! (`disable_work_sync`), so its callback never runs after it is gone.
-//! Dropping a [`Workqueue`] you allocated is `destroy_workqueue`: it drains
-//! the queue; delayed work still armed on it is reported (cancel it first).
+//! (`disable_work_sync`), so its callback never runs after it is gone;
+//! dropped from inside its own callback, it is released when the callback
+//! returns. Dropping a [`Workqueue`] you allocated is `destroy_workqueue`:
+//! it drains the queue; delayed work still armed on it is reported (cancel
+//! it first).
+//!
+//! Items of a `WQ_BH` workqueue (and of `system_bh_wq`) run in softirq
+//! context, like timers: they may not sleep, and sleeping there is reported.
 //!
 //! Kernel counterpart: `include/linux/workqueue.h`, `kernel/workqueue.c`.
 
 use abi_stable::std_types::RStr;
-use core::ffi::c_void;
 use std::fmt;
 
-use super::{Callback, ObjectRef, Site};
 use crate::{
     errno::{Errno, Result},
-    runtime::{check_killed, guard, kernel},
+    runtime::{callback, kernel, release_refused, unless_killed},
+    table::{Callback, Handle, KernelServicesRef, ModuleHandle, Site, SystemWq, WorkCancel},
 };
 
-/// `WQ_BH`: run items in softirq context (modhost: on the timer thread's terms).
+/// `WQ_BH`: run items in softirq context (they may not sleep).
 pub const WQ_BH: u32 = 1 << 0;
 /// `WQ_UNBOUND`: items are not bound to a CPU; start as soon as possible.
 pub const WQ_UNBOUND: u32 = 1 << 1;
@@ -54,27 +61,12 @@ pub const WQ_MAX_ACTIVE: i32 = 512;
 pub const WQ_DFL_ACTIVE: i32 = WQ_MAX_ACTIVE / 2;
 
 /// The system workqueues.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u32)]
-pub enum System {
-    /// `system_wq` (`schedule_work`): short items.
-    Normal = 0,
-    /// `system_highpri_wq`.
-    HighPri = 1,
-    /// `system_long_wq`: items that may take long.
-    Long = 2,
-    /// `system_unbound_wq`.
-    Unbound = 3,
-    /// `system_freezable_wq`.
-    Freezable = 4,
-    /// `system_power_efficient_wq`.
-    PowerEfficient = 5,
-}
+pub use crate::table::SystemWq as System;
 
 /// A workqueue: one the module allocated (destroyed when dropped) or a
 /// system one (never destroyed).
 pub struct Workqueue {
-    raw: ObjectRef,
+    handle: Handle,
     owned: bool,
 }
 
@@ -87,8 +79,8 @@ impl Workqueue {
     #[track_caller]
     pub fn alloc(name: &str, flags: u32, max_active: i32) -> Result<Workqueue> {
         let (services, module) = kernel();
-        let raw = (services.wq_alloc())(module, RStr::from_str(name), flags, max_active, Site::caller());
-        if raw.is_null() { Err(Errno::ENOMEM) } else { Ok(Workqueue { raw, owned: true }) }
+        let handle = (services.workqueue().alloc_workqueue())(module, RStr::from_str(name), flags, max_active, Site::caller());
+        if handle.is_null() { Err(Errno::ENOMEM) } else { Ok(Workqueue { handle, owned: true }) }
     }
 
     /// `alloc_ordered_workqueue`: one item at a time, in queueing order.
@@ -121,252 +113,275 @@ impl Workqueue {
         Workqueue::alloc_ordered(name, WQ_MEM_RECLAIM)
     }
 
-    /// A system workqueue.
-    pub fn system(which: System) -> Workqueue {
+    /// A system workqueue (`system_wq`, `system_unbound_wq`, ...).
+    pub fn system(which: SystemWq) -> Workqueue {
         let (services, module) = kernel();
-        Workqueue { raw: (services.wq_system())(module, which as u32), owned: false }
+        Workqueue { handle: (services.workqueue().system_workqueue())(module, which), owned: false }
     }
 
     /// `queue_work`: `true` if queued, `false` if it was already pending (or disabled).
+    #[track_caller]
     pub fn queue_work(&self, work: &Work) -> bool {
-        let (services, _) = kernel();
-        (services.work_queue())(self.raw, work.raw, u64::MAX)
+        let (services, module) = kernel();
+        (services.workqueue().queue_work())(module, self.handle, work.handle, Site::caller())
     }
 
     /// `queue_delayed_work`: queues `dwork` after `delay` jiffies (0: now);
     /// `false` if it was already pending (or disabled).
+    #[track_caller]
     pub fn queue_delayed_work(&self, dwork: &DelayedWork, delay: u64) -> bool {
-        let (services, _) = kernel();
-        (services.work_queue())(self.raw, dwork.raw, delay.min(u64::MAX - 1))
+        let (services, module) = kernel();
+        (services.workqueue().queue_delayed_work())(module, self.handle, dwork.handle, delay, Site::caller())
     }
 
     /// `mod_delayed_work`: queues `dwork` after `delay`, re-arming it if
     /// pending; `true` if it was pending (inverted from `queue_*`).
+    #[track_caller]
     pub fn mod_delayed_work(&self, dwork: &DelayedWork, delay: u64) -> bool {
-        let (services, _) = kernel();
-        (services.work_mod_delayed())(self.raw, dwork.raw, delay.min(u64::MAX - 1))
+        let (services, module) = kernel();
+        (services.workqueue().mod_delayed_work())(module, self.handle, dwork.handle, delay, Site::caller())
     }
 
     /// `flush_workqueue`: waits for every item queued before the call.
     #[track_caller]
     pub fn flush(&self) {
-        let (services, _) = kernel();
-        check_killed((services.wq_flush())(self.raw, false, Site::caller()));
+        let (services, module) = kernel();
+        let ret = (services.workqueue().flush_workqueue())(module, self.handle, Site::caller());
+        unless_killed((), ret < 0);
     }
 
     /// `drain_workqueue`: flushes until empty; meanwhile only the queue's own
     /// items may queue more on it.
     #[track_caller]
     pub fn drain(&self) {
-        let (services, _) = kernel();
-        check_killed((services.wq_flush())(self.raw, true, Site::caller()));
+        let (services, module) = kernel();
+        let ret = (services.workqueue().drain_workqueue())(module, self.handle, Site::caller());
+        unless_killed((), ret < 0);
     }
 }
 
 impl Drop for Workqueue {
     fn drop(&mut self) {
         if self.owned {
-            let (services, _) = kernel();
+            let (services, module) = kernel();
             // Never unwind from a destructor: a killed task is already
             // unwinding, and the host reclaims what is left.
-            let _ = (services.wq_destroy())(self.raw, Site::caller());
+            let _ = (services.workqueue().destroy_workqueue())(module, self.handle, Site::NONE);
         }
     }
 }
 
 /// `schedule_work`: queues `work` on `system_wq`.
+#[track_caller]
 pub fn schedule_work(work: &Work) -> bool {
-    Workqueue::system(System::Normal).queue_work(work)
+    Workqueue::system(SystemWq::NORMAL).queue_work(work)
 }
 
 /// `schedule_delayed_work`: queues `dwork` on `system_wq` after `delay`.
+#[track_caller]
 pub fn schedule_delayed_work(dwork: &DelayedWork, delay: u64) -> bool {
-    Workqueue::system(System::Normal).queue_delayed_work(dwork, delay)
+    Workqueue::system(SystemWq::NORMAL).queue_delayed_work(dwork, delay)
 }
 
-/// A work item as its own callback sees it.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct WorkRef(ObjectRef);
-
-/// A delayed work item as its own callback sees it.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct DelayedWorkRef(ObjectRef);
-
-impl WorkRef {
-    /// Queues the item again, now, on the workqueue it is running on.
-    pub fn requeue(&self) -> bool {
-        let (services, _) = kernel();
-        (services.work_requeue())(self.0, 0)
-    }
+/// A work item, as its own callback sees it or as a [`Work`] lends it.
+///
+/// Neither `Copy` nor `Clone`: it exists only behind a borrow.
+pub struct WorkRef {
+    handle: Handle,
 }
 
-impl DelayedWorkRef {
-    /// Queues the item again after `delay` jiffies on the workqueue it is running on.
-    pub fn requeue(&self, delay: u64) -> bool {
-        let (services, _) = kernel();
-        (services.work_requeue())(self.0, delay.min(u64::MAX - 1))
-    }
+/// A delayed work item, as its own callback sees it or as a
+/// [`DelayedWork`] lends it.
+pub struct DelayedWorkRef {
+    handle: Handle,
 }
 
 /// A work item and its callback (`struct work_struct` after `INIT_WORK`).
 pub struct Work {
-    raw: ObjectRef,
-    _callback: Box<dyn Send + Sync>,
+    item: WorkRef,
 }
 
 /// A delayed work item and its callback (`struct delayed_work`).
 pub struct DelayedWork {
-    raw: ObjectRef,
-    _callback: Box<dyn Send + Sync>,
+    item: DelayedWorkRef,
 }
 
-extern "C" fn call_work<F: Fn(&WorkRef) + Send + Sync + 'static>(context: *const c_void, work: ObjectRef) {
-    // SAFETY: `context` is the `F` boxed in the `Work`, which outlives every
-    // call: dropping it disables and waits for the item first.
-    let callback = unsafe { &*context.cast::<F>() };
-    let _ = guard(|| callback(&WorkRef(work)));
+impl WorkRef {
+    /// Queues the running item again, now, on the workqueue it runs on.
+    #[track_caller]
+    pub fn requeue(&self) -> bool {
+        requeue(self.handle, 0, Site::caller())
+    }
 }
 
-extern "C" fn call_delayed<F: Fn(&DelayedWorkRef) + Send + Sync + 'static>(context: *const c_void, work: ObjectRef) {
-    // SAFETY: As in `call_work`, for the `DelayedWork`.
-    let callback = unsafe { &*context.cast::<F>() };
-    let _ = guard(|| callback(&DelayedWorkRef(work)));
+impl DelayedWorkRef {
+    /// Queues the running item again after `delay` jiffies on the workqueue
+    /// it runs on.
+    #[track_caller]
+    pub fn requeue(&self, delay: u64) -> bool {
+        requeue(self.handle, delay, Site::caller())
+    }
 }
 
-fn new_item(callback: Callback, delayed: bool, site: Site) -> Result<ObjectRef> {
+fn requeue(handle: Handle, delay: u64, site: Site) -> bool {
     let (services, module) = kernel();
-    let raw = (services.work_new())(module, callback, delayed, site);
-    if raw.is_null() { Err(Errno::ENOMEM) } else { Ok(raw) }
+    (services.workqueue().work_requeue())(module, handle, delay, site)
 }
 
-/// What the two kinds of work item share.
+/// Makes a work item with `init` (`INIT_WORK` or `INIT_DELAYED_WORK`).
+fn init_item(
+    init: fn(&KernelServicesRef) -> extern "C" fn(ModuleHandle, Callback, Site) -> Handle,
+    callback: Callback,
+    site: Site,
+) -> Result<Handle> {
+    let (services, module) = kernel();
+    let handle = (init(&services))(module, callback, site);
+    if handle.is_null() {
+        release_refused(callback);
+        return Err(Errno::ENOMEM);
+    }
+    Ok(handle)
+}
+
+/// What the two kinds of work item share, on their `Ref`s.
 macro_rules! work_item_common {
-    ($type:ident) => {
-        impl $type {
-            /// Cancels the item if pending, without waiting for a running
-            /// instance; `true` if it was pending.
+    ($type:ident, $borrowed:ident) => {
+        impl $borrowed {
+            /// `cancel_*`: takes the item off its queue without waiting for a
+            /// running instance; `true` if it was pending.
             #[track_caller]
             pub fn cancel(&self) -> bool {
-                let (services, _) = kernel();
-                check_killed((services.work_cancel())(self.raw, false, Site::caller())) == 1
+                self.cancel_as(WorkCancel::CANCEL, Site::caller())
             }
 
-            /// Cancels the item and waits for a running instance; it is
-            /// neither pending nor running on return, even if it re-queues
-            /// itself; `true` if it was pending.
+            /// `cancel_*_sync`: cancels the item and waits for a running
+            /// instance; it is neither pending nor running on return, even
+            /// if it re-queues itself; `true` if it was pending.
             #[track_caller]
             pub fn cancel_sync(&self) -> bool {
-                let (services, _) = kernel();
-                check_killed((services.work_cancel())(self.raw, true, Site::caller())) == 1
+                self.cancel_as(WorkCancel::CANCEL_SYNC, Site::caller())
             }
 
-            /// As [`Self::cancel`], and queueing fails until [`Self::enable`].
+            /// `disable_*`: as [`Self::cancel`], and queueing fails until [`Self::enable`].
             #[track_caller]
             pub fn disable(&self) -> bool {
-                let (services, _) = kernel();
-                check_killed((services.work_disable())(self.raw, false, Site::caller())) == 1
+                self.cancel_as(WorkCancel::DISABLE, Site::caller())
             }
 
-            /// As [`Self::cancel_sync`], and queueing fails until [`Self::enable`].
+            /// `disable_*_sync`: as [`Self::cancel_sync`], and queueing fails
+            /// until [`Self::enable`].
             #[track_caller]
             pub fn disable_sync(&self) -> bool {
-                let (services, _) = kernel();
-                check_killed((services.work_disable())(self.raw, true, Site::caller())) == 1
+                self.cancel_as(WorkCancel::DISABLE_SYNC, Site::caller())
             }
 
-            /// Undoes one `disable`; `true` when queueing works again.
+            fn cancel_as(&self, how: WorkCancel, site: Site) -> bool {
+                let (services, module) = kernel();
+                let ret = (services.workqueue().work_cancel())(module, self.handle, how, site);
+                unless_killed(ret, ret < 0) == 1
+            }
+
+            /// `enable_*`: undoes one `disable`; `true` when queueing works again.
+            #[track_caller]
             pub fn enable(&self) -> bool {
-                let (services, _) = kernel();
-                (services.work_enable())(self.raw)
+                let (services, module) = kernel();
+                (services.workqueue().enable_work())(module, self.handle, Site::caller())
             }
 
             /// `work_pending`.
+            #[track_caller]
             pub fn pending(&self) -> bool {
-                let (services, _) = kernel();
-                (services.work_pending())(self.raw)
+                let (services, module) = kernel();
+                (services.workqueue().work_pending())(module, self.handle, Site::caller())
+            }
+
+            /// `flush_*`: a delayed item whose delay is still running is
+            /// queued now; then waits for the last queued instance to
+            /// finish; `true` if it waited.
+            #[track_caller]
+            pub fn flush(&self) -> bool {
+                let (services, module) = kernel();
+                let ret = (services.workqueue().flush_work())(module, self.handle, Site::caller());
+                unless_killed(ret, ret < 0) == 1
+            }
+        }
+
+        impl core::ops::Deref for $type {
+            type Target = $borrowed;
+
+            fn deref(&self) -> &$borrowed {
+                &self.item
             }
         }
 
         impl Drop for $type {
             fn drop(&mut self) {
-                let (services, _) = kernel();
-                let ret = (services.work_disable())(self.raw, true, Site::caller());
-                if ret != super::KILLED {
-                    (services.work_free())(self.raw);
-                }
+                let (services, module) = kernel();
+                (services.workqueue().work_free())(module, self.item.handle, Site::NONE);
             }
         }
 
         impl fmt::Debug for $type {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.debug_tuple(stringify!($type)).field(&self.raw).finish()
+                f.debug_tuple(stringify!($type)).field(&self.item.handle).finish()
+            }
+        }
+
+        impl fmt::Debug for $borrowed {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_tuple(stringify!($borrowed)).field(&self.handle).finish()
             }
         }
     };
 }
 
-work_item_common!(Work);
-work_item_common!(DelayedWork);
+work_item_common!(Work, WorkRef);
+work_item_common!(DelayedWork, DelayedWorkRef);
 
 impl Work {
-    /// `INIT_WORK`: an idle item that will call `callback`.
+    /// `INIT_WORK`: an idle item that will call `f`.
     ///
     /// # Errors
     ///
     /// `ENOMEM` if the host refused.
     #[track_caller]
-    pub fn new<F: Fn(&WorkRef) + Send + Sync + 'static>(callback: F) -> Result<Work> {
-        let callback = Box::new(callback);
-        let context = (&raw const *callback).cast::<c_void>();
-        let raw = new_item(Callback { function: call_work::<F>, context }, false, Site::caller())?;
-        Ok(Work { raw, _callback: callback })
+    pub fn new(f: impl Fn(&WorkRef) + Send + Sync + 'static) -> Result<Work> {
+        let callback = callback(move |handle| {
+            f(&WorkRef { handle });
+            0
+        });
+        let handle = init_item(|s| s.workqueue().init_work(), callback, Site::caller())?;
+        Ok(Work { item: WorkRef { handle } })
     }
 
-    /// `flush_work`: waits for the last queued instance to finish; `true` if it waited.
-    #[track_caller]
-    pub fn flush(&self) -> bool {
-        let (services, _) = kernel();
-        check_killed((services.work_flush())(self.raw, Site::caller())) == 1
+    pub(crate) fn handle(&self) -> Handle {
+        self.item.handle
     }
 }
 
 impl DelayedWork {
-    /// `INIT_DELAYED_WORK`: an idle delayed item that will call `callback`.
+    /// `INIT_DELAYED_WORK`: an idle delayed item that will call `f`.
     ///
     /// # Errors
     ///
     /// `ENOMEM` if the host refused.
     #[track_caller]
-    pub fn new<F: Fn(&DelayedWorkRef) + Send + Sync + 'static>(callback: F) -> Result<DelayedWork> {
-        let callback = Box::new(callback);
-        let context = (&raw const *callback).cast::<c_void>();
-        let raw = new_item(Callback { function: call_delayed::<F>, context }, true, Site::caller())?;
-        Ok(DelayedWork { raw, _callback: callback })
+    pub fn new(f: impl Fn(&DelayedWorkRef) + Send + Sync + 'static) -> Result<DelayedWork> {
+        let callback = callback(move |handle| {
+            f(&DelayedWorkRef { handle });
+            0
+        });
+        let handle = init_item(|s| s.workqueue().init_delayed_work(), callback, Site::caller())?;
+        Ok(DelayedWork { item: DelayedWorkRef { handle } })
     }
 
-    /// `flush_delayed_work`: if its delay is still running, queues it now;
-    /// then waits for it to finish; `true` if it waited.
-    #[track_caller]
-    pub fn flush(&self) -> bool {
-        let (services, _) = kernel();
-        check_killed((services.work_flush())(self.raw, Site::caller())) == 1
+    pub(crate) fn handle(&self) -> Handle {
+        self.item.handle
     }
 }
 
 impl fmt::Debug for Workqueue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Workqueue").field("raw", &self.raw).field("owned", &self.owned).finish()
-    }
-}
-
-impl fmt::Debug for WorkRef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("WorkRef").field(&self.0).finish()
-    }
-}
-
-impl fmt::Debug for DelayedWorkRef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("DelayedWorkRef").field(&self.0).finish()
+        f.debug_struct("Workqueue").field("handle", &self.handle).field("owned", &self.owned).finish()
     }
 }
