@@ -27,7 +27,7 @@
 //!   a timeout is a [`Timeout`]; a value the host does not know is refused.
 //! - Return values are the kernel's: `0` or `-errno`, `1`/`0` for "was
 //!   pending", the jiffies left. A sleep cut short because the task was
-//!   killed (a forced unload) returns `-EINTR`; [`KernelServices::fatal_signal_pending`]
+//!   killed (a forced unload) returns `-EINTR`; [`TimeOps::fatal_signal_pending`]
 //!   then says so, and the Rust handles unwind the module's code.
 //! - Callbacks into the module ([`Callback`], [`Condition`]) are a function
 //!   and a context pointer. A callback's context belongs to the host from

@@ -158,7 +158,7 @@ impl State {
             Err(_) => return Get::Interrupted,
         };
         self.consumed.fetch_add(1, Relaxed);
-        let waited = jiffies_to_msecs(jiffies().wrapping_sub(item.enqueued));
+        let waited = jiffies_to_msecs(jiffies() - Jiffies::from_raw(item.enqueued));
         pr_debug!("got {} #{} from {} after {waited} ms\n", item.item(), item.seq, item.producer());
         got
     }

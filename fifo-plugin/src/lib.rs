@@ -148,7 +148,7 @@ impl Fifo {
     fn put(&self, item: &FifoItem, wait: Wait) -> Result {
         take(&self.empty, &self.producers_waiting, wait)?;
         let mut stored = *item;
-        stored.enqueued = jiffies();
+        stored.enqueued = jiffies().raw();
         self.ring.lock().push(stored);
         self.fill.up();
         self.puts.0.fetch_add(1, Relaxed);

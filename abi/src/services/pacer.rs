@@ -23,7 +23,7 @@ pub struct Pacer {
     /// Items per second; 0 is paused.
     rate: u32,
     /// Jiffies per second.
-    hz: u32,
+    hz: u64,
     /// When item 0 of this schedule was due.
     epoch: Jiffies,
     /// Items done since `epoch`.
@@ -32,7 +32,7 @@ pub struct Pacer {
 
 impl Pacer {
     /// A schedule of `rate` items per second whose first item is due at `now`.
-    pub const fn new(rate: u32, now: Jiffies, hz: u32) -> Pacer {
+    pub const fn new(rate: u32, now: Jiffies, hz: u64) -> Pacer {
         Pacer { rate, hz: if hz == 0 { 1 } else { hz }, epoch: now, done: 0 }
     }
 
@@ -106,10 +106,10 @@ mod tests {
 
     /// Runs a pacer the way a delayed work drives it, over `seconds`: runs
     /// happen on the tick after each requested delay. Returns items done.
-    fn simulate(rate: u32, hz: u32, seconds: u64, start: u64) -> u64 {
+    fn simulate(rate: u32, hz: u64, seconds: u64, start: u64) -> u64 {
         let start = Jiffies::from_raw(start);
         let mut pacer = Pacer::new(rate, start, hz);
-        let end = start + seconds * u64::from(hz);
+        let end = start + seconds * hz;
         let mut now = start;
         let mut items = 0;
         while now < end {
@@ -133,7 +133,7 @@ mod tests {
             // comes every other tick: the items of the window's last two
             // ticks may fall into the next window, never more.
             let expected = u64::from(rate) * 10;
-            let two_ticks = 2 * u64::from(rate.div_ceil(hz));
+            let two_ticks = 2 * u64::from(rate).div_ceil(hz);
             assert!(items <= expected && expected - items < two_ticks, "rate {rate} at HZ={hz}: {items}");
         }
     }

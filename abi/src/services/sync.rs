@@ -29,6 +29,7 @@ use core::{
     ops::{Deref, DerefMut},
 };
 
+use super::time::limit;
 use crate::{
     errno::{Errno, Result},
     runtime::{kernel, unless_killed},
@@ -96,7 +97,7 @@ impl Semaphore {
     /// `ETIME`.
     #[track_caller]
     pub fn down_timeout(&self, timeout: u64) -> Result {
-        self.down_in(SleepMode::UNINTERRUPTIBLE, Timeout::jiffies(timeout), Site::caller())
+        self.down_in(SleepMode::UNINTERRUPTIBLE, limit(timeout), Site::caller())
     }
 
     /// `down_trylock`: takes one if it can without sleeping; returns **0 on

@@ -16,6 +16,7 @@
 //! Kernel counterpart: `include/linux/jiffies.h`, `kernel/time/time.c`,
 //! `kernel/time/sleep_timeout.c`, `include/linux/delay.h`.
 
+use abi_stable::StableAbi;
 use core::{
     cmp::Ordering,
     fmt,
@@ -36,13 +37,13 @@ pub const MAX_JIFFY_OFFSET: u64 = (i64::MAX as u64 >> 1) - 1;
 
 /// A point in time, in jiffies: wrapping arithmetic, wrap-safe comparisons.
 ///
-/// `Jiffies + n` and `Jiffies - n` (with `n` a `u64` or `u32` span) wrap;
+/// `Jiffies + n` and `Jiffies - n` (with `n` a `u64` span) wrap;
 /// `a - b` is the span from `b` to `a`, wrapping; `a < b` is
 /// `time_before(a, b)`, which holds across the wrap as long as the two are
 /// less than half the range apart (the kernel's rule). The order is
 /// therefore not total over the whole range: compare points that are near.
 #[repr(transparent)]
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(StableAbi, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Jiffies(u64);
 
 impl Jiffies {
@@ -63,8 +64,13 @@ impl Jiffies {
 }
 
 impl PartialOrd for Jiffies {
+    /// `time_before`/`time_after`; points exactly half the range apart are
+    /// not comparable.
     fn partial_cmp(&self, other: &Jiffies) -> Option<Ordering> {
-        Some((self.0.wrapping_sub(other.0) as i64).cmp(&0))
+        match self.0.wrapping_sub(other.0) as i64 {
+            i64::MIN => None,
+            difference => Some(difference.cmp(&0)),
+        }
     }
 }
 
@@ -73,14 +79,6 @@ impl Add<u64> for Jiffies {
 
     fn add(self, span: u64) -> Jiffies {
         Jiffies(self.0.wrapping_add(span))
-    }
-}
-
-impl Add<u32> for Jiffies {
-    type Output = Jiffies;
-
-    fn add(self, span: u32) -> Jiffies {
-        self + u64::from(span)
     }
 }
 
@@ -130,11 +128,24 @@ pub fn jiffies() -> Jiffies {
     Jiffies((services.time().jiffies())(module))
 }
 
-/// `HZ`: jiffies per second.
+/// `HZ`: jiffies per second, as a span of jiffies (`jiffies() + HZ()` is
+/// a second from now).
 #[allow(non_snake_case)]
-pub fn HZ() -> u32 {
+pub fn HZ() -> u64 {
+    let (services, module) = kernel();
+    u64::from((services.time().hz())(module))
+}
+
+/// `HZ` as the host's `u32`, for the conversions.
+fn hz() -> u32 {
     let (services, module) = kernel();
     (services.time().hz())(module)
+}
+
+/// A timeout in jiffies as the table takes it: [`MAX_SCHEDULE_TIMEOUT`]
+/// and above is no limit at all.
+pub(crate) fn limit(timeout: u64) -> Timeout {
+    if timeout >= MAX_SCHEDULE_TIMEOUT { Timeout::FOREVER } else { Timeout::jiffies(timeout) }
 }
 
 /// `ktime_get_ns`: nanoseconds since boot on the kernel clock, the clock
@@ -145,8 +156,8 @@ pub fn ktime_get_ns() -> u64 {
 }
 
 /// `INITIAL_JIFFIES` at `hz`: jiffies at boot, 300 seconds before they wrap.
-pub const fn initial_jiffies(hz: u32) -> Jiffies {
-    Jiffies(0u64.wrapping_sub(300 * hz as u64))
+pub const fn initial_jiffies(hz: u64) -> Jiffies {
+    Jiffies(0u64.wrapping_sub(300 * hz))
 }
 
 /// `time_after(a, b)`: `a` is later than `b`, across the wrap.
@@ -198,23 +209,23 @@ pub const fn jiffies_to_msecs_at(j: u64, hz: u32) -> u64 {
 
 /// `msecs_to_jiffies` at this kernel's `HZ`.
 pub fn msecs_to_jiffies(ms: u32) -> u64 {
-    msecs_to_jiffies_at(ms, HZ())
+    msecs_to_jiffies_at(ms, hz())
 }
 
 /// `usecs_to_jiffies` at this kernel's `HZ`.
 pub fn usecs_to_jiffies(us: u32) -> u64 {
-    usecs_to_jiffies_at(us, HZ())
+    usecs_to_jiffies_at(us, hz())
 }
 
 /// `jiffies_to_msecs` at this kernel's `HZ`.
 pub fn jiffies_to_msecs(j: u64) -> u64 {
-    jiffies_to_msecs_at(j, HZ())
+    jiffies_to_msecs_at(j, hz())
 }
 
 /// `schedule_timeout` in `mode`; a killed task unwinds unless the mode is killable.
 fn schedule_timeout_in(mode: SleepMode, timeout: u64, site: Site) -> u64 {
     let (services, module) = kernel();
-    let left = (services.time().schedule_timeout())(module, mode, Timeout::jiffies(timeout), site);
+    let left = (services.time().schedule_timeout())(module, mode, limit(timeout), site);
     if mode == SleepMode::KILLABLE { left } else { unless_killed(left, left > 0) }
 }
 
@@ -330,14 +341,15 @@ mod tests {
         assert!(!time_after(before_wrap, after_wrap));
         assert!(before_wrap < after_wrap, "the operators are time_before");
         assert!(after_wrap >= before_wrap);
+        assert_eq!(Jiffies(0).partial_cmp(&Jiffies(1 << 63)), None, "half the range apart");
     }
 
     #[test]
     fn arithmetic_wraps_instead_of_overflowing() {
         let late = Jiffies(u64::MAX - 100);
-        assert_eq!(late + 250u32, Jiffies(149));
+        assert_eq!(late + 250, Jiffies(149));
         assert_eq!(Jiffies(149) - late, 250);
-        assert_eq!(Jiffies(3) - 5u64, Jiffies(u64::MAX - 1));
+        assert_eq!(Jiffies(3) - 5, Jiffies(u64::MAX - 1));
         let mut j = late;
         j += 101;
         assert_eq!(j, Jiffies(0));

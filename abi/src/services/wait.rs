@@ -20,6 +20,7 @@
 use core::ffi::c_void;
 use std::{fmt, panic::AssertUnwindSafe};
 
+use super::time::limit;
 use crate::{
     errno::{Errno, Result},
     runtime::{kernel, task_killed, unless_killed},
@@ -120,7 +121,7 @@ impl WaitQueue {
     /// jiffies left.
     #[track_caller]
     pub fn wait_event_timeout(&self, mut condition: impl FnMut() -> bool, timeout: u64) -> u64 {
-        let ret = self.wait(&mut condition, SleepMode::UNINTERRUPTIBLE, Timeout::jiffies(timeout), Site::caller());
+        let ret = self.wait(&mut condition, SleepMode::UNINTERRUPTIBLE, limit(timeout), Site::caller());
         u64::try_from(ret).unwrap_or(0)
     }
 
@@ -128,7 +129,7 @@ impl WaitQueue {
     /// `-ERESTARTSYS` (negative) on a signal.
     #[track_caller]
     pub fn wait_event_interruptible_timeout(&self, mut condition: impl FnMut() -> bool, timeout: u64) -> i64 {
-        self.wait(&mut condition, SleepMode::INTERRUPTIBLE, Timeout::jiffies(timeout), Site::caller())
+        self.wait(&mut condition, SleepMode::INTERRUPTIBLE, limit(timeout), Site::caller())
     }
 
     /// `wake_up`: wakes the waiters so they check their conditions again.
@@ -218,7 +219,7 @@ impl Completion {
     /// `wait_for_completion_timeout`: 0 on timeout, else the jiffies left (at least 1).
     #[track_caller]
     pub fn wait_for_completion_timeout(&self, timeout: u64) -> u64 {
-        u64::try_from(self.wait(SleepMode::UNINTERRUPTIBLE, Timeout::jiffies(timeout), Site::caller())).unwrap_or(0)
+        u64::try_from(self.wait(SleepMode::UNINTERRUPTIBLE, limit(timeout), Site::caller())).unwrap_or(0)
     }
 
     /// `wait_for_completion_interruptible`.

@@ -34,7 +34,7 @@ use std::fmt;
 use crate::{
     errno::{Errno, Result},
     runtime::{callback, kernel, release_refused, unless_killed},
-    table::{Callback, Handle, KernelServicesRef, ModuleHandle, Site, SystemWq, WorkCancel},
+    table::{Callback, Handle, KernelServicesRef, ModuleHandle, Site, WorkCancel},
 };
 
 /// `WQ_BH`: run items in softirq context (they may not sleep).
@@ -60,7 +60,7 @@ pub const WQ_MAX_ACTIVE: i32 = 512;
 /// `WQ_DFL_ACTIVE`: what `max_active` 0 means.
 pub const WQ_DFL_ACTIVE: i32 = WQ_MAX_ACTIVE / 2;
 
-/// The system workqueues.
+/// The system workqueues: `System::NORMAL` is `system_wq`, ...
 pub use crate::table::SystemWq as System;
 
 /// A workqueue: one the module allocated (destroyed when dropped) or a
@@ -114,7 +114,7 @@ impl Workqueue {
     }
 
     /// A system workqueue (`system_wq`, `system_unbound_wq`, ...).
-    pub fn system(which: SystemWq) -> Workqueue {
+    pub fn system(which: System) -> Workqueue {
         let (services, module) = kernel();
         Workqueue { handle: (services.workqueue().system_workqueue())(module, which), owned: false }
     }
@@ -174,13 +174,13 @@ impl Drop for Workqueue {
 /// `schedule_work`: queues `work` on `system_wq`.
 #[track_caller]
 pub fn schedule_work(work: &Work) -> bool {
-    Workqueue::system(SystemWq::NORMAL).queue_work(work)
+    Workqueue::system(System::NORMAL).queue_work(work)
 }
 
 /// `schedule_delayed_work`: queues `dwork` on `system_wq` after `delay`.
 #[track_caller]
 pub fn schedule_delayed_work(dwork: &DelayedWork, delay: u64) -> bool {
-    Workqueue::system(SystemWq::NORMAL).queue_delayed_work(dwork, delay)
+    Workqueue::system(System::NORMAL).queue_delayed_work(dwork, delay)
 }
 
 /// A work item, as its own callback sees it or as a [`Work`] lends it.

@@ -37,7 +37,8 @@ pub const PRODUCER_MAX: usize = 55;
 pub struct FifoItem {
     /// The producer's sequence number for it, from 0.
     pub seq: u64,
-    /// `jiffies` when the fifo took it (set by `fifo_put`).
+    /// `jiffies` when the fifo took it (set by `fifo_put`), as the raw count:
+    /// `Jiffies::from_raw` makes it a point in time again.
     pub enqueued: u64,
     len: u8,
     producer_len: u8,

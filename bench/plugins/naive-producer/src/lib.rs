@@ -86,7 +86,7 @@ impl Module for NaiveProducer {
         let state = Arc::new(State {
             name: module.name(),
             item,
-            period: u64::from(HZ() / rate),
+            period: HZ() / u64::from(rate),
             produced: AtomicU64::new(0),
             first_ns: AtomicU64::new(u64::MAX),
             last_ns: AtomicU64::new(0),

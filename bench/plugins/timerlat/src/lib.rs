@@ -71,9 +71,9 @@ impl Module for TimerLat {
 
 /// When a timer with `expires` may first run, in ns of uptime: the tick on
 /// which jiffies becomes `expires + 1`.
-fn due_ns(expires: u64) -> u64 {
-    let hz = u64::from(HZ());
-    let ticks = expires.wrapping_add(1).wrapping_sub(initial_jiffies(HZ()));
+fn due_ns(expires: Jiffies) -> u64 {
+    let hz = HZ();
+    let ticks = (expires + 1) - initial_jiffies(HZ());
     ticks.saturating_mul(1_000_000_000).div_ceil(hz)
 }
 
