@@ -18,7 +18,8 @@
 //! 2. a module's `param_writes`, then its `params`;
 //! 3. the timer base, then a timer's state; a workqueue's pool, then its
 //!    work items' states (never two pools at once); a lock primitive's own
-//!    state (semaphores, mutexes, wait queues, completions);
+//!    state (semaphores, mutexes, wait queues, completions); the handle
+//!    registry's free list (only to register and free; lookups take no lock);
 //! 4. a task's park lock (`Task::wake_up`, `Task::schedule`);
 //! 5. `printk`'s ring, then its console sink (a sink must not printk);
 //! 6. the process-wide library registry in `loader/library.rs`.
@@ -26,27 +27,30 @@
 //! Module code (`init`, `exit`, a parameter notification) is never called
 //! with `modules` or `params` held: it may call back into services that
 //! take them.
+//!
+//! [`KernelInner`] is the loader's state around the kernel's
+//! [`Services`], which it derefs to: the services know nothing of the
+//! module list, and the loader reaches them as its own fields.
 
 use parking_lot::{Condvar, Mutex};
 use std::{
     fmt,
+    ops::Deref,
     path::PathBuf,
     sync::{
-        Arc,
+        Arc, Weak,
         atomic::{AtomicU64, Ordering},
     },
     time::Duration,
 };
 
 use crate::{
+    debug::hung_task::HungTaskDetector,
     loader::{Modules, unloader::Unloader},
     services::{
+        self, Services,
         clock::{Clock, DEFAULT_HZ},
-        hung_task::HungTaskDetector,
         printk::{DEFAULT_RING_BYTES, Level, Printk, Record},
-        proc_entry::ProcEntries,
-        timer::TimerBase,
-        workqueue::Workqueues,
     },
     taint::Taint,
 };
@@ -63,22 +67,15 @@ pub struct Kernel {
     pub(crate) inner: Arc<KernelInner>,
 }
 
-/// The state every part of the kernel shares.
+/// The state every part of the kernel shares: its services, and the loader's.
 pub(crate) struct KernelInner {
-    /// Tells this kernel's tasks from other kernels' in the same process.
-    pub(crate) id: u64,
-    pub(crate) clock: Clock,
-    /// A real clock, for bounds that protect the user's time whatever the
-    /// kernel clock does (a module's exit may block at most this long).
-    pub(crate) wall: Clock,
-    /// How long rmmod waits for a module's exit (and for what it left
-    /// running) before it reports the module as blocked.
-    pub(crate) exit_timeout: Duration,
+    /// What modules get: the clock, printk, taint, reports, timers,
+    /// workqueues (the exit timeout, how long rmmod waits for a module's
+    /// exit and what it left running, is there too).
+    pub(crate) services: Arc<Services>,
     /// How long a task may sleep uninterruptibly before the hung-task
     /// detector reports it.
     pub(crate) hung_task_timeout: Duration,
-    pub(crate) printk: Printk,
-    pub(crate) taint: Taint,
     pub(crate) module_path: Vec<PathBuf>,
     /// `module_mutex`; see the lock order.
     pub(crate) modules: Mutex<Modules>,
@@ -86,16 +83,18 @@ pub(crate) struct KernelInner {
     pub(crate) modules_changed: Condvar,
     /// Libraries that stayed mapped after their module was removed.
     pub(crate) pinned: Mutex<Vec<PathBuf>>,
-    /// Timers and the thread that runs them.
-    pub(crate) timers: TimerBase,
-    /// The system workqueues.
-    pub(crate) workqueues: Workqueues,
     /// The threads that run module exits.
     pub(crate) unloader: Unloader,
     /// `khungtaskd`.
     pub(crate) hung_task: HungTaskDetector,
-    /// The `/proc` files modules made.
-    pub(crate) proc_entries: ProcEntries,
+}
+
+impl Deref for KernelInner {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.services
+    }
 }
 
 static NEXT_KERNEL_ID: AtomicU64 = AtomicU64::new(1);
@@ -187,24 +186,21 @@ impl KernelBuilder {
         if let Some(level) = self.console_level {
             printk.set_console_level(level);
         }
+        let id = NEXT_KERNEL_ID.fetch_add(1, Ordering::Relaxed);
+        let services = Arc::new(Services::new(id, clock, self.exit_timeout, printk));
+        services::register_kernel(&services);
         let inner = Arc::new(KernelInner {
-            id: NEXT_KERNEL_ID.fetch_add(1, Ordering::Relaxed),
-            wall: Clock::real(self.hz),
-            exit_timeout: self.exit_timeout,
+            services,
             hung_task_timeout: self.hung_task_timeout,
-            timers: TimerBase::new(clock.clone()),
-            workqueues: Workqueues::new(),
             unloader: Unloader::default(),
             hung_task: HungTaskDetector::default(),
-            proc_entries: Mutex::new(Vec::new()),
-            clock,
-            printk,
-            taint: Taint::default(),
             module_path: self.module_path,
             modules: Mutex::new(Modules::default()),
             modules_changed: Condvar::new(),
             pinned: Mutex::new(Vec::new()),
         });
+        let weak = Arc::downgrade(&inner);
+        inner.services.set_linked_in(Box::new(move || linked_in(&weak)));
         inner
             .printk
             .log(Level::Notice, &format!("modhost version {} (HZ={})", env!("CARGO_PKG_VERSION"), inner.clock.hz()));
@@ -275,7 +271,7 @@ impl Kernel {
     /// A loaded module that no other module uses, newest first.
     fn next_unused_module(&self) -> Option<String> {
         let modules = self.inner.modules.lock();
-        modules.visible().find(|m| modules.holders(m).is_empty()).map(|m| m.name.clone())
+        modules.visible().find(|m| modules.holders(m).is_empty()).map(|m| m.name().to_string())
     }
 }
 
@@ -291,9 +287,19 @@ impl fmt::Debug for Kernel {
     }
 }
 
-impl KernelInner {
-    /// Logs `text` at `level`.
-    pub(crate) fn log(&self, level: Level, text: &str) {
-        self.printk.log(level, text);
-    }
+/// A report's `Modules linked in:` line: the visible modules with their
+/// flags, and the last one unloaded.
+fn linked_in(kernel: &Weak<KernelInner>) -> Option<String> {
+    let kernel = kernel.upgrade()?;
+    // Never wait long for the module list only to print it.
+    let modules = kernel.modules.try_lock_for(Duration::from_millis(100))?;
+    let linked: Vec<String> = modules
+        .visible()
+        .map(|m| match m.flags() {
+            flags if flags.is_empty() => m.name().to_string(),
+            flags => format!("{}({flags})", m.name()),
+        })
+        .collect();
+    let last = modules.last_unloaded.as_ref().map(|l| format!(" [last unloaded: {l}]")).unwrap_or_default();
+    Some(format!("{}{last}", linked.join(" ")))
 }

@@ -26,6 +26,7 @@
 //! what modules call; [`views`] is lsmod, modinfo, `/proc` and `/sys`;
 //! [`shell`] is the command language of the `modhost` binary.
 
+pub(crate) mod debug;
 pub mod error;
 pub mod kernel;
 pub mod loader;

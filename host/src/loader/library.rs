@@ -19,8 +19,13 @@
 //! list of loaded objects (`dl_iterate_phdr`) for one still mapped at the
 //! library's load address under its name: the same list `RTLD_NOLOAD`
 //! consults, read without reopening the file. A library that stays
-//! resident (a thread-local destructor still registered, for instance) is
-//! reported, never assumed gone.
+//! resident is reported, never assumed gone, with what pins it: glibc keeps
+//! a library mapped while a thread it started runs (std registers a
+//! thread-local destructor for it) or while a thread-local destructor it
+//! registered on another thread is pending. [`threads_running_in`] finds
+//! the first kind by reading every thread's stack for return addresses
+//! into the library's code; when none has any, the pin is a thread-local
+//! destructor.
 //!
 //! # Locking
 //!
@@ -39,6 +44,7 @@ use std::{
         fd::{AsRawFd, FromRawFd, OwnedFd},
         unix::ffi::OsStrExt,
     },
+    ops::Range,
     path::{Path, PathBuf},
 };
 
@@ -86,12 +92,12 @@ pub(crate) enum OpenError {
 }
 
 /// Whether `dlclose` really unmapped the library.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Residency {
     /// Gone from the dynamic linker's list of loaded objects.
     Unmapped,
-    /// Still mapped after `dlclose`.
-    StillResident,
+    /// Still mapped after `dlclose`, and what pins it.
+    StillResident(String),
 }
 
 /// One mapped plugin library.
@@ -108,6 +114,8 @@ pub(crate) struct Library {
     copy: Option<OwnedFd>,
     base: usize,
     size: u64,
+    /// Where its code is mapped (its executable segments).
+    text: Vec<Range<usize>>,
 }
 
 impl Library {
@@ -124,13 +132,14 @@ impl Library {
         };
         let handle = dlopen(&mapped_as)?.into_raw();
         let (base, size) = mapped_extent(handle);
+        let text = segments(base).into_iter().filter(|s| s.executable).map(|s| s.range).collect();
         // SAFETY: `handle` came from `into_raw` just above and is given back
         // exactly once.
         let raw = unsafe { RawLibrary::from_raw(handle) };
         if copy.is_none() {
             open_files.push(id);
         }
-        Ok(Library { raw, file, id, mapped_as, copy, base, size })
+        Ok(Library { raw, file, id, mapped_as, copy, base, size, text })
     }
 
     /// Maps `file` just long enough for `read` to look at its header, without
@@ -178,18 +187,30 @@ impl Library {
     /// Unmaps the library and checks that it is gone.
     pub(crate) fn close(self) -> Residency {
         let mut open_files = LIBRARIES.lock();
-        let Library { raw, id, mapped_as, copy, base, .. } = self;
+        let Library { raw, id, mapped_as, copy, base, text, .. } = self;
         let _ = raw.close();
-        let residency = if is_loaded(base, &mapped_as) { Residency::StillResident } else { Residency::Unmapped };
-        if copy.is_none() && residency == Residency::Unmapped {
-            open_files.retain(|f| *f != id);
+        if !is_loaded(base, &mapped_as) {
+            if copy.is_none() {
+                open_files.retain(|f| *f != id);
+            }
+            return Residency::Unmapped;
         }
         // A pinned copy keeps its descriptor, so that `/proc/self/fd/N` keeps
         // naming that copy and is never reused for another library.
-        if residency == Residency::StillResident {
-            mem::forget(copy);
-        }
-        residency
+        mem::forget(copy);
+        let threads = threads_running_in(&text);
+        Residency::StillResident(if threads.is_empty() {
+            "pinned by a thread-local destructor of the module, pending on a thread still alive".to_string()
+        } else {
+            format!("pinned by {}, started by the module and still running its code", threads.join(", "))
+        })
+    }
+
+    /// Keeps the library mapped for good: code still runs in it.
+    pub(crate) fn leak(self) {
+        let Library { raw, copy, .. } = self;
+        mem::forget(raw);
+        mem::forget(copy);
     }
 }
 
@@ -316,11 +337,18 @@ fn mapped_extent(handle: *mut c_void) -> (usize, u64) {
     (base, segments_size(base))
 }
 
-/// The sum of the page-rounded `PT_LOAD` segments of the object loaded at `base`.
-fn segments_size(base: usize) -> u64 {
+/// One `PT_LOAD` segment of a loaded object, page-rounded.
+#[derive(Debug, Clone)]
+struct Segment {
+    range: Range<usize>,
+    executable: bool,
+}
+
+/// The loadable segments of the object loaded at `base`.
+fn segments(base: usize) -> Vec<Segment> {
     struct Search {
         base: usize,
-        size: u64,
+        found: Vec<Segment>,
     }
     unsafe extern "C" fn visit(info: *mut libc::dl_phdr_info, _size: usize, data: *mut c_void) -> libc::c_int {
         // SAFETY: `data` is the `Search` passed to `dl_iterate_phdr` below and
@@ -331,19 +359,94 @@ fn segments_size(base: usize) -> u64 {
         }
         // SAFETY: `dlpi_phdr` points to `dlpi_phnum` program headers.
         let headers = unsafe { std::slice::from_raw_parts(info.dlpi_phdr, usize::from(info.dlpi_phnum)) };
-        let page = 4096;
-        search.size = headers
-            .iter()
-            .filter(|h| h.p_type == libc::PT_LOAD)
-            .map(|h| (h.p_memsz + (h.p_vaddr % page)).div_ceil(page) * page)
-            .sum();
+        let page = 4096usize;
+        for header in headers.iter().filter(|h| h.p_type == libc::PT_LOAD) {
+            let start = (search.base + header.p_vaddr as usize) / page * page;
+            let end = (search.base + (header.p_vaddr + header.p_memsz) as usize).div_ceil(page) * page;
+            search.found.push(Segment { range: start..end, executable: header.p_flags & libc::PF_X != 0 });
+        }
         1
     }
-    let mut search = Search { base, size: 0 };
+    let mut search = Search { base, found: Vec::new() };
     // SAFETY: `visit` matches the callback type and only touches `search`,
     // which outlives the call.
     unsafe { libc::dl_iterate_phdr(Some(visit), (&raw mut search).cast::<c_void>()) };
-    search.size
+    search.found
+}
+
+/// The bytes the loadable segments of the object at `base` occupy (the
+/// kernel's `coresize`).
+fn segments_size(base: usize) -> u64 {
+    segments(base).iter().map(|s| (s.range.end - s.range.start) as u64).sum()
+}
+
+/// The threads (`name (tid N)`) with a return address into `text` on
+/// their stacks: threads running a library's code.
+///
+/// Each thread blocked in a system call shows its stack pointer in
+/// `/proc/self/task/TID/syscall`; its live stack runs from there to the end
+/// of the mapping that holds it. The stack is read with
+/// `process_vm_readv`, which fails rather than faults if the thread exits
+/// meanwhile and its stack is unmapped.
+pub(crate) fn threads_running_in(text: &[Range<usize>]) -> Vec<String> {
+    if text.is_empty() {
+        return Vec::new();
+    }
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return Vec::new() };
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap_or_default();
+    let me = crate::services::task::current_tid();
+    let mut found = Vec::new();
+    for task in tasks.flatten() {
+        let Ok(tid) = task.file_name().to_string_lossy().parse::<i32>() else { continue };
+        if tid == me {
+            continue;
+        }
+        let dir = task.path();
+        let Some(sp) = stack_pointer(&dir) else { continue };
+        let Some(stack) = mapping_of(&maps, sp) else { continue };
+        if stack_holds(sp..stack.end, text) {
+            let comm = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+            found.push(format!("thread {} (tid {tid})", comm.trim()));
+        }
+    }
+    found
+}
+
+/// A blocked thread's stack pointer, from its `syscall` file.
+fn stack_pointer(task: &Path) -> Option<usize> {
+    let syscall = std::fs::read_to_string(task.join("syscall")).ok()?;
+    let fields: Vec<&str> = syscall.split_whitespace().collect();
+    // "nr arg1 .. arg6 sp pc" for a thread in a system call; "running" or
+    // "-1 sp pc" otherwise.
+    let sp = fields.get(fields.len().checked_sub(2)?)?;
+    usize::from_str_radix(sp.trim_start_matches("0x"), 16).ok()
+}
+
+/// The mapping of `/proc/self/maps` that holds `address`.
+fn mapping_of(maps: &str, address: usize) -> Option<Range<usize>> {
+    maps.lines().find_map(|line| {
+        let (start, end) = line.split_whitespace().next()?.split_once('-')?;
+        let range = usize::from_str_radix(start, 16).ok()?..usize::from_str_radix(end, 16).ok()?;
+        range.contains(&address).then_some(range)
+    })
+}
+
+/// Whether the memory at `stack` holds a word pointing into `text`.
+fn stack_holds(stack: Range<usize>, text: &[Range<usize>]) -> bool {
+    const LIMIT: usize = 8 << 20;
+    let len = (stack.end - stack.start).min(LIMIT);
+    let mut buf = vec![0u8; len];
+    let local = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: len };
+    let remote = libc::iovec { iov_base: stack.start as *mut c_void, iov_len: len };
+    // SAFETY: `process_vm_readv` copies from this process's memory into
+    // `buf`, whose length `local` gives; an unmapped source makes it fail
+    // (`EFAULT`), it never faults.
+    let read = unsafe { libc::process_vm_readv(libc::getpid(), &raw const local, 1, &raw const remote, 1, 0) };
+    let Ok(read) = usize::try_from(read) else { return false };
+    buf[..read]
+        .chunks_exact(mem::size_of::<usize>())
+        .map(|word| usize::from_ne_bytes(word.try_into().unwrap_or_default()))
+        .any(|word| text.iter().any(|range| range.contains(&word)))
 }
 
 /// The version magic string a header points to.

@@ -23,6 +23,7 @@
 use modhost_abi::{
     descriptor::{INIT_OOPSED, InitArgs, ModuleInfo},
     errno::Errno,
+    table::ModuleHandle,
 };
 use std::{
     ffi::c_void,
@@ -42,7 +43,7 @@ use super::{
 use crate::{
     error::{Error, ErrorKind, Result},
     kernel::{INIT_WAIT, Kernel, KernelInner},
-    services::{self, printk::Level, task::Task},
+    services::{entry, printk::Level, task::Task},
     taint::{TaintFlag, license_is_gpl_compatible},
 };
 
@@ -75,11 +76,15 @@ impl Kernel {
                 module.attach_library(library);
                 self.inner.go_live(&module);
                 self.inner.hung_task.start(&self.inner);
-                Ok(module.name.clone())
+                Ok(module.name().to_string())
             }
-            Err(e) => {
-                self.inner.unmap(library, &file_module_name(&file));
-                Err(e)
+            Err(Failed { error, module: Some(module) }) => {
+                self.inner.discard(&module, library);
+                Err(error)
+            }
+            Err(Failed { error, module: None }) => {
+                self.inner.unmap(library, &file_module_name(&file), None);
+                Err(error)
             }
         }
     }
@@ -104,19 +109,25 @@ impl Kernel {
     }
 
     /// Steps 1–7; the caller attaches the library and makes the module live.
-    fn load_module(&self, library: &Library, file: &Path, name: Option<&str>, args: &str) -> Result<Arc<Module>> {
+    fn load_module(
+        &self,
+        library: &Library,
+        file: &Path,
+        name: Option<&str>,
+        args: &str,
+    ) -> std::result::Result<Arc<Module>, Failed> {
         let desc = self.check_header(library, file)?;
         let info = ModInfo::copy(desc);
         let name = normalize_name(name.unwrap_or(&info.name));
         if !valid_module_name(&name) {
-            return Err(Error::new(ErrorKind::InvalidName, Errno::EINVAL, name, "invalid module name"));
+            return Err(Error::new(ErrorKind::InvalidName, Errno::EINVAL, name, "invalid module name").into());
         }
         let module = self.add_unformed_module(name, info, desc, library)?;
         match self.complete_module(&module, desc, args) {
             Ok(()) => Ok(module),
-            Err(e) => {
+            Err(error) => {
                 self.inner.free_module(&module);
-                Err(e)
+                Err(Failed { error, module: Some(module) })
             }
         }
     }
@@ -148,6 +159,7 @@ impl Kernel {
             return Err(Error::new(ErrorKind::Exists, errno, name, message));
         }
         let gpl_compatible = license_is_gpl_compatible(&info.license);
+        let full = Error::new(ErrorKind::Exists, Errno::ENOMEM, &name, "no room for another module");
         let entry = Entry { exit: desc.exit, param_changed: desc.param_changed };
         let new = NewModule {
             name,
@@ -159,7 +171,7 @@ impl Kernel {
             file: library.file().to_path_buf(),
             file_id: library.file_id(),
         };
-        Ok(modules.add(new, Arc::downgrade(&self.inner)))
+        modules.add(new, &self.inner).ok_or(full)
     }
 
     /// Steps 3–7.
@@ -189,7 +201,7 @@ impl Kernel {
         loop {
             let mut log = Vec::new();
             let gpl_ok = !module.taints.has(TaintFlag::ProprietaryModule);
-            let resolution = resolve::resolve(&modules, &module.name, module.file_id, desc, gpl_ok, &mut log);
+            let resolution = resolve::resolve(&modules, module.name(), module.file_id, desc, gpl_ok, &mut log);
             log.iter().for_each(|(level, line)| self.inner.log(*level, line));
             match resolution {
                 Resolution::Resolved { bindings, inherit_proprietary } => {
@@ -204,7 +216,7 @@ impl Kernel {
                         return Err(Error::new(
                             ErrorKind::DuplicateSymbol,
                             Errno::ENOEXEC,
-                            &module.name,
+                            module.name(),
                             format!("exports duplicate symbol {symbol} (owned by {owner})"),
                         ));
                     }
@@ -213,14 +225,14 @@ impl Kernel {
                         let slot = desc.imports[binding.import].slot;
                         slot.store(binding.address as *mut c_void, Ordering::Release);
                     }
-                    modules.symbols.export(module.id, &module.name, &desc.exports);
+                    modules.symbols.export(module.id, module.name(), &desc.exports);
                     module.set_state(ModuleState::Coming);
                     return Ok(());
                 }
                 Resolution::Failed { errno, symbols } => {
                     let plural = if symbols.len() == 1 { "" } else { "s" };
                     let message = format!("unknown symbol{plural} {}", symbols.join(", "));
-                    return Err(Error::new(ErrorKind::UnknownSymbol, errno, &module.name, message));
+                    return Err(Error::new(ErrorKind::UnknownSymbol, errno, module.name(), message));
                 }
                 Resolution::Wait { owner } => {
                     if self.inner.modules_changed.wait_until(&mut modules, give_up).timed_out() {
@@ -231,7 +243,7 @@ impl Kernel {
                         return Err(Error::new(
                             ErrorKind::Busy,
                             Errno::EBUSY,
-                            &module.name,
+                            module.name(),
                             format!("gave up waiting for init of module {owner}"),
                         ));
                     }
@@ -245,30 +257,31 @@ impl Kernel {
         let mut log = Vec::new();
         let result = {
             let mut values = module.params.lock();
-            params::parse_args(&module.name, args, &module.info.params, &mut values, &mut log)
+            params::parse_args(module.name(), args, &module.info.params, &mut values, &mut log)
         };
         log.iter().for_each(|(level, line)| self.inner.log(*level, line));
         result.map_err(|errno| {
             let what = if errno == Errno::ENOSPC { "parameter value too large" } else { "invalid parameters" };
-            Error::new(ErrorKind::InvalidParams, errno, &module.name, what)
+            Error::new(ErrorKind::InvalidParams, errno, module.name(), what)
         })
     }
 
     /// Step 7: init, with no kernel lock held.
     fn do_init_module(&self, module: &Arc<Module>, desc: &ModuleInfo) -> Result<()> {
-        let args = InitArgs { services: services::table(), module: module.handle() };
+        let handle = module.handle.get().copied().unwrap_or(ModuleHandle::NULL);
+        let args = InitArgs { services: entry::table(), module: handle };
         let ret = {
             let _context = module.enter(&Task::current());
             (desc.init)(&args)
         };
         if ret == INIT_OOPSED {
-            return Err(Error::new(ErrorKind::InitPanicked, Errno::EFAULT, &module.name, "init panicked"));
+            return Err(Error::new(ErrorKind::InitPanicked, Errno::EFAULT, module.name(), "init panicked"));
         }
         if let Some(errno) = Errno::from_kernel(ret).err() {
-            return Err(Error::new(ErrorKind::InitFailed, errno, &module.name, format!("init failed: {errno}")));
+            return Err(Error::new(ErrorKind::InitFailed, errno, module.name(), format!("init failed: {errno}")));
         }
         if ret > 0 {
-            let name = &module.name;
+            let name = module.name();
             self.inner.log(
                 Level::Warning,
                 &format!("{name}: '{name}'->init suspiciously returned {ret}, it should follow 0/-E convention"),
@@ -294,19 +307,57 @@ impl KernelInner {
         self.modules_changed.notify_all();
     }
 
-    /// Unmaps a library and reports it if it stays resident.
-    pub(crate) fn unmap(&self, library: Library, name: &str) {
+    /// After a failed init: reclaims what it left, as rmmod would, then
+    /// unmaps the library (unless something it started still runs in it)
+    /// and retires the module.
+    fn discard(&self, module: &Module, library: Library) {
+        if module.reclaim() {
+            self.unmap(library, module.name(), Some(module));
+        } else {
+            self.keep_mapped(library, module);
+        }
+        self.retire(module);
+    }
+
+    /// Unmaps a library and reports it if it stays resident, with what
+    /// pins it; `module` learns why, for the calls its code still makes.
+    pub(crate) fn unmap(&self, library: Library, name: &str, module: Option<&Module>) {
         let file = library.file().to_path_buf();
-        if library.close() == Residency::StillResident {
-            self.log(
-                Level::Err,
-                &format!(
-                    "{name}: library {} still resident after unload (pinned by a thread-local destructor?)",
-                    file.display()
-                ),
-            );
+        if let Residency::StillResident(why) = library.close() {
+            self.log(Level::Err, &format!("{name}: library {} still resident after unload: {why}", file.display()));
+            if let Some(module) = module {
+                *module.pinned_by.lock() = Some(format!("its library stays mapped: {why}"));
+            }
             self.pinned.lock().push(file);
         }
+    }
+
+    /// Keeps a library mapped whose code still runs after its module went.
+    pub(crate) fn keep_mapped(&self, library: Library, module: &Module) {
+        *module.pinned_by.lock() = Some("its code still runs; its library stays mapped".to_string());
+        self.pinned.lock().push(library.file().to_path_buf());
+        library.leak();
+    }
+
+    /// The module is gone: calls from its code are refused from now on,
+    /// and its record is forgotten unless that code can still run.
+    pub(crate) fn retire(&self, module: &Module) {
+        module.set_state(ModuleState::Gone);
+        if module.pinned_by.lock().is_none() {
+            entry::unregister_module(module);
+        }
+    }
+}
+
+/// A load that failed, with the module if it got as far as having one.
+struct Failed {
+    error: Error,
+    module: Option<Arc<Module>>,
+}
+
+impl From<Error> for Failed {
+    fn from(error: Error) -> Failed {
+        Failed { error, module: None }
     }
 }
 

@@ -32,74 +32,28 @@ mod unload;
 pub(crate) mod unloader;
 pub(crate) mod version;
 
-use modhost_abi::param::ParamValue;
 use parking_lot::Mutex;
 use std::{
     fmt,
+    ops::Deref,
     path::PathBuf,
     sync::{
-        Arc, Weak,
-        atomic::{AtomicBool, AtomicU8, AtomicU32, Ordering},
+        Arc,
+        atomic::{AtomicBool, Ordering},
     },
 };
 
 use crate::{
     kernel::KernelInner,
-    services::{
-        object::Objects,
-        task::{Context, ContextGuard, Task, TaskKind},
-    },
+    services::{entry, record::ModuleRecord},
     symbols::SymbolTable,
-    taint::Taint,
 };
+pub use crate::services::record::ModuleState;
 use library::Library;
 use modinfo::ModInfo;
 
 /// `MODULE_NAME_LEN` on 64-bit: 56 bytes including the NUL.
 pub const MODULE_NAME_LEN: usize = 56;
-
-/// A module's lifecycle state (`enum module_state`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[repr(u8)]
-pub enum ModuleState {
-    /// Running init.
-    Coming = 1,
-    /// Initialised and in use.
-    Live = 0,
-    /// Being removed: exit is running or has run.
-    Going = 2,
-    /// Name reserved, still being set up; invisible to lookups.
-    Unformed = 3,
-}
-
-impl ModuleState {
-    fn from_u8(n: u8) -> ModuleState {
-        match n {
-            0 => ModuleState::Live,
-            1 => ModuleState::Coming,
-            2 => ModuleState::Going,
-            _ => ModuleState::Unformed,
-        }
-    }
-
-    /// The state column of `/proc/modules`.
-    pub fn proc_name(self) -> &'static str {
-        match self {
-            ModuleState::Live => "Live",
-            ModuleState::Coming | ModuleState::Unformed => "Loading",
-            ModuleState::Going => "Unloading",
-        }
-    }
-
-    /// The contents of `/sys/module/NAME/initstate`.
-    pub fn initstate(self) -> &'static str {
-        match self {
-            ModuleState::Live => "live",
-            ModuleState::Coming | ModuleState::Unformed => "coming",
-            ModuleState::Going => "going",
-        }
-    }
-}
 
 /// The module's entry points, copied from its descriptor.
 ///
@@ -114,19 +68,16 @@ pub(crate) struct Entry {
 }
 
 /// One loaded module instance, as the host knows it.
+///
+/// What the services share of it (name, state, taints, parameters,
+/// references, the objects it made) is its [`ModuleRecord`], which a
+/// `Module` derefs to; that record outlives the module's code.
 pub struct Module {
-    pub(crate) id: u64,
-    pub(crate) name: String,
+    pub(crate) record: Arc<ModuleRecord>,
     pub(crate) info: ModInfo,
     pub(crate) file: PathBuf,
     pub(crate) file_id: library::FileId,
     pub(crate) gpl_compatible: bool,
-    state: AtomicU8,
-    pub(crate) taints: Taint,
-    /// References taken on top of the users' ones (`try_module_get`).
-    pub(crate) extra_refs: AtomicU32,
-    /// The parameter values, by declaration index (`kernel_param_lock`).
-    pub(crate) params: Mutex<Vec<ParamValue>>,
     /// Serialises `/sys` writes, including the module's notification.
     pub(crate) param_writes: Mutex<()>,
     pub(crate) entry: Entry,
@@ -134,49 +85,29 @@ pub struct Module {
     pub(crate) size: u64,
     /// The mapped library: attached once init succeeded, taken at unload.
     library: Mutex<Option<Library>>,
-    pub(crate) kernel: Weak<KernelInner>,
-    /// Everything the module made through the services (timers, work, ...).
-    pub(crate) objects: Objects,
-    /// The name as tasks running this module's code carry it.
-    context_name: Arc<str>,
     /// The unload thread's job running exit and the clean-up, once rmmod started.
     pub(crate) exit_job: Mutex<Option<Arc<unloader::Job>>>,
     /// Set when the module is gone: removed and its library unmapped.
     unloaded: AtomicBool,
 }
 
+impl Deref for Module {
+    type Target = ModuleRecord;
+
+    fn deref(&self) -> &ModuleRecord {
+        &self.record
+    }
+}
+
 impl Module {
     /// The instance's name.
     pub fn name(&self) -> &str {
-        &self.name
+        &self.record.name
     }
 
     /// The current state.
     pub fn state(&self) -> ModuleState {
-        ModuleState::from_u8(self.state.load(Ordering::Acquire))
-    }
-
-    pub(crate) fn set_state(&self, state: ModuleState) {
-        self.state.store(state as u8, Ordering::Release);
-    }
-
-    /// `try_module_get`: one more reference, unless the module is going.
-    pub(crate) fn try_get(&self) -> bool {
-        if self.state() == ModuleState::Going {
-            return false;
-        }
-        self.extra_refs.fetch_add(1, Ordering::AcqRel);
-        true
-    }
-
-    /// `module_put`: drops a reference; warns instead of underflowing.
-    pub(crate) fn put(&self) {
-        let dropped = self.extra_refs.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
-        if dropped.is_err()
-            && let Some(kernel) = self.kernel.upgrade()
-        {
-            kernel.log(crate::services::printk::Level::Warning, &format!("{}: module_put underflow", self.name));
-        }
+        self.record.state()
     }
 
     /// Whether the module is gone: removed, and its library unmapped.
@@ -193,32 +124,12 @@ impl Module {
         self.library.lock().take()
     }
 
-    /// What a task running this module's code records (see [`Task::enter`]).
-    pub(crate) fn context(&self) -> Context {
-        Context { module: self.id, name: Arc::clone(&self.context_name) }
-    }
-
-    /// Runs this module's code on `task` until the guard drops. A task that
-    /// starts running a module that is going away is signalled at once, so
-    /// its interruptible waits return instead of holding up the unload.
-    pub(crate) fn enter(&self, task: &Arc<Task>) -> ContextGuard {
-        if self.state() == ModuleState::Going && task.kind() != TaskKind::Unload {
-            task.signal();
-        }
-        task.enter(self.context())
-    }
-
-    /// The handle this module passes back with every service call.
-    pub(crate) fn handle(self: &Arc<Self>) -> modhost_abi::descriptor::ModuleHandle {
-        modhost_abi::descriptor::ModuleHandle(Arc::as_ptr(self).cast())
-    }
-
     /// The taint letters shown after the module in `/proc/modules`, with the
     /// loading (`+`) or unloading (`-`) mark.
     pub(crate) fn flags(&self) -> String {
         let mut flags = self.taints.letters();
         match self.state() {
-            ModuleState::Going => flags.push('-'),
+            ModuleState::Going | ModuleState::Gone => flags.push('-'),
             ModuleState::Coming | ModuleState::Unformed => flags.push('+'),
             ModuleState::Live => {}
         }
@@ -228,7 +139,7 @@ impl Module {
 
 impl fmt::Debug for Module {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Module").field("name", &self.name).field("state", &self.state()).finish_non_exhaustive()
+        f.debug_struct("Module").field("name", &self.name()).field("state", &self.state()).finish_non_exhaustive()
     }
 }
 
@@ -264,35 +175,33 @@ pub(crate) struct Modules {
 }
 
 impl Modules {
-    /// Registers a new module as `Unformed`.
-    pub(crate) fn add(&mut self, new: NewModule, kernel: Weak<KernelInner>) -> Arc<Module> {
+    /// Registers a new module as `Unformed`, its record in the handle
+    /// registry; `None` if the registry is full.
+    pub(crate) fn add(&mut self, new: NewModule, kernel: &KernelInner) -> Option<Arc<Module>> {
         self.next_id += 1;
         let params = new.info.params.iter().map(|p| p.default.clone()).collect();
-        let name_for_context = new.name.clone();
+        let shown = new.info.params.clone();
+        let show = Box::new(move |index: usize, value: &modhost_abi::param::ParamValue| {
+            shown.get(index).map(|p| params::format_value(p, value)).unwrap_or_default()
+        });
+        let record = Arc::new(ModuleRecord::new(self.next_id, &new.name, Arc::clone(&kernel.services), params, show));
+        entry::register_module(&record)?;
         let module = Arc::new(Module {
-            id: self.next_id,
+            record,
             file: new.file,
             file_id: new.file_id,
             base: new.base,
             size: new.size,
-            name: new.name,
             info: new.info,
             gpl_compatible: new.gpl_compatible,
-            state: AtomicU8::new(ModuleState::Unformed as u8),
-            taints: Taint::default(),
-            extra_refs: AtomicU32::new(0),
-            params: Mutex::new(params),
             param_writes: Mutex::new(()),
             entry: new.entry,
             library: Mutex::new(None),
-            kernel,
-            objects: Mutex::new(Vec::new()),
-            context_name: Arc::from(name_for_context.as_str()),
             exit_job: Mutex::new(None),
             unloaded: AtomicBool::new(false),
         });
         self.list.insert(0, Arc::clone(&module));
-        module
+        Some(module)
     }
 
     /// Removes a module with its exports and its uses of others.
@@ -304,12 +213,12 @@ impl Modules {
 
     /// The module of this name, in any state but `Unformed`.
     pub(crate) fn find(&self, name: &str) -> Option<&Arc<Module>> {
-        self.list.iter().find(|m| m.name == name && m.state() != ModuleState::Unformed)
+        self.list.iter().find(|m| m.name() == name && m.state() != ModuleState::Unformed)
     }
 
     /// The module of this name in any state, `Unformed` included.
     pub(crate) fn find_any(&self, name: &str) -> Option<&Arc<Module>> {
-        self.list.iter().find(|m| m.name == name)
+        self.list.iter().find(|m| m.name() == name)
     }
 
     /// The module with this id.

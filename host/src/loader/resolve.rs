@@ -151,8 +151,8 @@ fn resolve_one(
     }
 
     match owner.state() {
-        ModuleState::Coming | ModuleState::Unformed => Err(Failure::Wait(owner.name.clone())),
-        ModuleState::Going => Err(Failure::Errno(Errno::ENOENT)),
+        ModuleState::Coming | ModuleState::Unformed => Err(Failure::Wait(owner.name().to_string())),
+        ModuleState::Going | ModuleState::Gone => Err(Failure::Errno(Errno::ENOENT)),
         ModuleState::Live => Ok((export.owner, export.address, proprietary_owner)),
     }
 }

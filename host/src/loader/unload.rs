@@ -7,8 +7,9 @@
 //!    use (`EWOULDBLOCK`, even when forced); refuse one still loading or
 //!    already unloading (`EBUSY`), and one with extra references unless
 //!    forced (`rmmod -f` taints `R`);
-//! 2. `Going`; signal the module's tasks, so that every interruptible wait
-//!    they are in (or enter later) returns `-EINTR`;
+//! 2. `Going`; interrupt the tasks running the module's work items, so
+//!    that the interruptible wait each is in (or enters next) returns
+//!    `-EINTR` once; kthreads are left to exit's `kthread_stop`;
 //! 3. run exit on an unload thread and wait for it at most the exit timeout
 //!    (5 s by default): a stuck exit is reported (`INFO: task rmmod blocked
 //!    for more than 5 seconds`), rmmod fails with `EBUSY`, and the module
@@ -32,7 +33,6 @@ use crate::{
     error::{Error, ErrorKind, Result},
     kernel::{Kernel, KernelInner},
     services::{
-        object::Reclaim,
         printk::Level,
         task::{Task, TaskKind, tasks_of},
     },
@@ -76,7 +76,7 @@ impl Kernel {
         Task::current().adopt(self.inner.id);
         let (module, job) = match self.try_stop_module(name, force)? {
             Stopping::Start(module) => {
-                self.inner.signal_tasks_of(&module);
+                self.inner.interrupt_tasks_of(&module);
                 let job = self.inner.start_exit(&module);
                 (module, job)
             }
@@ -113,7 +113,7 @@ impl Kernel {
             .ok_or_else(|| Error::new(ErrorKind::NotLoaded, Errno::ENOENT, name, "not currently loaded"))?;
         let holders = modules.holders(&module);
         if !holders.is_empty() {
-            let names: Vec<&str> = holders.iter().map(|h| h.name.as_str()).collect();
+            let names: Vec<&str> = holders.iter().map(|h| h.name()).collect();
             return Err(Error::new(
                 ErrorKind::InUse,
                 Errno::EWOULDBLOCK,
@@ -145,11 +145,13 @@ impl Kernel {
 }
 
 impl KernelInner {
-    /// Signals the tasks running `module`'s code: their interruptible waits return.
-    fn signal_tasks_of(&self, module: &Module) {
+    /// Interrupts the tasks running `module`'s work items: the interruptible
+    /// wait each is in returns (see `Task::interrupt`). kthreads are woken by
+    /// `kthread_stop`, as in the kernel.
+    fn interrupt_tasks_of(&self, module: &Module) {
         for task in self.tasks_in(module) {
-            if task.kind() != TaskKind::Unload {
-                task.signal();
+            if !matches!(task.kind(), TaskKind::Unload | TaskKind::KThread) {
+                task.interrupt();
             }
         }
     }
@@ -194,62 +196,33 @@ impl KernelInner {
         job
     }
 
-    /// Step 4: stops what the module left; `false` if some of it still runs.
-    fn reclaim(&self, module: &Module) -> bool {
-        let objects: Vec<Arc<dyn Reclaim>> = module.objects.lock().iter().rev().filter_map(Weak::upgrade).collect();
-        for object in &objects {
-            if let Some(what) = object.reclaim(self) {
-                self.log(Level::Warning, &format!("{}: {what} at unload", module.name));
-            }
-        }
-        if objects.iter().any(|o| o.still_running()) {
-            self.log(
-                Level::Err,
-                &format!("{}: code still running after unload; its library stays mapped", module.name),
-            );
-            return false;
-        }
-        for object in objects {
-            if !object.freed() {
-                self.log(Level::Notice, &format!("{}: {} was never freed", module.name, object.describe()));
-                object.release_leaked();
-            }
-        }
-        true
-    }
-
-    /// Steps 5 and 6.
+    /// Steps 5 and 6, then the module is gone.
     fn free_unloaded_module(&self, module: &Arc<Module>) {
         {
             let mut modules = self.modules.lock();
             modules.remove(module);
-            modules.last_unloaded = Some(module.name.clone());
+            modules.last_unloaded = Some(module.name().to_string());
             self.modules_changed.notify_all();
         }
         if let Some(library) = module.take_library() {
-            self.unmap(library, &module.name);
+            self.unmap(library, module.name(), Some(module));
         }
         module.mark_unloaded();
+        self.retire(module);
     }
 
     /// The `INFO: task ... blocked` report for an exit that did not finish in time.
     fn report_blocked_exit(&self, job: &Job, seconds: f64) {
         let Some(task) = job.runner() else { return };
         let site = task.wait_site().map(|(site, _)| site).unwrap_or_else(|| "(running)".to_string());
-        self.log(
-            Level::Err,
-            &format!("INFO: task {}:{} blocked for more than {seconds} seconds.", task.name(), task.id()),
-        );
-        self.log(Level::Err, &format!("      Tainted: {}", self.taint));
-        let module = task.context().map(|c| format!(" [{}]", c.name)).unwrap_or_default();
-        self.log(Level::Err, &format!("task:{} state:D at {site}{module}", task.name()));
+        self.report_blocked(&task, &format!("{seconds}"), &site);
     }
 }
 
 /// Steps 4–6 on the unload thread, once exit has returned.
 fn finish(kernel: &Weak<KernelInner>, module: &Arc<Module>) {
     let Some(kernel) = kernel.upgrade() else { return };
-    if kernel.reclaim(module) {
+    if module.reclaim() {
         kernel.free_unloaded_module(module);
     }
 }

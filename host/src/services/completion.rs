@@ -8,12 +8,12 @@
 //! to `done` (saturating). `complete_all` sets `done` to "for ever"
 //! (`UINT_MAX`) and lets every waiter through, now and until
 //! `reinit_completion`. A waiter takes one from `done` (unless it is "for
-//! ever"), or joins the line and sleeps ([`wait_in_line`]).
+//! ever"), or joins the line and sleeps until it is handed an event.
 //!
 //! Return values are the kernel's: untimed waits return 0; timed ones the
 //! jiffies left, at least 1 (so an event that came just as the time ran out
 //! is still a success), or 0 on timeout; `-ERESTARTSYS` on a signal in an
-//! interruptible wait; [`KILLED`] once the task was killed. A waiter whose
+//! interruptible wait, or once the task was killed. A waiter whose
 //! wait ended but who was handed the event meanwhile keeps it (the kernel
 //! checks `done` first too); one that was killed passes it on, because its
 //! code unwinds.
@@ -24,23 +24,16 @@
 //!
 //! Kernel counterpart: `kernel/sched/completion.c`, `include/linux/completion.h`.
 
-use modhost_abi::{
-    descriptor::ModuleHandle,
-    errno::Errno,
-    services::{KILLED, ObjectRef, Site},
-};
 use parking_lot::Mutex;
-use std::{collections::VecDeque, sync::Arc, time::Duration};
+use std::{collections::VecDeque, sync::Arc};
 
 use super::{
-    clock::Clock,
-    module_arc,
-    object::{Kind, Object, Reclaim},
-    sched,
-    task::{Task, WaitMode},
-    waitqueue::{Fail, Waiter, kill_all, might_sleep, n_tasks, remaining, wait_in_line, warn},
+    handoff::{Waiter, kill_all},
+    object::{Kind, Object},
+    task::Task,
+    wait::{Sleep, WaitError, wait_until},
 };
-use crate::kernel::KernelInner;
+use crate::debug::report::n_tasks;
 
 /// `done` after `complete_all`: every wait passes until `reinit_completion`.
 const DONE_FOR_EVER: u32 = u32::MAX;
@@ -58,8 +51,12 @@ pub(crate) struct Completion {
 }
 
 impl Kind for Completion {
-    const TAG: u64 = 0x636f_6d70_6c65_7465;
     const NAME: &'static str = "completion";
+
+    fn stop(object: &Object<Completion>) -> Option<String> {
+        let killed = object.inner.kill_waiters();
+        (killed > 0).then(|| format!("freed with {} waiting; they are killed", n_tasks(killed)))
+    }
 }
 
 impl Completion {
@@ -102,15 +99,8 @@ impl Completion {
         self.state.lock().done = 0;
     }
 
-    /// `wait_for_completion` for `task`, sleeping in `mode` until `deadline`.
-    pub(crate) fn wait(
-        &self,
-        task: &Arc<Task>,
-        clock: &Clock,
-        mode: WaitMode,
-        deadline: Option<Duration>,
-        site: &str,
-    ) -> Result<(), Fail> {
+    /// `wait_for_completion` for `task`, sleeping as `sleep` says.
+    pub(crate) fn wait(&self, task: &Arc<Task>, sleep: &Sleep<'_>) -> Result<(), WaitError> {
         let me = Waiter::new(task);
         {
             let mut state = self.state.lock();
@@ -122,12 +112,16 @@ impl Completion {
             }
             state.queue.push_back(Arc::clone(&me));
         }
-        wait_in_line(&self.state, &me, clock, mode, deadline, site, |state| {
-            state.queue.retain(|w| !Arc::ptr_eq(w, &me));
-        })?;
+        if let Err(ended) = wait_until(task, sleep, || me.is_granted()) {
+            let mut state = self.state.lock();
+            if !me.is_granted() {
+                state.queue.retain(|w| !Arc::ptr_eq(w, &me));
+                return Err(ended);
+            }
+        }
         if task.killed() {
             self.complete();
-            return Err(Fail::Killed);
+            return Err(WaitError::Killed);
         }
         Ok(())
     }
@@ -138,89 +132,19 @@ impl Completion {
     }
 }
 
-pub(super) extern "C" fn completion_new(handle: ModuleHandle) -> ObjectRef {
-    let Some(module) = module_arc(handle) else { return ObjectRef::NULL };
-    Object::new(&module, String::new(), Completion::default()).into_ref()
-}
-
-pub(super) extern "C" fn complete(completion: ObjectRef, all: bool) {
-    let Some(object) = Object::<Completion>::get(completion) else { return };
-    if all {
-        object.inner.complete_all();
-    } else {
-        object.inner.complete();
-    }
-}
-
-pub(super) extern "C" fn wait_for_completion(completion: ObjectRef, sleep_mode: u8, timeout: u64, site: Site) -> i64 {
-    // The wait holds a reference, in case the module frees the completion meanwhile.
-    let Some(object) = Object::<Completion>::get_arc(completion) else { return i64::from(Errno::EINVAL.to_kernel()) };
-    let task = Task::current();
-    might_sleep(&object, &task, &site, "wait_for_completion");
-    let Some(kernel) = object.kernel() else { return KILLED };
-    let clock = &kernel.clock;
-    let start = clock.jiffies();
-    let deadline = sched::deadline_after(clock, start, timeout);
-    match object.inner.wait(&task, clock, sched::wait_mode(sleep_mode), deadline, &site.to_string()) {
-        // `u64::MAX` is the table's "untimed".
-        Ok(()) if timeout == u64::MAX => 0,
-        Ok(()) => remaining(clock, start, timeout),
-        Err(Fail::TimedOut) => 0,
-        Err(Fail::Interrupted) => i64::from(Errno::ERESTARTSYS.to_kernel()),
-        Err(Fail::Killed) => KILLED,
-    }
-}
-
-pub(super) extern "C" fn completion_done(completion: ObjectRef) -> bool {
-    Object::<Completion>::get(completion).is_some_and(|object| object.inner.done())
-}
-
-pub(super) extern "C" fn completion_reinit(completion: ObjectRef) {
-    if let Some(object) = Object::<Completion>::get(completion) {
-        object.inner.reinit();
-    }
-}
-
-pub(super) extern "C" fn completion_free(completion: ObjectRef) {
-    let Some(object) = Object::<Completion>::get(completion) else { return };
-    let killed = object.inner.kill_waiters();
-    if killed > 0 {
-        warn(object, "", &format!("completion freed with {} waiting; they are killed", n_tasks(killed)));
-    }
-    Object::<Completion>::free(completion);
-}
-
-impl Reclaim for Object<Completion> {
-    fn reclaim(&self, _kernel: &KernelInner) -> Option<String> {
-        let killed = self.inner.kill_waiters();
-        (killed > 0).then(|| format!("{} freed with {} waiting", self.describe_object(), n_tasks(killed)))
-    }
-
-    fn describe(&self) -> String {
-        self.describe_object()
-    }
-
-    fn freed(&self) -> bool {
-        self.is_freed()
-    }
-
-    fn release_leaked(self: Arc<Self>) {
-        self.release_if_leaked();
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::thread;
+    use crate::services::{clock::Clock, task::WaitMode};
+    use std::{thread, time::Duration};
 
     fn wait_for(
         task: &Arc<Task>,
         completion: &Completion,
         clock: &Clock,
         deadline: Option<Duration>,
-    ) -> Result<(), Fail> {
-        completion.wait(task, clock, WaitMode::Uninterruptible, deadline, "test")
+    ) -> Result<(), WaitError> {
+        completion.wait(task, &Sleep { clock, mode: WaitMode::Uninterruptible, deadline, site: "test" })
     }
 
     #[test]
@@ -242,7 +166,7 @@ mod tests {
         completion.reinit();
         assert!(!completion.done());
         let soon = Some(clock.uptime());
-        assert_eq!(wait_for(&task, &completion, &clock, soon), Err(Fail::TimedOut));
+        assert_eq!(wait_for(&task, &completion, &clock, soon), Err(WaitError::TimedOut));
     }
 
     #[test]

@@ -1,90 +1,138 @@
 //! kthreads: threads the host runs for a module.
 //!
 //! `kthread_create` starts an OS thread at once (a task of kind `KThread`,
-//! owned by the module) that waits to be woken; `kthread_run` wakes it
-//! immediately. The body runs in the module's context until it returns; its
+//! owned by the module) that waits to be woken; `wake_up_process` lets it
+//! run its body, in the module's context, until the body returns; the
 //! result is kept for `kthread_stop`.
 //!
 //! `kthread_stop` sets the thread's should-stop flag, signals it (so its
 //! interruptible sleeps end, as the kernel's `TIF_NOTIFY_SIGNAL` does),
 //! wakes it, and waits for the body to return. A thread stopped before it
 //! was ever woken never runs its body, and `kthread_stop` returns `-EINTR`.
+//! Nothing else signals a kthread: rmmod interrupts work items, not
+//! kthreads, so the classic loop (`while (!kthread_should_stop())
+//! msleep_interruptible(...)`) sleeps quietly until exit stops it.
 //!
 //! Locking: one lock per kthread guards its state; it is never held while
 //! the body runs or while anyone sleeps.
 //!
 //! Kernel counterpart: `kernel/kthread.c`, `include/linux/kthread.h`.
 
-use abi_stable::std_types::RStr;
-use modhost_abi::{
-    descriptor::ModuleHandle,
-    errno::Errno,
-    services::{KILLED, ObjectRef, Site, ThreadFn},
-};
+use modhost_abi::{errno::Errno, table::Callback};
 use parking_lot::Mutex;
 use std::{sync::Arc, thread::JoinHandle, time::Duration};
 
 use super::{
-    module_arc,
-    object::{Kind, Object, Reclaim},
-    printk::Level,
-    sched::might_sleep,
-    task::{Task, TaskKind, WaitMode, Wake},
+    Services,
+    callback::ModuleCallback,
+    object::{Kind, Object},
+    record::ModuleRecord,
+    task::{Task, TaskKind, WaitMode},
+    wait::{Sleep, WaitError, wait_until},
 };
-use crate::{kernel::KernelInner, loader::Module};
 
 /// A module's kthread.
 pub(crate) struct KThread {
-    name: String,
-    body: ThreadFn,
+    pub(crate) name: String,
+    body: ModuleCallback,
     state: Mutex<State>,
 }
 
 #[derive(Default)]
 struct State {
-    /// The thread's task, once it runs.
+    /// The thread's task.
     task: Option<Arc<Task>>,
     join: Option<JoinHandle<()>>,
     /// `wake_up_process` was called: the body may start.
     woken: bool,
     /// The body returned (or will never run): its result.
     result: Option<i32>,
+    /// `kthread_stop` was called.
+    stopped: bool,
     /// Tasks waiting in `kthread_stop` for the result.
     waiters: Vec<Arc<Task>>,
 }
 
 impl Kind for KThread {
-    const TAG: u64 = 0x6b74_6872_6561_6401;
     const NAME: &'static str = "kthread";
+
+    fn stop(object: &Object<KThread>) -> Option<String> {
+        let this = &object.inner;
+        let services = object.services()?;
+        if this.state.lock().result.is_some() {
+            this.join();
+            return None;
+        }
+        let task = this.task()?;
+        task.request_stop();
+        let bound = Some(services.exit_timeout);
+        if this.wait_exit(services, "", bound).is_err() {
+            // Still in the module's code: a forced stop makes its waits
+            // return and unwinds the body.
+            task.kill();
+            if this.wait_exit(services, "", bound).is_err() {
+                return Some("left running and will not stop".to_string());
+            }
+        }
+        this.join();
+        Some("left running; stopped".to_string())
+    }
+
+    fn still_running(&self) -> bool {
+        let state = self.state.lock();
+        state.task.is_some() && state.result.is_none()
+    }
+
+    fn detail(&self) -> Option<String> {
+        Some(self.name.clone())
+    }
+
+    fn callback(&self) -> Option<&ModuleCallback> {
+        Some(&self.body)
+    }
 }
 
 impl KThread {
-    /// Lets the body start (first call) or wakes the sleeping thread.
-    fn wake(&self) {
-        let mut state = self.state.lock();
-        state.woken = true;
-        if let Some(task) = &state.task {
-            task.wake_up();
+    /// `kthread_create` for `owner`: a thread named `name` that waits to be
+    /// woken, then runs `body`; `None` if no thread could be made.
+    pub(crate) fn create(owner: &Arc<ModuleRecord>, name: &str, body: Callback, site: String) -> Option<Arc<Object<KThread>>> {
+        let services = &owner.services;
+        let inner = KThread { name: name.to_string(), body: ModuleCallback::new(body), state: Mutex::default() };
+        let (object, _handle) = Object::new(Some(owner), services.id, site, inner).register()?;
+        let theirs = Arc::clone(&object);
+        let spawned = Task::spawn(services.id, TaskKind::KThread, name.to_string(), move |task| {
+            task.set_owner(theirs.owner.as_ref().map(|o| Arc::clone(&o.name)));
+            theirs.inner.state.lock().task = Some(Arc::clone(&task));
+            KThread::run(&theirs, &task);
+        });
+        match spawned {
+            Ok((task, join)) => {
+                let mut state = object.inner.state.lock();
+                state.task = Some(task);
+                state.join = Some(join);
+                drop(state);
+                Some(object)
+            }
+            Err(e) => {
+                let _ = object.free_unstarted();
+                services.log(super::printk::Level::Err, &format!("{}: kthread_create {name}: {e}", owner.name));
+                None
+            }
         }
     }
 
     /// The thread's life: wait to be woken, run the body, publish the result.
-    fn run(object: &Arc<Object<KThread>>, task: &Arc<Task>, module: &Arc<Module>, kernel: &KernelInner) {
+    fn run(object: &Arc<Object<KThread>>, task: &Arc<Task>) {
         let this = &object.inner;
-        let _context = module.enter(task);
-        loop {
-            task.prepare_to_wait();
-            let state = this.state.lock();
-            if state.woken || task.should_stop() {
-                break;
-            }
-            drop(state);
-            task.schedule(&kernel.clock, WaitMode::Idle, None, "");
-        }
-        let result = if task.should_stop() && !this.state.lock().woken {
-            Errno::EINTR.to_kernel()
+        let Some(owner) = &object.owner else { return };
+        let clock = &owner.services.clock;
+        let idle = Sleep { clock, mode: WaitMode::Idle, deadline: None, site: "" };
+        let _ = wait_until(task, &idle, || this.state.lock().woken || task.should_stop());
+        let result = if this.state.lock().woken {
+            let _context = owner.enter(task);
+            this.body.call(object.handle()).unwrap_or(Errno::EINTR.to_kernel())
         } else {
-            (this.body.function)(this.body.context)
+            Errno::EINTR.to_kernel()
         };
         let waiters = {
             let mut state = this.state.lock();
@@ -94,32 +142,54 @@ impl KThread {
         waiters.iter().for_each(|t| t.wake_up());
     }
 
-    /// `kthread_stop`'s wait: until the body returned; `None` if killed or
-    /// `bound` (real time) passed first.
-    fn wait_exit(&self, kernel: &KernelInner, site: &str, bound: Option<Duration>) -> Option<i32> {
+    /// `wake_up_process`: lets the body start, or wakes the sleeping
+    /// thread; `true` if it was not running.
+    pub(crate) fn wake(&self) -> bool {
+        let mut state = self.state.lock();
+        let first = !std::mem::replace(&mut state.woken, true);
+        if let Some(task) = &state.task {
+            let asleep = task.state() != super::task::TaskState::Running;
+            task.wake_up();
+            return first || asleep;
+        }
+        first
+    }
+
+    /// `kthread_stop` for the task `me`: asks the thread to stop and waits
+    /// for its result; `Err` if `me` was killed meanwhile. A second stop,
+    /// or a stop of a thread that already returned, is reported by the caller.
+    pub(crate) fn stop_and_wait(&self, services: &Services, site: &str) -> Result<i32, WaitError> {
+        self.state.lock().stopped = true;
+        if let Some(task) = self.task() {
+            task.request_stop();
+        }
+        let result = self.wait_exit(services, site, None)?;
+        self.join();
+        Ok(result)
+    }
+
+    /// Whether the body already returned (its result), and whether
+    /// `kthread_stop` was called before.
+    pub(crate) fn exited(&self) -> (Option<i32>, bool) {
+        let state = self.state.lock();
+        (state.result, state.stopped)
+    }
+
+    /// Waits until the body returned; `bound` limits the wait in real time.
+    fn wait_exit(&self, services: &Services, site: &str, bound: Option<Duration>) -> Result<i32, WaitError> {
         let me = Task::current();
         // A bound is real time, whatever the kernel clock is doing.
-        let clock = if bound.is_some() { &kernel.wall } else { &kernel.clock };
-        let give_up = bound.map(|b| clock.uptime() + b);
-        loop {
-            me.prepare_to_wait();
-            {
-                let mut state = self.state.lock();
-                if let Some(result) = state.result {
-                    return Some(result);
-                }
-                state.waiters.push(Arc::clone(&me));
-            }
-            let woke = me.schedule(clock, WaitMode::Uninterruptible, give_up, site);
-            self.state.lock().waiters.retain(|t| !Arc::ptr_eq(t, &me));
-            if woke == Wake::Interrupted || woke == Wake::TimedOut {
-                return self.state.lock().result;
-            }
-        }
+        let clock = if bound.is_some() { &services.wall } else { &services.clock };
+        let sleep = Sleep { clock, mode: WaitMode::Uninterruptible, deadline: bound.map(|b| clock.uptime() + b), site };
+        self.state.lock().waiters.push(Arc::clone(&me));
+        let waited = wait_until(&me, &sleep, || self.state.lock().result.is_some());
+        let mut state = self.state.lock();
+        state.waiters.retain(|t| !Arc::ptr_eq(t, &me));
+        state.result.ok_or(waited.err().unwrap_or(WaitError::Killed))
     }
 
     /// Joins the OS thread once the body has returned.
-    fn join(&self) {
+    pub(crate) fn join(&self) {
         let join = self.state.lock().join.take();
         if let Some(join) = join {
             let _ = join.join();
@@ -131,115 +201,11 @@ impl KThread {
     }
 }
 
-pub(super) extern "C" fn kthread_create(
-    handle: ModuleHandle,
-    body: ThreadFn,
-    name: RStr<'_>,
-    run: bool,
-    site: Site,
-) -> ObjectRef {
-    let Some(module) = module_arc(handle) else { return ObjectRef::NULL };
-    let Some(kernel) = module.kernel.upgrade() else { return ObjectRef::NULL };
-    let inner = KThread { name: name.to_string(), body, state: Mutex::new(State { woken: run, ..State::default() }) };
-    let object = Object::new(&module, site.to_string(), inner);
-    let thread_object = Arc::clone(&object);
-    let thread_module = Arc::clone(&module);
-    let thread_kernel = Arc::clone(&kernel);
-    let spawned = Task::spawn(kernel.id, TaskKind::KThread, name.to_string(), move |task| {
-        task.set_owner(Some(thread_module.context().name));
-        thread_object.inner.state.lock().task = Some(Arc::clone(&task));
-        KThread::run(&thread_object, &task, &thread_module, &thread_kernel);
-    });
-    match spawned {
-        Ok((task, join)) => {
-            let mut state = object.inner.state.lock();
-            state.task = Some(task);
-            state.join = Some(join);
-        }
-        Err(e) => {
-            kernel.log(Level::Err, &format!("{}: kthread_create {}: {e}", module.name(), name.as_str()));
-            return ObjectRef::NULL;
-        }
-    }
-    object.into_ref()
-}
-
-pub(super) extern "C" fn kthread_wake(thread: ObjectRef) {
-    if let Some(object) = Object::<KThread>::get(thread) {
-        object.inner.wake();
-    }
-}
-
-pub(super) extern "C" fn kthread_should_stop() -> bool {
-    Task::current().should_stop()
-}
-
-pub(super) extern "C" fn kthread_stop(thread: ObjectRef, site: Site) -> i64 {
-    let Some(object) = Object::<KThread>::get(thread) else { return i64::from(Errno::EINVAL.to_kernel()) };
-    let Some(owner) = object.owner.upgrade() else { return 0 };
-    let Some(kernel) = owner.kernel.upgrade() else { return 0 };
-    might_sleep(&kernel, Some(&owner), &site, "kthread_stop");
-    let this = &object.inner;
-    let exited = this.state.lock().result;
-    if let Some(result) = exited {
-        kernel.log(
-            Level::Warning,
-            &format!("{}: kthread_stop: {} already exited (returned {result}) at {site}", owner.name(), this.name),
-        );
-        this.join();
-        return i64::from(result);
-    }
-    if let Some(task) = this.task() {
-        task.request_stop();
-    }
-    match this.wait_exit(&kernel, &site.to_string(), None) {
-        Some(result) => {
-            this.join();
-            i64::from(result)
-        }
-        None => KILLED,
-    }
-}
-
-pub(super) extern "C" fn kthread_free(thread: ObjectRef) {
-    Object::<KThread>::free(thread);
-}
-
-impl Reclaim for Object<KThread> {
-    fn reclaim(&self, kernel: &KernelInner) -> Option<String> {
-        let this = &self.inner;
-        if this.state.lock().result.is_some() {
-            this.join();
-            return None;
-        }
-        let task = this.task()?;
-        task.request_stop();
-        if this.wait_exit(kernel, "", Some(kernel.exit_timeout)).is_none() {
-            // Still in the module's code: a forced stop makes its waits
-            // return and unwinds the body.
-            task.kill();
-            if this.wait_exit(kernel, "", Some(kernel.exit_timeout)).is_none() {
-                return Some(format!("{} {} left running and will not stop", self.describe_object(), this.name));
-            }
-        }
-        this.join();
-        Some(format!("{} {} left running; stopped", self.describe_object(), this.name))
-    }
-
-    fn describe(&self) -> String {
-        format!("{} {}", self.describe_object(), self.inner.name)
-    }
-
-    fn freed(&self) -> bool {
-        self.is_freed()
-    }
-
-    fn still_running(&self) -> bool {
-        let state = self.inner.state.lock();
-        state.task.is_some() && state.result.is_none()
-    }
-
-    fn release_leaked(self: Arc<Self>) {
-        self.release_if_leaked();
+impl Object<KThread> {
+    /// Unregisters a kthread whose thread could not be started; its body
+    /// stays the caller's to release.
+    fn free_unstarted(&self) -> bool {
+        let guard = crossbeam_epoch::pin();
+        super::entry::handles::OBJECTS.unregister(self.handle().to_raw(), |_| "kthread (not started)".to_string(), &guard).is_ok()
     }
 }

@@ -1,169 +1,225 @@
 //! Objects the kernel makes for modules: timers, work items, semaphores...
 //!
-//! Every object a module creates is an [`Object<T>`] owned by that module.
-//! The module holds it through an [`ObjectRef`] (a strong reference handed
-//! out with `Arc::into_raw`) until it frees it; the module also keeps a weak
-//! reference in its [`Objects`] list, so that at unload the host can find
-//! whatever the module left behind, stop it, report it, and give back the
-//! references the module never returned.
+//! Every object a module makes is an [`Object<T>`]: the mechanism's state
+//! `T` with its owner (the module's [`ModuleRecord`]), where it was made,
+//! and the [`Handle`] the module holds it by. The handle registry keeps
+//! the module's reference; the owner's record keeps a weak one, so that at
+//! unload the host finds whatever the module left behind.
 //!
-//! An object starts with a tag naming its kind: a reference of the wrong
-//! kind (only a module bypassing the safe handles could make one) is
-//! refused with a warning instead of being used.
+//! What differs between kinds is in [`Kind`]: what is left to stop when
+//! the module goes (a timer armed, tasks waiting, a thread running), and
+//! the module's callback to release. Everything else (freeing, describing,
+//! reclaiming) is written once, here, for all kinds.
 //!
 //! Kernel counterpart: none; the kernel trusts modules to clean up. This is
 //! what lets modhost survive a module that does not.
 
-use modhost_abi::services::ObjectRef;
-use parking_lot::Mutex;
+use modhost_abi::table::Handle;
 use std::{
+    any::Any,
     fmt,
     sync::{
-        Arc, Weak,
-        atomic::{AtomicBool, Ordering},
+        Arc,
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
     time::Duration,
 };
 
-use crate::{kernel::KernelInner, loader::Module};
+use super::{Services, callback::ModuleCallback, entry::handles::OBJECTS, record::ModuleRecord};
 
-/// A kind of object, with its tag and its name in messages.
-pub(crate) trait Kind: Send + Sync + 'static {
-    /// A value no other kind uses.
-    const TAG: u64;
+/// A kind of object: its name, and what its owner's going away asks of it.
+pub(crate) trait Kind: Sized + Send + Sync + 'static {
     /// The kernel's word for it (`timer`, `work item`, ...).
     const NAME: &'static str;
-}
 
-/// What an object left behind at unload needs done.
-pub(crate) trait Reclaim: Send + Sync {
-    /// Stops what the object is still doing (a timer armed, a thread
-    /// running); returns what was left, for the warning, or `None` if it was
-    /// idle.
-    fn reclaim(&self, kernel: &KernelInner) -> Option<String>;
-
-    /// The object's kind and where it was made, for messages.
-    fn describe(&self) -> String;
-
-    /// Whether the module freed it.
-    fn freed(&self) -> bool;
+    /// Stops what the object still does for its module: shuts a timer
+    /// down, cancels work, stops a thread, kills the tasks waiting on a
+    /// lock. Called when the module frees the object and when it goes
+    /// away. Returns what was left, for the report (`left armed; shut
+    /// down`, `freed with 1 task waiting; they are killed`), or `None` if
+    /// the object was idle.
+    fn stop(_object: &Object<Self>) -> Option<String> {
+        None
+    }
 
     /// Whether it may still be running the module's code after
-    /// [`Reclaim::reclaim`] (a kthread that would not stop): the module's
-    /// library must then stay mapped.
+    /// [`Kind::stop`] (a kthread that would not stop).
     fn still_running(&self) -> bool {
         false
     }
 
-    /// Gives back the reference the module never returned.
-    fn release_leaked(self: Arc<Self>);
+    /// When it is armed to fire (kernel uptime), for `/proc/timer_list`.
+    fn fires_at(&self, _services: &Services) -> Option<Duration> {
+        None
+    }
 
-    /// When it is armed to fire (kernel uptime), for `/proc/timer_list`;
-    /// `None` for objects that are not timers or delayed work, or are idle.
-    fn fires_at(&self, _kernel: &KernelInner) -> Option<Duration> {
+    /// What follows the kind in messages: a workqueue's name.
+    fn detail(&self) -> Option<String> {
+        None
+    }
+
+    /// The module's callback, released once the object is gone.
+    fn callback(&self) -> Option<&ModuleCallback> {
         None
     }
 }
 
-/// An object of kind `T`, owned by a module.
-#[repr(C)]
+/// An object of kind `T`, owned by a module (or by the kernel itself).
 pub(crate) struct Object<T: Kind> {
-    tag: u64,
-    freed: AtomicBool,
-    /// The module that made it.
-    pub(crate) owner: Weak<Module>,
+    /// The module that made it; `None` for the kernel's own (a system workqueue).
+    pub(crate) owner: Option<Arc<ModuleRecord>>,
+    /// The kernel it belongs to.
+    pub(crate) kernel: u64,
     /// Where it was made (a module source location), if known.
     pub(crate) site: String,
-    /// The object itself.
+    /// The module's handle for it; 0 until registered.
+    handle: AtomicU64,
+    freed: AtomicBool,
+    /// Declared static by its module: freed with it, not a leak.
+    statik: AtomicBool,
+    /// The mechanism's state.
     pub(crate) inner: T,
 }
 
-impl<T: Kind> Object<T> {
-    /// Makes an object for `owner` and records it in the owner's list.
-    pub(crate) fn new(owner: &Arc<Module>, site: String, inner: T) -> Arc<Object<T>>
-    where
-        Object<T>: Reclaim,
-    {
-        let object =
-            Arc::new(Object { tag: T::TAG, freed: AtomicBool::new(false), owner: Arc::downgrade(owner), site, inner });
-        let weak: Weak<dyn Reclaim> = Arc::downgrade(&(Arc::clone(&object) as Arc<dyn Reclaim>));
-        owner.objects.lock().push(weak);
-        object
-    }
-
-    /// An object that belongs to no module (a system workqueue).
-    pub(crate) fn unowned(inner: T) -> Arc<Object<T>> {
-        Arc::new(Object { tag: T::TAG, freed: AtomicBool::new(false), owner: Weak::new(), site: String::new(), inner })
-    }
-
-    /// Hands a strong reference to the module.
-    pub(crate) fn into_ref(self: Arc<Self>) -> ObjectRef {
-        ObjectRef(Arc::into_raw(self).cast())
-    }
-
-    /// The object behind a module's reference, if it is of this kind.
-    pub(crate) fn get<'a>(handle: ObjectRef) -> Option<&'a Object<T>> {
-        if handle.is_null() {
-            return None;
-        }
-        // SAFETY: A non-null reference was made by `into_ref` and the module
-        // holds it until it calls the kind's free, after which it never uses
-        // it again (the safe handles guarantee it); so the object is alive.
-        // Every kind is `repr(C)` with the tag first, so reading the tag is
-        // valid for an object of any kind.
-        let tag = unsafe { *handle.0.cast::<u64>() };
-        if tag != T::TAG {
-            return None;
-        }
-        // SAFETY: As above; the tag says the object is an `Object<T>`.
-        Some(unsafe { &*handle.0.cast::<Object<T>>() })
-    }
-
-    /// A new strong reference to the object behind a module's reference.
-    pub(crate) fn get_arc(handle: ObjectRef) -> Option<Arc<Object<T>>> {
-        let object = Object::<T>::get(handle)?;
-        // SAFETY: The pointer came from `Arc::into_raw` and its reference is
-        // still held by the module (see `get`), so adding one is sound.
-        unsafe { Arc::increment_strong_count(object) };
-        // SAFETY: The count was just incremented for this new `Arc`.
-        Some(unsafe { Arc::from_raw(object) })
-    }
-
-    /// The module gives its reference back (the kind's free call).
-    pub(crate) fn free(handle: ObjectRef) {
-        let Some(object) = Object::<T>::get(handle) else { return };
-        if object.freed.swap(true, Ordering::AcqRel) {
-            return;
-        }
-        // SAFETY: The module's reference, made by `into_ref`, is given back
-        // exactly once (the `freed` flag guards against a second free).
-        drop(unsafe { Arc::from_raw(object) });
-    }
-
-    /// Whether the module freed it.
-    pub(crate) fn is_freed(&self) -> bool {
-        self.freed.load(Ordering::Acquire)
-    }
-
-    /// The kernel this object's module belongs to.
-    pub(crate) fn kernel(&self) -> Option<Arc<KernelInner>> {
-        self.owner.upgrade().and_then(|m| m.kernel.upgrade())
-    }
-
-    /// Gives back the module's reference if it never freed the object.
-    pub(crate) fn release_if_leaked(self: Arc<Self>) {
-        if !self.freed.swap(true, Ordering::AcqRel) {
-            let raw = Arc::as_ptr(&self);
-            // SAFETY: The module's reference from `into_ref` was never given
-            // back, and the module can no longer run (it is being unloaded),
-            // so that reference is dropped here, once.
-            drop(unsafe { Arc::from_raw(raw) });
-        }
-    }
-
+/// An object of any kind, as the registry and the owner's list hold it.
+pub(crate) trait AnyObject: Send + Sync + 'static {
+    /// For a borrowed downcast.
+    fn as_any(&self) -> &dyn Any;
+    /// For an owned downcast.
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
+    /// The kind's name.
+    fn kind(&self) -> &'static str;
+    /// The kernel it belongs to.
+    fn kernel(&self) -> u64;
+    /// Its owner, if a module.
+    fn owner(&self) -> Option<&Arc<ModuleRecord>>;
     /// `"timer (made at src/lib.rs:10:5)"`.
+    fn describe(&self) -> String;
+    /// [`Kind::stop`].
+    fn stop(&self) -> Option<String>;
+    /// [`Kind::still_running`].
+    fn still_running(&self) -> bool;
+    /// [`Kind::fires_at`].
+    fn fires_at(&self, services: &Services) -> Option<Duration>;
+    /// Releases the module's callback (now, or when it returns).
+    fn release(&self);
+    /// Frees it for a module that never did; `true` if it had not been freed.
+    fn free_leftover(&self) -> bool;
+    /// Marks it static (see [`Object`]'s `statik`).
+    fn set_static(&self);
+    /// Whether it was declared static.
+    fn is_static(&self) -> bool;
+}
+
+impl<T: Kind> Object<T> {
+    /// A new object for `owner` (or the kernel `kernel`'s own), not yet registered.
+    pub(crate) fn new(owner: Option<&Arc<ModuleRecord>>, kernel: u64, site: String, inner: T) -> Object<T> {
+        Object {
+            owner: owner.cloned(),
+            kernel,
+            site,
+            handle: AtomicU64::new(0),
+            freed: AtomicBool::new(false),
+            statik: AtomicBool::new(false),
+            inner,
+        }
+    }
+
+    /// Registers the object and records it in its owner's list; returns its handle.
+    pub(crate) fn register(self) -> Option<(Arc<Object<T>>, Handle)> {
+        let object = Arc::new(self);
+        let raw = OBJECTS.register(Arc::clone(&object) as Arc<dyn AnyObject>).ok()?;
+        object.handle.store(raw, Ordering::Release);
+        if let Some(owner) = &object.owner {
+            owner.add_object(Arc::downgrade(&(Arc::clone(&object) as Arc<dyn AnyObject>)));
+        }
+        Some((object, Handle::from_raw(raw)))
+    }
+
+    /// The module's handle for it.
+    pub(crate) fn handle(&self) -> Handle {
+        Handle::from_raw(self.handle.load(Ordering::Acquire))
+    }
+
+    /// The services of its kernel, through its owner.
+    pub(crate) fn services(&self) -> Option<&Arc<Services>> {
+        self.owner.as_ref().map(|o| &o.services)
+    }
+
+    /// Marks it freed; `false` if it already was.
+    pub(crate) fn mark_freed(&self) -> bool {
+        !self.freed.swap(true, Ordering::AcqRel)
+    }
+
+    /// `"timer (made at src/lib.rs:10:5)"`, `"workqueue producer"`.
     pub(crate) fn describe_object(&self) -> String {
-        if self.site.is_empty() { T::NAME.to_string() } else { format!("{} (made at {})", T::NAME, self.site) }
+        let mut text = T::NAME.to_string();
+        if let Some(detail) = self.inner.detail() {
+            text.push(' ');
+            text.push_str(&detail);
+        }
+        if !self.site.is_empty() {
+            text.push_str(&format!(" (made at {})", self.site));
+        }
+        text
+    }
+}
+
+impl<T: Kind> AnyObject for Object<T> {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
+        self
+    }
+
+    fn kind(&self) -> &'static str {
+        T::NAME
+    }
+
+    fn kernel(&self) -> u64 {
+        self.kernel
+    }
+
+    fn owner(&self) -> Option<&Arc<ModuleRecord>> {
+        self.owner.as_ref()
+    }
+
+    fn describe(&self) -> String {
+        self.describe_object()
+    }
+
+    fn stop(&self) -> Option<String> {
+        T::stop(self)
+    }
+
+    fn still_running(&self) -> bool {
+        self.inner.still_running()
+    }
+
+    fn fires_at(&self, services: &Services) -> Option<Duration> {
+        self.inner.fires_at(services)
+    }
+
+    fn release(&self) {
+        if let Some(callback) = self.inner.callback() {
+            callback.release();
+        }
+    }
+
+    fn free_leftover(&self) -> bool {
+        let guard = crossbeam_epoch::pin();
+        let _ = OBJECTS.unregister(self.handle().to_raw(), |_| format!("{} freed at unload", self.describe_object()), &guard);
+        self.mark_freed()
+    }
+
+    fn set_static(&self) {
+        self.statik.store(true, Ordering::Release);
+    }
+
+    fn is_static(&self) -> bool {
+        self.statik.load(Ordering::Acquire)
     }
 }
 
@@ -172,6 +228,3 @@ impl<T: Kind> fmt::Debug for Object<T> {
         f.write_str(&self.describe_object())
     }
 }
-
-/// The objects a module made, weakly, newest last.
-pub(crate) type Objects = Mutex<Vec<Weak<dyn Reclaim>>>;

@@ -20,9 +20,25 @@
 //! A waker calls [`Task::wake_up`], which sets the wake flag, so a wake
 //! between steps 2 and 3 is never lost. `schedule` also returns when its
 //! deadline passes (on the kernel clock, manual or real) or when a signal
-//! the wait mode honours arrives: a module going away signals its tasks
-//! (interruptible waits return), a forced unload kills them (every wait
-//! returns).
+//! the wait mode honours arrives. [`crate::services::wait::wait_until`] is
+//! the loop around it that every primitive uses.
+//!
+//! # Signals
+//!
+//! Three things end sleeps early, as the kernel's signals do:
+//!
+//! - `kthread_stop` signals its kthread ([`Task::request_stop`]): every
+//!   interruptible sleep returns from then on, as the kernel's
+//!   `TIF_NOTIFY_SIGNAL` makes them, and `kthread_should_stop()` is true;
+//! - rmmod *interrupts* the tasks running its module's work items
+//!   ([`Task::interrupt`]), modhost's stand-in for the signal that lets a
+//!   lab module's rmmod return: the interruptible sleep in progress (or the
+//!   next one) returns `-EINTR` once, and `signal_pending()` stays true
+//!   until the task sleeps again, so `msleep_interruptible` returns too.
+//!   Later sleeps sleep: a loop that ignores `-EINTR` waits rather than
+//!   spins. kthreads are never interrupted: `kthread_stop` wakes them;
+//! - a forced unload kills its module's tasks ([`Task::kill`]): every wait
+//!   returns, and the Rust handles unwind the module's code.
 //!
 //! # Quiescence
 //!
@@ -39,7 +55,7 @@ use std::{
     fmt,
     sync::{
         Arc, Weak,
-        atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering},
     },
     time::{Duration, Instant},
 };
@@ -54,6 +70,13 @@ static SETTLING: Condvar = Condvar::new();
 static SETTLING_LOCK: Mutex<()> = Mutex::new(());
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// No interrupt.
+const NOT_INTERRUPTED: u8 = 0;
+/// An interrupt waits for the next interruptible sleep.
+const INTERRUPT_PENDING: u8 = 1;
+/// An interrupt ended a sleep; `signal_pending()` until the next sleep.
+const INTERRUPT_DELIVERED: u8 = 2;
 
 thread_local! {
     static CURRENT: RefCell<Option<Arc<Task>>> = const { RefCell::new(None) };
@@ -147,12 +170,18 @@ pub struct Task {
     context: Mutex<Option<Context>>,
     park: Mutex<Park>,
     wakeup: Condvar,
-    /// A signal is pending: interruptible waits return.
+    /// A signal is pending (`kthread_stop`): interruptible waits return.
     signal: AtomicBool,
+    /// rmmod's one-shot interrupt: [`NOT_INTERRUPTED`], [`INTERRUPT_PENDING`]
+    /// or [`INTERRUPT_DELIVERED`] (see the module docs).
+    interrupt: AtomicU8,
     /// A fatal signal is pending: every wait returns.
     killed: AtomicBool,
-    /// The preempt count: above zero in atomic context (timer callbacks).
+    /// The preempt count: above zero in atomic context (a timer callback,
+    /// a `WQ_BH` work item, a spinlock held).
     atomic: AtomicU32,
+    /// What put the task in atomic context (the outermost), for reports.
+    atomic_why: Mutex<&'static str>,
     /// `kthread_should_stop()`.
     should_stop: AtomicBool,
     /// The thread has finished: the task is history, kept only by its owners.
@@ -193,8 +222,10 @@ impl Task {
             }),
             wakeup: Condvar::new(),
             signal: AtomicBool::new(false),
+            interrupt: AtomicU8::new(NOT_INTERRUPTED),
             killed: AtomicBool::new(false),
             atomic: AtomicU32::new(0),
+            atomic_why: Mutex::new(""),
             should_stop: AtomicBool::new(false),
             exited: AtomicBool::new(false),
         });
@@ -341,12 +372,27 @@ impl Task {
         }
         park.since = clock.uptime();
         park.hung_reported = false;
+        // A sleep after the one an interrupt ended sleeps (see the docs).
+        let _ = self.interrupt.compare_exchange(
+            INTERRUPT_DELIVERED,
+            NOT_INTERRUPTED,
+            Ordering::AcqRel,
+            Ordering::Relaxed,
+        );
         settling_changed();
         let wake = loop {
             if park.woken {
                 break Wake::Woken;
             }
             if self.interrupted_by(mode) {
+                if mode == WaitMode::Interruptible {
+                    let _ = self.interrupt.compare_exchange(
+                        INTERRUPT_PENDING,
+                        INTERRUPT_DELIVERED,
+                        Ordering::AcqRel,
+                        Ordering::Relaxed,
+                    );
+                }
                 break Wake::Interrupted;
             }
             let now = clock.uptime();
@@ -370,7 +416,11 @@ impl Task {
 
     fn interrupted_by(&self, mode: WaitMode) -> bool {
         match mode {
-            WaitMode::Interruptible => self.signal_pending() || self.killed(),
+            WaitMode::Interruptible => {
+                self.signal.load(Ordering::Acquire)
+                    || self.interrupt.load(Ordering::Acquire) == INTERRUPT_PENDING
+                    || self.killed()
+            }
             WaitMode::Killable | WaitMode::Uninterruptible => self.killed(),
             WaitMode::Idle => false,
         }
@@ -388,15 +438,27 @@ impl Task {
         self.poke();
     }
 
+    /// rmmod's one-shot interrupt: the interruptible sleep in progress, or
+    /// the next one, returns (see the module docs).
+    pub fn interrupt(&self) {
+        if self
+            .interrupt
+            .compare_exchange(NOT_INTERRUPTED, INTERRUPT_PENDING, Ordering::AcqRel, Ordering::Relaxed)
+            .is_ok()
+        {
+            self.poke();
+        }
+    }
+
     /// Delivers a fatal signal: every wait returns.
     pub fn kill(&self) {
         self.killed.store(true, Ordering::Release);
         self.poke();
     }
 
-    /// Whether a signal is pending.
+    /// `signal_pending()`: a signal, an interrupt not yet past, or a kill.
     pub fn signal_pending(&self) -> bool {
-        self.signal.load(Ordering::Acquire)
+        self.signal.load(Ordering::Acquire) || self.interrupt.load(Ordering::Acquire) != NOT_INTERRUPTED || self.killed()
     }
 
     /// Whether a fatal signal is pending.
@@ -407,6 +469,7 @@ impl Task {
     /// Forgets delivered signals (a worker between two work items).
     pub fn clear_signals(&self) {
         self.signal.store(false, Ordering::Release);
+        self.interrupt.store(NOT_INTERRUPTED, Ordering::Release);
         self.killed.store(false, Ordering::Release);
     }
 
@@ -416,14 +479,22 @@ impl Task {
         self.wakeup.notify_all();
     }
 
-    /// Enters atomic context (a timer callback); sleeping there is a bug.
-    pub fn atomic_enter(&self) {
-        self.atomic.fetch_add(1, Ordering::Relaxed);
+    /// Enters atomic context (`why`: "a timer callback", "a spinlock
+    /// held", ...); sleeping there is a bug.
+    pub fn atomic_enter(&self, why: &'static str) {
+        if self.atomic.fetch_add(1, Ordering::Relaxed) == 0 {
+            *self.atomic_why.lock() = why;
+        }
+    }
+
+    /// What put the task in atomic context, if it is.
+    pub fn atomic_context(&self) -> Option<&'static str> {
+        self.in_atomic().then(|| *self.atomic_why.lock())
     }
 
     /// Leaves atomic context.
     pub fn atomic_exit(&self) {
-        self.atomic.fetch_sub(1, Ordering::Relaxed);
+        let _ = self.atomic.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
     }
 
     /// Whether the task is in atomic context (`in_atomic()`).

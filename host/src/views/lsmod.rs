@@ -44,10 +44,10 @@ impl Kernel {
         modules
             .visible()
             .map(|m| LsmodEntry {
-                name: m.name.clone(),
+                name: m.name().to_string(),
                 size: m.size,
                 refcnt: modules.refcount(m),
-                holders: modules.holders(m).iter().map(|h| h.name.clone()).collect(),
+                holders: modules.holders(m).iter().map(|h| h.name().to_string()).collect(),
                 state: m.state(),
                 flags: m.flags(),
                 base: m.base,

@@ -54,7 +54,7 @@ fn module_node(kernel: &Kernel, module: &Module, parts: &[&str]) -> Option<Node>
         ["refcnt"] => Some(Node::File(format!("{}\n", modules.refcount(module)))),
         ["taint"] => Some(Node::File(format!("{}\n", module.taints.letters()))),
         ["version"] if !module.info.version.is_empty() => Some(Node::File(format!("{}\n", module.info.version))),
-        ["holders"] => Some(Node::Dir(modules.holders(module).iter().map(|h| h.name.clone()).collect())),
+        ["holders"] => Some(Node::Dir(modules.holders(module).iter().map(|h| h.name().to_string()).collect())),
         ["parameters"] if module.info.params.iter().any(|p| p.perm != 0) => {
             Some(Node::Dir(module.info.params.iter().filter(|p| p.perm != 0).map(|p| p.name.clone()).collect()))
         }

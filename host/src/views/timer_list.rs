@@ -12,11 +12,8 @@
 //!
 //! Kernel counterpart: `kernel/time/timer_list.c`.
 
-use crate::{kernel::Kernel, services::object::Reclaim};
-use std::{
-    sync::{Arc, Weak},
-    time::Duration,
-};
+use crate::{kernel::Kernel, services::object::AnyObject};
+use std::{sync::Arc, time::Duration};
 
 /// The text of `/proc/timer_list`.
 pub(super) fn timer_list(kernel: &Kernel) -> String {
@@ -31,7 +28,7 @@ pub(super) fn timer_list(kernel: &Kernel) -> String {
     );
     let mut armed: Vec<(Duration, String, String)> = objects(kernel)
         .into_iter()
-        .filter_map(|(module, object)| Some((object.fires_at(inner)?, module, object.describe())))
+        .filter_map(|(module, object)| Some((object.fires_at(&inner.services)?, module, object.describe())))
         .collect();
     armed.sort();
     for (at, module, what) in armed {
@@ -43,12 +40,11 @@ pub(super) fn timer_list(kernel: &Kernel) -> String {
 
 /// Every live object of every module, with its module's name. The module
 /// list's lock is dropped before any object's own lock is taken.
-fn objects(kernel: &Kernel) -> Vec<(String, Arc<dyn Reclaim>)> {
+fn objects(kernel: &Kernel) -> Vec<(String, Arc<dyn AnyObject>)> {
     let modules: Vec<_> = kernel.inner.modules.lock().visible().cloned().collect();
     let mut all = Vec::new();
     for module in modules {
-        let objects: Vec<_> = module.objects.lock().iter().filter_map(Weak::upgrade).collect();
-        all.extend(objects.into_iter().map(|o| (module.name.clone(), o)));
+        all.extend(module.objects().into_iter().map(|o| (module.name().to_string(), o)));
     }
     all
 }

@@ -56,11 +56,6 @@
 //! Kernel counterpart: `kernel/locking/mutex.c`,
 //! `Documentation/locking/mutex-design.rst`, `kernel/locking/mutex-debug.c`.
 
-use modhost_abi::{
-    descriptor::ModuleHandle,
-    errno::Errno,
-    services::{KILLED, ObjectRef, Site, mode},
-};
 use parking_lot::{Mutex as RawLock, MutexGuard};
 use std::{
     collections::VecDeque,
@@ -71,14 +66,12 @@ use std::{
 };
 
 use super::{
-    clock::Clock,
-    module_arc,
-    object::{Kind, Object, Reclaim},
-    sched,
-    task::{Task, WaitMode, Wake},
-    waitqueue::{CachePadded, Fail, Spin, Waiter, kill_all, might_sleep, n_tasks, warn},
+    handoff::{CachePadded, Spin, Waiter, kill_all},
+    object::{Kind, Object},
+    task::{Task, Wake},
+    wait::{Sleep, WaitError},
 };
-use crate::kernel::KernelInner;
+use crate::debug::report::n_tasks;
 
 /// Set in the lock word while tasks wait in line (task ids never reach it).
 const WAITERS: u64 = 1 << 63;
@@ -96,8 +89,8 @@ fn owner_of(state: u64) -> u64 {
 pub(crate) enum LockError {
     /// The task already holds it: `-EDEADLK`.
     Deadlock,
-    /// A signal, or a kill (see [`Fail`]).
-    Failed(Fail),
+    /// A signal, or a kill.
+    Failed(WaitError),
 }
 
 /// Why `mutex_unlock` refused.
@@ -117,8 +110,18 @@ pub(crate) struct Mutex {
 }
 
 impl Kind for Mutex {
-    const TAG: u64 = 0x6d75_7465_785f_6c6b;
     const NAME: &'static str = "mutex";
+
+    /// Tasks in line are killed; a mutex freed while held is reported, as
+    /// `mutex_destroy` does with `CONFIG_DEBUG_MUTEXES`.
+    fn stop(object: &Object<Mutex>) -> Option<String> {
+        let killed = object.inner.kill_waiters();
+        if killed > 0 {
+            return Some(format!("freed with {} waiting; they are killed", n_tasks(killed)));
+        }
+        let owner = object.inner.owner();
+        (owner != 0).then(|| format!("freed while locked by task {owner}"))
+    }
 }
 
 impl Mutex {
@@ -145,8 +148,8 @@ impl Mutex {
         }
     }
 
-    /// `mutex_lock` for `task`, sleeping in `mode` if it must; `site` is for `ps`.
-    pub(crate) fn lock(&self, task: &Arc<Task>, clock: &Clock, mode: WaitMode, site: &str) -> Result<(), LockError> {
+    /// `mutex_lock` for `task`, sleeping as `sleep` says if it must.
+    pub(crate) fn lock(&self, task: &Arc<Task>, sleep: &Sleep<'_>) -> Result<(), LockError> {
         let me = task.id();
         if self.try_lock(me) {
             return Ok(());
@@ -157,7 +160,7 @@ impl Mutex {
         if self.spin_lock(me, &mut Spin::new()) {
             return Ok(());
         }
-        self.lock_slow(task, clock, mode, site).map_err(LockError::Failed)
+        self.lock_slow(task, sleep).map_err(LockError::Failed)
     }
 
     /// Spins until the mutex is free and takes it (`true`), or until the
@@ -175,7 +178,7 @@ impl Mutex {
     }
 
     /// Step 3 of the module docs.
-    fn lock_slow(&self, task: &Arc<Task>, clock: &Clock, mode: WaitMode, site: &str) -> Result<(), Fail> {
+    fn lock_slow(&self, task: &Arc<Task>, sleep: &Sleep<'_>) -> Result<(), WaitError> {
         let me = Waiter::new(task);
         let id = task.id();
         let mut queue = self.waiters.lock();
@@ -210,8 +213,8 @@ impl Mutex {
                 continue;
             }
             let fail = match woke {
-                _ if task.killed() => Some(Fail::Killed),
-                Some(Wake::Interrupted) => Some(Fail::Interrupted),
+                _ if task.killed() => Some(WaitError::Killed),
+                Some(Wake::Interrupted) => Some(WaitError::Interrupted),
                 _ => None,
             };
             if let Some(fail) = fail {
@@ -246,17 +249,17 @@ impl Mutex {
                 if me.is_granted() || (first && self.owner() == 0) {
                     return Wake::Woken;
                 }
-                task.schedule(clock, mode, None, site)
+                sleep.once(task)
             }));
         }
     }
 
     /// The mutex was handed to `task`: keep it, unless the task was killed.
-    fn granted(&self, task: &Task) -> Result<(), Fail> {
+    fn granted(&self, task: &Task) -> Result<(), WaitError> {
         if task.killed() {
             // Cannot fail: the hand-off made this task the owner.
             let _ = self.unlock(task.id());
-            return Err(Fail::Killed);
+            return Err(WaitError::Killed);
         }
         Ok(())
     }
@@ -298,91 +301,9 @@ impl Mutex {
     }
 
     /// Kills the tasks in line; returns how many there were.
-    fn kill_waiters(&self) -> usize {
+    pub(crate) fn kill_waiters(&self) -> usize {
         let tasks = self.waiters.lock().iter().map(|w| Arc::clone(&w.task)).collect();
         kill_all(tasks)
-    }
-}
-
-pub(super) extern "C" fn mutex_new(handle: ModuleHandle) -> ObjectRef {
-    let Some(module) = module_arc(handle) else { return ObjectRef::NULL };
-    Object::new(&module, String::new(), Mutex::new()).into_ref()
-}
-
-pub(super) extern "C" fn mutex_lock(mutex: ObjectRef, sleep_mode: u8, site: Site) -> i64 {
-    let Some(object) = Object::<Mutex>::get(mutex) else { return i64::from(Errno::EINVAL.to_kernel()) };
-    let task = Task::current();
-    might_sleep(object, &task, &site, "mutex_lock");
-    if object.inner.try_lock(task.id()) {
-        return 0;
-    }
-    // The sleep holds a reference, in case the module frees the mutex meanwhile.
-    let Some(object) = Object::<Mutex>::get_arc(mutex) else { return i64::from(Errno::EINVAL.to_kernel()) };
-    let Some(kernel) = object.kernel() else { return KILLED };
-    match object.inner.lock(&task, &kernel.clock, sched::wait_mode(sleep_mode), &site.to_string()) {
-        Ok(()) => 0,
-        Err(LockError::Deadlock) => {
-            let text = "possible recursive locking detected: mutex_lock of a mutex this task holds";
-            warn(&object, &site.to_string(), text);
-            i64::from(Errno::EDEADLK.to_kernel())
-        }
-        // A killable wait reports the fatal signal; any other unwinds.
-        Err(LockError::Failed(Fail::Killed)) if sleep_mode == mode::KILLABLE => i64::from(Errno::EINTR.to_kernel()),
-        Err(LockError::Failed(Fail::Killed)) => KILLED,
-        Err(LockError::Failed(_)) => i64::from(Errno::EINTR.to_kernel()),
-    }
-}
-
-pub(super) extern "C" fn mutex_trylock(mutex: ObjectRef) -> bool {
-    Object::<Mutex>::get(mutex).is_some_and(|object| object.inner.try_lock(Task::current().id()))
-}
-
-pub(super) extern "C" fn mutex_unlock(mutex: ObjectRef, site: Site) {
-    let Some(object) = Object::<Mutex>::get(mutex) else { return };
-    match object.inner.unlock(Task::current().id()) {
-        Ok(()) => {}
-        Err(UnlockError::NotOwner) => warn(object, &site.to_string(), "mutex_unlock by a task that does not own it"),
-        Err(UnlockError::NotLocked) => warn(object, &site.to_string(), "mutex_unlock of an unlocked mutex"),
-    }
-}
-
-pub(super) extern "C" fn mutex_is_locked(mutex: ObjectRef) -> bool {
-    Object::<Mutex>::get(mutex).is_some_and(|object| object.inner.owner() != 0)
-}
-
-pub(super) extern "C" fn mutex_free(mutex: ObjectRef) {
-    let Some(object) = Object::<Mutex>::get(mutex) else { return };
-    let killed = object.inner.kill_waiters();
-    if killed > 0 {
-        warn(object, "", &format!("mutex freed with {} waiting; they are killed", n_tasks(killed)));
-    } else if object.inner.owner() != 0 {
-        // `mutex_destroy` with CONFIG_DEBUG_MUTEXES: the memory of a held
-        // mutex must not be freed.
-        warn(object, "", "mutex freed while locked");
-    }
-    Object::<Mutex>::free(mutex);
-}
-
-impl Reclaim for Object<Mutex> {
-    fn reclaim(&self, _kernel: &KernelInner) -> Option<String> {
-        let killed = self.inner.kill_waiters();
-        if killed > 0 {
-            return Some(format!("{} freed with {} waiting", self.describe_object(), n_tasks(killed)));
-        }
-        let owner = self.inner.owner();
-        (owner != 0).then(|| format!("{} left locked by task {owner}", self.describe_object()))
-    }
-
-    fn describe(&self) -> String {
-        self.describe_object()
-    }
-
-    fn freed(&self) -> bool {
-        self.is_freed()
-    }
-
-    fn release_leaked(self: Arc<Self>) {
-        self.release_if_leaked();
     }
 }
 

@@ -1,6 +1,7 @@
 //! Unit tests of `mutex`.
 
 use super::*;
+use crate::services::{clock::Clock, task::WaitMode};
 use std::{
     sync::{atomic::AtomicUsize, mpsc},
     thread,
@@ -8,7 +9,7 @@ use std::{
 };
 
 fn lock(mutex: &Mutex, task: &Arc<Task>, mode: WaitMode) -> Result<(), LockError> {
-    mutex.lock(task, &Clock::manual(250), mode, "test")
+    mutex.lock(task, &Sleep { clock: &Clock::manual(250), mode, deadline: None, site: "test" })
 }
 
 /// Waits (in real time, bounded) until `n` tasks are in line.
@@ -75,7 +76,7 @@ fn an_interrupted_waiter_leaves_the_line_and_a_killed_one_passes_the_mutex_on() 
     let (signalled, first) = waiter(WaitMode::Interruptible);
     until_waiting(&mutex, 1);
     signalled.signal();
-    assert_eq!(first.join().ok(), Some(Err(LockError::Failed(Fail::Interrupted))));
+    assert_eq!(first.join().ok(), Some(Err(LockError::Failed(WaitError::Interrupted))));
     assert_eq!(mutex.state.load(Ordering::Relaxed), me.id(), "the last waiter cleared WAITERS");
     let (killed, second) = waiter(WaitMode::Uninterruptible);
     until_waiting(&mutex, 1);
@@ -90,7 +91,7 @@ fn an_interrupted_waiter_leaves_the_line_and_a_killed_one_passes_the_mutex_on() 
         drop(queue);
         woken.iter().for_each(|t| t.wake_up());
     }
-    assert_eq!(second.join().ok(), Some(Err(LockError::Failed(Fail::Killed))));
+    assert_eq!(second.join().ok(), Some(Err(LockError::Failed(WaitError::Killed))));
     assert_eq!(third.join().ok(), Some(Ok(())), "the mutex went on to the next in line");
     assert_eq!(mutex.state.load(Ordering::Relaxed), 0);
 }

@@ -62,11 +62,6 @@
 #[cfg(test)]
 mod model;
 
-use modhost_abi::{
-    descriptor::ModuleHandle,
-    errno::Errno,
-    services::{KILLED, ObjectRef, Site, mode},
-};
 use parking_lot::Mutex;
 use std::{
     collections::VecDeque,
@@ -74,18 +69,16 @@ use std::{
         Arc,
         atomic::{AtomicI64, Ordering},
     },
-    time::Duration,
 };
 
+use crate::debug::report::n_tasks;
+
 use super::{
-    clock::Clock,
-    module_arc,
-    object::{Kind, Object, Reclaim},
-    sched,
-    task::{Task, WaitMode},
-    waitqueue::{CachePadded, Fail, Spin, Waiter, kill_all, might_sleep, n_tasks, wait_in_line, warn},
+    handoff::{CachePadded, Spin, Waiter, kill_all},
+    object::{Kind, Object},
+    task::Task,
+    wait::{Sleep, WaitError, wait_until},
 };
-use crate::kernel::KernelInner;
 
 #[derive(Debug, Default)]
 struct Waiters {
@@ -102,8 +95,12 @@ pub(crate) struct Semaphore {
 }
 
 impl Kind for Semaphore {
-    const TAG: u64 = 0x7365_6d61_7068_6f72;
     const NAME: &'static str = "semaphore";
+
+    fn stop(object: &Object<Semaphore>) -> Option<String> {
+        let killed = object.inner.kill_waiters();
+        (killed > 0).then(|| format!("freed with {} waiting; they are killed", n_tasks(killed)))
+    }
 }
 
 impl Semaphore {
@@ -124,16 +121,8 @@ impl Semaphore {
         false
     }
 
-    /// `down` for `task`: takes a unit, sleeping in `mode` until `deadline`
-    /// (kernel uptime on `clock`) if none is free; `site` is for `ps`.
-    pub(crate) fn down(
-        &self,
-        task: &Arc<Task>,
-        clock: &Clock,
-        mode: WaitMode,
-        deadline: Option<Duration>,
-        site: &str,
-    ) -> Result<(), Fail> {
+    /// `down` for `task`: takes a unit, sleeping as `sleep` says if none is free.
+    pub(crate) fn down(&self, task: &Arc<Task>, sleep: &Sleep<'_>) -> Result<(), WaitError> {
         if self.try_down() {
             return Ok(());
         }
@@ -154,13 +143,17 @@ impl Semaphore {
             }
             waiters.queue.push_back(Arc::clone(&me));
         }
-        if !me.spin_until_granted(&mut spin) {
-            wait_in_line(&self.waiters, &me, clock, mode, deadline, site, |waiters| {
+        if !me.spin_until_granted(&mut spin)
+            && let Err(ended) = wait_until(task, sleep, || me.is_granted())
+        {
+            let mut waiters = self.waiters.lock();
+            if !me.is_granted() {
                 // Not granted, so the debt is still ours (the count is
                 // negative, see the invariants): repay it.
                 waiters.queue.retain(|w| !Arc::ptr_eq(w, &me));
                 self.count.fetch_add(1, Ordering::AcqRel);
-            })?;
+                return Err(ended);
+            }
         }
         self.granted(task)
     }
@@ -184,10 +177,10 @@ impl Semaphore {
     }
 
     /// A unit was handed to `task`: keep it, unless the task was killed.
-    fn granted(&self, task: &Task) -> Result<(), Fail> {
+    fn granted(&self, task: &Task) -> Result<(), WaitError> {
         if task.killed() {
             self.up();
-            return Err(Fail::Killed);
+            return Err(WaitError::Killed);
         }
         Ok(())
     }
@@ -230,7 +223,7 @@ impl Semaphore {
 
     /// Kills the tasks in line, so that they stop waiting and unwind;
     /// returns how many there were.
-    fn kill_waiters(&self) -> usize {
+    pub(crate) fn kill_waiters(&self) -> usize {
         let tasks = self.waiters.lock().queue.iter().map(|w| Arc::clone(&w.task)).collect();
         kill_all(tasks)
     }
@@ -239,79 +232,6 @@ impl Semaphore {
     #[cfg(test)]
     fn count(&self) -> i64 {
         self.count.load(Ordering::Acquire)
-    }
-}
-
-pub(super) extern "C" fn sema_new(handle: ModuleHandle, count: i32) -> ObjectRef {
-    let Some(module) = module_arc(handle) else { return ObjectRef::NULL };
-    Object::new(&module, String::new(), Semaphore::new(i64::from(count))).into_ref()
-}
-
-pub(super) extern "C" fn down(sem: ObjectRef, sleep_mode: u8, timeout: u64, site: Site) -> i64 {
-    let Some(object) = Object::<Semaphore>::get(sem) else { return i64::from(Errno::EINVAL.to_kernel()) };
-    let task = Task::current();
-    might_sleep(object, &task, &site, "down");
-    if object.inner.try_down() {
-        return 0;
-    }
-    // `down_timeout(sem, 0)` gives up without sleeping, as the kernel's does.
-    if timeout == 0 {
-        return i64::from(Errno::ETIME.to_kernel());
-    }
-    // The sleep holds a reference: the module may free the semaphore
-    // (a bug, reported) while this task is in line.
-    let Some(object) = Object::<Semaphore>::get_arc(sem) else { return i64::from(Errno::EINVAL.to_kernel()) };
-    let Some(kernel) = object.kernel() else { return KILLED };
-    let clock = &kernel.clock;
-    let deadline = sched::deadline_after(clock, clock.jiffies(), timeout);
-    match object.inner.down(&task, clock, sched::wait_mode(sleep_mode), deadline, &site.to_string()) {
-        Ok(()) => 0,
-        Err(Fail::Interrupted) => i64::from(Errno::EINTR.to_kernel()),
-        Err(Fail::TimedOut) => i64::from(Errno::ETIME.to_kernel()),
-        // A killable wait reports the fatal signal; any other unwinds.
-        Err(Fail::Killed) if sleep_mode == mode::KILLABLE => i64::from(Errno::EINTR.to_kernel()),
-        Err(Fail::Killed) => KILLED,
-    }
-}
-
-pub(super) extern "C" fn down_trylock(sem: ObjectRef) -> i32 {
-    match Object::<Semaphore>::get(sem) {
-        Some(object) if object.inner.try_down() => 0,
-        _ => 1,
-    }
-}
-
-pub(super) extern "C" fn up(sem: ObjectRef) {
-    if let Some(object) = Object::<Semaphore>::get(sem) {
-        object.inner.up();
-    }
-}
-
-pub(super) extern "C" fn sema_free(sem: ObjectRef) {
-    let Some(object) = Object::<Semaphore>::get(sem) else { return };
-    let killed = object.inner.kill_waiters();
-    if killed > 0 {
-        warn(object, "", &format!("semaphore freed with {} waiting; they are killed", n_tasks(killed)));
-    }
-    Object::<Semaphore>::free(sem);
-}
-
-impl Reclaim for Object<Semaphore> {
-    fn reclaim(&self, _kernel: &KernelInner) -> Option<String> {
-        let killed = self.inner.kill_waiters();
-        (killed > 0).then(|| format!("{} freed with {} waiting", self.describe_object(), n_tasks(killed)))
-    }
-
-    fn describe(&self) -> String {
-        self.describe_object()
-    }
-
-    fn freed(&self) -> bool {
-        self.is_freed()
-    }
-
-    fn release_leaked(self: Arc<Self>) {
-        self.release_if_leaked();
     }
 }
 

@@ -1,10 +1,11 @@
 //! Unit tests of `semaphore`.
 
 use super::*;
+use crate::services::{clock::Clock, task::WaitMode};
 use std::{
     sync::{atomic::AtomicUsize, mpsc},
     thread::{self, JoinHandle},
-    time::Instant,
+    time::{Duration, Instant},
 };
 
 /// Waits (in real time, bounded) until `n` tasks are in line.
@@ -22,14 +23,14 @@ fn sleeper(sem: &Arc<Semaphore>, clock: &Clock, mode: WaitMode, deadline: Option
     let thread = thread::spawn(move || {
         let task = Task::current();
         let _ = tx.send(Arc::clone(&task));
-        sem.down(&task, &clock, mode, deadline, "test")
+        sem.down(&task, &Sleep { clock: &clock, mode, deadline, site: "test" })
     });
     (rx.recv().expect("the sleeper starts"), thread)
 }
 
-type Sleeper = (Arc<Task>, JoinHandle<Result<(), Fail>>);
+type Sleeper = (Arc<Task>, JoinHandle<Result<(), WaitError>>);
 
-fn result(sleeper: Sleeper) -> Result<(), Fail> {
+fn result(sleeper: Sleeper) -> Result<(), WaitError> {
     sleeper.1.join().expect("the sleeper does not panic")
 }
 
@@ -51,7 +52,7 @@ fn up_hands_units_to_the_longest_waiter_and_a_late_arrival_cannot_take_them() {
     for id in 0..3 {
         let (theirs, clock, order) = (Arc::clone(&sem), clock.clone(), order.clone());
         threads.push(thread::spawn(move || {
-            let result = theirs.down(&Task::current(), &clock, WaitMode::Uninterruptible, None, "test");
+            let result = theirs.down(&Task::current(), &Sleep { clock: &clock, mode: WaitMode::Uninterruptible, deadline: None, site: "test" });
             let _ = order.send(id);
             result
         }));
@@ -76,10 +77,10 @@ fn waiters_that_time_out_or_are_interrupted_repay_their_debt() {
     // A signal does not end an uninterruptible sleep, nor the clock an untimed one.
     timed.0.signal();
     clock.advance(Duration::from_millis(8));
-    assert_eq!(result(timed), Err(Fail::TimedOut));
+    assert_eq!(result(timed), Err(WaitError::TimedOut));
     assert_eq!(sem.waiting(), 1);
     signalled.0.signal();
-    assert_eq!(result(signalled), Err(Fail::Interrupted));
+    assert_eq!(result(signalled), Err(WaitError::Interrupted));
     assert_eq!((sem.count(), sem.waiting()), (0, 0));
     sem.up();
     assert!(sem.try_down() && !sem.try_down(), "no unit was lost or made up");
@@ -100,7 +101,7 @@ fn a_killed_waiter_passes_on_the_unit_it_was_handed() {
         drop(waiters);
         woken.iter().for_each(|t| t.wake_up());
     }
-    assert_eq!(result(killed), Err(Fail::Killed));
+    assert_eq!(result(killed), Err(WaitError::Killed));
     assert_eq!(result(next), Ok(()), "the unit went on to the next waiter");
     assert_eq!((sem.count(), sem.waiting()), (0, 0));
 }
@@ -148,9 +149,9 @@ fn under_stress_the_count_is_conserved_and_no_waiter_is_lost() {
                 let deadline = Some(clock.uptime() + Duration::from_micros(rng.below(200)));
                 let got = match rng.below(4) {
                     0 => Ok(sem.try_down()),
-                    1 => sem.down(&task, &clock, WaitMode::Uninterruptible, None, "stress").map(|()| true),
-                    2 => sem.down(&task, &clock, WaitMode::Uninterruptible, deadline, "stress").map(|()| true),
-                    _ => sem.down(&task, &clock, WaitMode::Interruptible, None, "stress").map(|()| true),
+                    1 => sem.down(&task, &Sleep { clock: &clock, mode: WaitMode::Uninterruptible, deadline: None, site: "stress" }).map(|()| true),
+                    2 => sem.down(&task, &Sleep { clock: &clock, mode: WaitMode::Uninterruptible, deadline: deadline, site: "stress" }).map(|()| true),
+                    _ => sem.down(&task, &Sleep { clock: &clock, mode: WaitMode::Interruptible, deadline: None, site: "stress" }).map(|()| true),
                 };
                 match got {
                     Ok(true) => {
@@ -163,9 +164,9 @@ fn under_stress_the_count_is_conserved_and_no_waiter_is_lost() {
                         holders.fetch_sub(1, Ordering::SeqCst);
                         sem.up();
                     }
-                    Err(Fail::Killed) => break,
-                    Err(Fail::Interrupted) => task.clear_signals(),
-                    Err(Fail::TimedOut) | Ok(false) => {}
+                    Err(WaitError::Killed) => break,
+                    Err(WaitError::Interrupted) => task.clear_signals(),
+                    Err(WaitError::TimedOut) | Ok(false) => {}
                 }
             }
             finished.fetch_add(1, Ordering::SeqCst);

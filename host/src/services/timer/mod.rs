@@ -13,7 +13,7 @@
 //!
 //! Sleeping in atomic context is a bug; the kernel reports it and may stall
 //! every other timer on that CPU. Here `might_sleep` reports it and calls
-//! [`leave_softirq`]: the sleeping callback's thread stops being the timer
+//! `leave_softirq`: the sleeping callback's thread stops being the timer
 //! thread, a fresh `ktimers/0` takes over the wheel, and the old thread
 //! finishes the callback and exits. No other timer is held up.
 //!
@@ -25,23 +25,21 @@
 //!
 //! Kernel counterpart: `kernel/time/timer.c`, `include/linux/timer.h`.
 
-mod entry;
+mod list;
 pub mod wheel;
 
-pub(crate) use entry::{
-    Timer, timer_add, timer_delete, timer_expires, timer_free, timer_mod, timer_new, timer_pending, timer_shutdown,
-};
+pub(crate) use list::{Deleted, Timer, delete, delete_sync, modify};
 
 use parking_lot::Mutex;
 use std::sync::{Arc, Weak};
 
 use super::{
+    Services,
     clock::Clock,
     object::Object,
     sched::uptime_at_jiffies,
     task::{Task, TaskKind, WaitMode},
 };
-use crate::kernel::KernelInner;
 use wheel::{TimerKey, Wheel};
 
 /// The timers of one kernel and the thread that runs them.
@@ -81,7 +79,7 @@ impl TimerBase {
     /// timer thread if this expiry is the new earliest one.
     pub(crate) fn arm(
         &self,
-        kernel: &Arc<KernelInner>,
+        services: &Arc<Services>,
         base: &mut BaseState,
         expires: u64,
         timer: Arc<Object<Timer>>,
@@ -90,18 +88,21 @@ impl TimerBase {
         let key = base.wheel.insert(expires, timer);
         let earliest_now = base.wheel.next_expiry();
         match &base.thread {
-            None if !base.stopping => base.thread = spawn_timer_thread(kernel),
+            None if !base.stopping => base.thread = spawn_timer_thread(services),
             Some(thread) if earliest_now != earliest_before => thread.wake_up(),
             _ => {}
         }
         key
     }
 
-    /// Stops the timer thread (every module is gone by then).
+    /// Stops the timer thread (every module is gone by then) and forgets
+    /// what is still armed (a module whose unload could not finish).
     pub(crate) fn shutdown(&self) {
         let thread = {
             let mut base = self.state.lock();
             base.stopping = true;
+            let now = self.clock.jiffies();
+            base.wheel = Wheel::new(now);
             base.thread.take()
         };
         if let Some(thread) = thread {
@@ -116,19 +117,19 @@ impl std::fmt::Debug for TimerBase {
     }
 }
 
-fn spawn_timer_thread(kernel: &Arc<KernelInner>) -> Option<Arc<Task>> {
-    let weak = Arc::downgrade(kernel);
-    Task::spawn(kernel.id, TaskKind::Timer, "ktimers/0".to_string(), move |task| run_timers(&weak, &task))
+fn spawn_timer_thread(services: &Arc<Services>) -> Option<Arc<Task>> {
+    let weak = Arc::downgrade(services);
+    Task::spawn(services.id, TaskKind::Timer, "ktimers/0".to_string(), move |task| run_timers(&weak, &task))
         .ok()
         .map(|(task, _join)| task)
 }
 
 /// The timer thread: run what is due, then sleep until the next expiry.
-fn run_timers(kernel: &Weak<KernelInner>, me: &Arc<Task>) {
+fn run_timers(services: &Weak<Services>, me: &Arc<Task>) {
     let mut due = Vec::new();
     loop {
-        let Some(kernel) = kernel.upgrade() else { return };
-        let timers = &kernel.timers;
+        let Some(services) = services.upgrade() else { return };
+        let timers = &services.timers;
         me.prepare_to_wait();
         let deadline = {
             let mut base = timers.lock();
@@ -140,18 +141,18 @@ fn run_timers(kernel: &Weak<KernelInner>, me: &Arc<Task>) {
         };
         if due.is_empty() {
             let clock = timers.clock.clone();
-            drop(kernel);
+            drop(services);
             me.schedule(&clock, WaitMode::Idle, deadline, "");
             continue;
         }
         while !due.is_empty() {
             let (key, timer) = due.remove(0);
-            entry::fire(&kernel, me, key, &timer);
+            list::fire(&services, me, key, &timer);
             if !timers.lock().thread.as_ref().is_some_and(|t| Arc::ptr_eq(t, me)) {
                 // A callback slept: another thread runs the wheel now; hand
                 // it what is left of this batch by re-arming it at once.
                 for (key, left) in due.drain(..) {
-                    entry::rearm_now(&kernel, key, &left);
+                    list::rearm_now(&services, key, &left);
                 }
                 return;
             }
@@ -161,9 +162,9 @@ fn run_timers(kernel: &Weak<KernelInner>, me: &Arc<Task>) {
 
 /// `might_sleep` found a timer callback about to sleep on `task`: if it is
 /// the timer thread, a fresh thread takes over the wheel (see the docs).
-pub(crate) fn leave_softirq(kernel: &Arc<KernelInner>, task: &Arc<Task>) {
-    let mut base = kernel.timers.lock();
+pub(crate) fn leave_softirq(services: &Arc<Services>, task: &Arc<Task>) {
+    let mut base = services.timers.lock();
     if base.thread.as_ref().is_some_and(|t| Arc::ptr_eq(t, task)) && !base.stopping {
-        base.thread = spawn_timer_thread(kernel);
+        base.thread = spawn_timer_thread(services);
     }
 }

@@ -47,7 +47,7 @@ pub(super) struct Busy {
 /// What to do once the pool's lock is dropped.
 #[must_use]
 #[derive(Debug, Default)]
-pub(super) struct Kick {
+pub(crate) struct Kick {
     pub(super) wake: Vec<Arc<Task>>,
     /// The numbers of the workers to start.
     pub(super) spawn: Vec<u32>,
@@ -55,7 +55,7 @@ pub(super) struct Kick {
 
 impl Kick {
     /// Wakes and starts the workers `wq` needs.
-    pub(super) fn apply(self, wq: &WqRef) {
+    pub(crate) fn apply(self, wq: &WqRef) {
         self.wake.iter().for_each(|t| t.wake_up());
         for number in self.spawn {
             worker::spawn(wq, number);
@@ -148,7 +148,7 @@ impl Pool {
     }
 
     /// Starts a worker now, if there is none (`WQ_MEM_RECLAIM`'s guarantee).
-    pub(super) fn ensure_worker(&mut self) -> Kick {
+    pub(crate) fn ensure_worker(&mut self) -> Kick {
         let mut kick = Kick::default();
         if self.nr_workers == 0 && self.life != Life::Dead {
             kick.spawn.push(self.new_worker());

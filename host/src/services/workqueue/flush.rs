@@ -25,28 +25,18 @@ use parking_lot::{Mutex, MutexGuard};
 use std::{sync::Arc, time::Duration};
 
 use super::queue::{ItemRef, Life, Pool, Workqueue};
-use crate::{
-    kernel::KernelInner,
-    loader::Module,
-    services::{
-        clock::Clock,
-        object::{Object, Reclaim},
-        task::{Task, WaitMode, Wake},
-    },
+use crate::services::{
+    Services,
+    clock::Clock,
+    object::Object,
+    record::ModuleRecord,
+    task::{Task, WaitMode},
+    wait::{Sleep, WaitError, wait_until},
 };
 
-/// How a wait ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Waited {
-    Done,
-    /// The task was killed (a forced unload).
-    Killed,
-    /// A bounded wait gave up.
-    TimedOut,
-}
-
-/// Sleeps until `ready` holds under `lock`, registered in `waiters`; gives
-/// up at `give_up` (uptime on `clock`) if given.
+/// Sleeps the calling task uninterruptibly until `ready` holds under
+/// `lock`, registered in `waiters`; gives up at `give_up` (uptime on
+/// `clock`) if given.
 pub(super) fn sleep_until<S>(
     lock: &Mutex<S>,
     clock: &Clock,
@@ -54,30 +44,15 @@ pub(super) fn sleep_until<S>(
     site: &str,
     mut ready: impl FnMut(&mut S) -> bool,
     waiters: fn(&mut S) -> &mut Vec<Arc<Task>>,
-) -> Waited {
+) -> Result<(), WaitError> {
     let me = Task::current();
-    loop {
-        me.prepare_to_wait();
-        {
-            let mut state = lock.lock();
-            if ready(&mut state) {
-                return Waited::Done;
-            }
-            let list = waiters(&mut state);
-            if !list.iter().any(|t| Arc::ptr_eq(t, &me)) {
-                list.push(Arc::clone(&me));
-            }
-        }
-        let woke = me.schedule(clock, WaitMode::Uninterruptible, give_up, site);
-        let ended = match woke {
-            Wake::Interrupted if me.killed() => Waited::Killed,
-            Wake::TimedOut => Waited::TimedOut,
-            _ => continue,
-        };
-        let mut state = lock.lock();
-        waiters(&mut state).retain(|t| !Arc::ptr_eq(t, &me));
-        return if ready(&mut state) { Waited::Done } else { ended };
-    }
+    let sleep = Sleep { clock, mode: WaitMode::Uninterruptible, deadline: give_up, site };
+    waiters(&mut lock.lock()).push(Arc::clone(&me));
+    let waited = wait_until(&me, &sleep, || ready(&mut lock.lock()));
+    let mut state = lock.lock();
+    waiters(&mut state).retain(|t| !Arc::ptr_eq(t, &me));
+    // Ready at the last look counts, however the wait ended.
+    if waited.is_err() && ready(&mut state) { Ok(()) } else { waited }
 }
 
 /// Whether nothing below `mark` (everything, if `None`) is in flight but
@@ -90,8 +65,8 @@ fn quiet(pool: &Pool, own: Option<u64>, mark: Option<u64>) -> bool {
 /// warning that waiting for it would deadlock.
 fn own_item(
     wq: &Object<Workqueue>,
-    kernel: &KernelInner,
-    module: Option<&Module>,
+    services: &Services,
+    module: Option<&ModuleRecord>,
     site: &str,
     call: &str,
 ) -> Option<u64> {
@@ -100,22 +75,23 @@ fn own_item(
     if own.is_some() {
         let text =
             format!("workqueue: {call} on {} from one of its own items; not waiting for that item", wq.inner.name);
-        kernel.warn(module, site, &text);
+        services.warn(module, site, &text);
     }
     own
 }
 
-/// `flush_workqueue` (`drain` false) or `drain_workqueue` (`drain` true).
-pub(super) fn flush_workqueue(
+/// `flush_workqueue` (`drain` false) or `drain_workqueue` (`drain` true),
+/// for a task of `module`.
+pub(crate) fn flush_workqueue(
     wq: &Object<Workqueue>,
-    kernel: &KernelInner,
-    module: Option<&Module>,
+    services: &Services,
+    module: Option<&ModuleRecord>,
     site: &str,
     drain: bool,
-) -> Waited {
+) -> Result<(), WaitError> {
     let this = &wq.inner;
     let call = if drain { "drain_workqueue" } else { "flush_workqueue" };
-    let own = own_item(wq, kernel, module, site, call);
+    let own = own_item(wq, services, module, site, call);
     let mark = {
         let mut pool = this.pool.lock();
         if drain {
@@ -131,36 +107,33 @@ pub(super) fn flush_workqueue(
     waited
 }
 
-/// `destroy_workqueue`; see the module docs. `bound` limits the drain in
-/// real time (for the unload's reclaim).
-pub(super) fn destroy(
+/// `destroy_workqueue`, for a task of `module`; see the module docs.
+/// `bound` limits the drain in real time (for the unload's reclaim).
+pub(crate) fn destroy(
     wq: &Object<Workqueue>,
-    kernel: &KernelInner,
-    module: Option<&Module>,
+    services: &Services,
+    module: Option<&ModuleRecord>,
     site: &str,
     bound: Option<Duration>,
-) -> Waited {
+) -> Result<(), WaitError> {
     let this = &wq.inner;
     {
         let mut pool = this.pool.lock();
         if pool.life == Life::Dead {
-            return Waited::Done;
+            return Ok(());
         }
         pool.life = Life::Dying;
     }
-    let own = own_item(wq, kernel, module, site, "destroy_workqueue");
+    let own = own_item(wq, services, module, site, "destroy_workqueue");
     let (clock, give_up) = match bound {
-        Some(bound) => (&kernel.wall, Some(kernel.wall.uptime() + bound)),
+        Some(bound) => (&services.wall, Some(services.wall.uptime() + bound)),
         None => (&this.clock, None),
     };
     let armed = loop {
-        let waited = sleep_until(&this.pool, clock, give_up, site, |pool| quiet(pool, own, None), |p| &mut p.flushers);
-        if waited != Waited::Done {
-            return waited;
-        }
+        sleep_until(&this.pool, clock, give_up, site, |pool| quiet(pool, own, None), |p| &mut p.flushers)?;
         let pool = this.pool.lock();
         if pool.life == Life::Dead {
-            return Waited::Done;
+            return Ok(());
         }
         // A deadline may have passed since the drain: drain again.
         if quiet(&pool, own, None) {
@@ -170,9 +143,9 @@ pub(super) fn destroy(
     if !armed.is_empty() {
         let items: Vec<String> = armed.iter().map(|item| item.describe_object()).collect();
         let text = format!("destroy_workqueue: {} has delayed work armed: {}", this.name, items.join(", "));
-        kernel.warn(module, site, &text);
+        services.warn(module, site, &text);
     }
-    Waited::Done
+    Ok(())
 }
 
 /// Marks the workqueue dead, cancels what is still armed or queued on it,
@@ -205,30 +178,15 @@ pub(super) fn stop(mut pool: MutexGuard<'_, Pool>) -> Vec<ItemRef> {
     armed
 }
 
-impl Reclaim for Object<Workqueue> {
-    fn reclaim(&self, kernel: &KernelInner) -> Option<String> {
-        if self.inner.system || self.inner.pool.lock().life == Life::Dead {
-            return None;
-        }
-        let owner = self.owner.upgrade();
-        let name = &self.inner.name;
-        Some(match destroy(self, kernel, owner.as_deref(), "", Some(kernel.exit_timeout)) {
-            Waited::Done => format!("workqueue {name} left allocated; destroyed"),
-            Waited::Killed | Waited::TimedOut => {
-                format!("workqueue {name} left allocated; its items did not finish, so it was not destroyed")
-            }
-        })
+/// What a workqueue its module left allocated needs at unload: destroyed,
+/// the drain bounded by the exit timeout.
+pub(super) fn reclaim(wq: &Object<Workqueue>) -> Option<String> {
+    if wq.inner.system || wq.inner.pool.lock().life == Life::Dead {
+        return None;
     }
-
-    fn describe(&self) -> String {
-        format!("{} {}", self.describe_object(), self.inner.name)
-    }
-
-    fn freed(&self) -> bool {
-        self.is_freed()
-    }
-
-    fn release_leaked(self: Arc<Self>) {
-        self.release_if_leaked();
-    }
+    let services = wq.services()?;
+    Some(match destroy(wq, services, wq.owner.as_deref(), "", Some(services.exit_timeout)) {
+        Ok(()) => "left allocated; destroyed".to_string(),
+        Err(_) => "left allocated; its items did not finish, so it was not destroyed".to_string(),
+    })
 }

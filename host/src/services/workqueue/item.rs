@@ -16,36 +16,64 @@
 //! Kernel counterpart: `queue_work_on`, `queue_delayed_work_on`,
 //! `mod_delayed_work_on`, `try_to_grab_pending` in `kernel/workqueue.c`.
 
-use modhost_abi::services::Callback;
+use modhost_abi::table::Callback;
 use parking_lot::Mutex;
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use super::{
     queue::{ItemRef, Pool, State, Workqueue, WqRef},
     state::{Location, Pending, WorkState},
 };
 use crate::services::{
+    Services,
+    callback::ModuleCallback,
     object::{Kind, Object},
     task::Task,
 };
 
 /// A module's work item (`struct work_struct` or `struct delayed_work`).
 pub(crate) struct WorkItem {
-    pub(super) callback: Callback,
+    pub(super) callback: ModuleCallback,
     /// Made by `INIT_DELAYED_WORK` (for the names of calls in messages).
     pub(super) delayed: bool,
     pub(super) state: Mutex<State>,
 }
 
 impl Kind for WorkItem {
-    const TAG: u64 = 0x776f_726b_6974_656d;
     const NAME: &'static str = "work item";
+
+    fn stop(object: &Object<WorkItem>) -> Option<String> {
+        super::cancel::reclaim(object)
+    }
+
+    fn still_running(&self) -> bool {
+        self.state.lock().is_running()
+    }
+
+    fn fires_at(&self, _services: &Services) -> Option<Duration> {
+        self.state.lock().armed_until()
+    }
+
+    fn callback(&self) -> Option<&ModuleCallback> {
+        Some(&self.callback)
+    }
 }
 
 impl WorkItem {
-    /// A new idle item calling `callback`.
-    pub(super) fn new(callback: Callback, delayed: bool) -> WorkItem {
-        WorkItem { callback, delayed, state: Mutex::new(WorkState::new()) }
+    /// A new idle item calling `callback` (`INIT_WORK`, or
+    /// `INIT_DELAYED_WORK` when `delayed`).
+    pub(crate) fn new(callback: Callback, delayed: bool) -> WorkItem {
+        WorkItem { callback: ModuleCallback::new(callback), delayed, state: Mutex::new(WorkState::new()) }
+    }
+
+    /// Whether it is pending (`work_pending`).
+    pub(crate) fn pending(&self) -> bool {
+        self.state.lock().is_pending()
+    }
+
+    /// Whether its callback runs on the task `me` (it is its own caller).
+    pub(crate) fn runs_on(&self, me: u64) -> bool {
+        self.state.lock().running().is_some_and(|r| r.task == me)
     }
 
     /// `cancel_work_sync`, `disable_delayed_work`, ...: the call's name.
@@ -104,7 +132,7 @@ pub(super) fn grab_pending(item: &Object<WorkItem>, also: impl FnOnce(&mut State
 /// `queue_work` (`delay` `None`), `queue_delayed_work` (`Some`, 0: now):
 /// `false` if the item was pending, disabled, being cancelled, or the
 /// workqueue refused it (with a WARN).
-pub(super) fn queue(wq: &WqRef, item: &ItemRef, delay: Option<u64>) -> bool {
+pub(crate) fn queue(wq: &WqRef, item: &ItemRef, delay: Option<u64>) -> bool {
     let me = Task::current().id();
     let report = {
         let mut pool = wq.inner.pool.lock();
@@ -129,7 +157,7 @@ pub(super) fn queue(wq: &WqRef, item: &ItemRef, delay: Option<u64>) -> bool {
 /// `mod_delayed_work`: `true` if the item was pending (and is re-armed).
 /// An idle item is queued as by `queue_delayed_work`; a disabled one that
 /// was pending is only cancelled, as the kernel does.
-pub(super) fn mod_delayed(wq: &WqRef, item: &ItemRef, delay: u64) -> bool {
+pub(crate) fn mod_delayed(wq: &WqRef, item: &ItemRef, delay: u64) -> bool {
     let me = Task::current().id();
     loop {
         let location = item.inner.state.lock().location();
@@ -210,7 +238,7 @@ fn put_on(wq: &WqRef, item: &ItemRef, delay: u64, me: u64) -> bool {
 }
 
 /// Re-queues the running item on the workqueue it runs on (`delay` 0: now).
-pub(super) fn requeue(item: &ItemRef, delay: u64) -> bool {
+pub(crate) fn requeue(item: &ItemRef, delay: u64) -> bool {
     let wq = item.inner.state.lock().running().map(|r| Arc::clone(&r.wq));
     wq.is_some_and(|wq| queue(&wq, item, Some(delay)))
 }
@@ -220,9 +248,9 @@ fn refused(wq: &Workqueue, item: &Object<WorkItem>, report: bool) {
     if !report {
         return;
     }
-    if let Some(kernel) = wq.kernel.upgrade() {
+    if let Some(services) = wq.services.upgrade() {
         let text = format!("workqueue: cannot queue {} on wq {}", item.describe_object(), wq.name);
-        kernel.warn(item.owner.upgrade().as_deref(), "", &text);
+        services.warn(item.owner.as_deref(), "", &text);
     }
 }
 
@@ -230,18 +258,24 @@ fn refused(wq: &Workqueue, item: &Object<WorkItem>, report: bool) {
 pub(super) mod tests {
     use super::*;
     use crate::services::{clock::Clock, workqueue::flush::stop};
-    use modhost_abi::services::{ObjectRef, workqueue::WQ_UNBOUND};
+    use modhost_abi::{services::workqueue::WQ_UNBOUND, table::Handle};
 
-    extern "C" fn nothing(_: *const core::ffi::c_void, _: ObjectRef) {}
+    extern "C" fn nothing(_: *const core::ffi::c_void, _: Handle) -> i32 {
+        0
+    }
+
+    extern "C" fn keep(_: *const core::ffi::c_void) {}
 
     /// A workqueue of no kernel, on a manual clock that never moves.
     pub(in crate::services::workqueue) fn detached_wq(max_active: i32) -> WqRef {
-        Object::unowned(Workqueue::detached("test", WQ_UNBOUND, max_active, Clock::manual(250), 0))
+        let wq = Workqueue::detached("test", WQ_UNBOUND, max_active, Clock::manual(250), 0);
+        Arc::new(Object::new(None, 0, String::new(), wq))
     }
 
     /// A delayed work item of no module (its callback is never called).
     pub(in crate::services::workqueue) fn detached_item() -> ItemRef {
-        Object::unowned(WorkItem::new(Callback { function: nothing, context: core::ptr::null() }, true))
+        let callback = Callback { function: nothing, context: core::ptr::null(), release: keep };
+        Arc::new(Object::new(None, 0, String::new(), WorkItem::new(callback, true)))
     }
 
     #[test]

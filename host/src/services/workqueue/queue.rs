@@ -39,18 +39,16 @@ use super::{
     item::WorkItem,
     state::{DelayKey, Pending, WorkState},
 };
-use crate::{
-    kernel::KernelInner,
-    services::{
-        clock::Clock,
-        object::{Kind, Object},
-        sched::deadline_after,
-        task::Task,
-    },
+use crate::services::{
+    Services,
+    clock::Clock,
+    object::{Kind, Object},
+    sched::deadline_after,
+    task::Task,
 };
 
 /// A workqueue as a module holds it.
-pub(super) type WqRef = Arc<Object<Workqueue>>;
+pub(crate) type WqRef = Arc<Object<Workqueue>>;
 /// A work item as a workqueue holds it.
 pub(super) type ItemRef = Arc<Object<WorkItem>>;
 /// A work item's state, naming workqueues by reference.
@@ -58,25 +56,32 @@ pub(super) type State = WorkState<WqRef>;
 
 /// A workqueue; see the module docs.
 pub(crate) struct Workqueue {
-    pub(super) name: String,
-    pub(super) flags: u32,
+    pub(crate) name: String,
+    pub(crate) flags: u32,
     /// At most this many items run at once.
     pub(super) max_active: usize,
     /// Its number in this kernel, in its workers' names.
     pub(super) number: u32,
     /// One of the kernel's system workqueues: never destroyed by a module.
-    pub(super) system: bool,
+    pub(crate) system: bool,
     /// The module whose workers these are, for `ps`.
     pub(super) owner: Option<Arc<str>>,
-    pub(super) kernel: Weak<KernelInner>,
+    pub(super) services: Weak<Services>,
     pub(super) kernel_id: u64,
     pub(super) clock: Clock,
-    pub(super) pool: Mutex<Pool>,
+    pub(crate) pool: Mutex<Pool>,
 }
 
 impl Kind for Workqueue {
-    const TAG: u64 = 0x776f_726b_7175_6575;
     const NAME: &'static str = "workqueue";
+
+    fn stop(object: &Object<Workqueue>) -> Option<String> {
+        super::flush::reclaim(object)
+    }
+
+    fn detail(&self) -> Option<String> {
+        Some(self.name.clone())
+    }
 }
 
 /// Where a workqueue is in its life.
@@ -91,7 +96,7 @@ pub(super) enum Life {
 
 /// A workqueue's queues and workers; see the module docs.
 #[derive(Debug)]
-pub(super) struct Pool {
+pub(crate) struct Pool {
     pub(super) life: Life,
     pub(super) worklist: VecDeque<ItemRef>,
     pub(super) delayed: BTreeMap<DelayKey, ItemRef>,
@@ -121,17 +126,17 @@ pub(super) struct Pool {
 impl Workqueue {
     /// A new workqueue of `kernel`; `max_active` is clamped as the kernel
     /// does (0: the default), and ordered queues run one item at a time.
-    pub(super) fn new(
-        kernel: &Arc<KernelInner>,
+    pub(crate) fn new(
+        services: &Arc<Services>,
         name: &str,
         flags: u32,
         max_active: i32,
         owner: Option<Arc<str>>,
     ) -> Self {
-        let number = kernel.workqueues.next_number();
-        let mut wq = Workqueue::detached(name, flags, max_active, kernel.clock.clone(), number);
-        wq.kernel = Arc::downgrade(kernel);
-        wq.kernel_id = kernel.id;
+        let number = services.workqueues.next_number();
+        let mut wq = Workqueue::detached(name, flags, max_active, services.clock.clone(), number);
+        wq.services = Arc::downgrade(services);
+        wq.kernel_id = services.id;
         wq.owner = owner;
         wq
     }
@@ -145,7 +150,7 @@ impl Workqueue {
             number,
             system: false,
             owner: None,
-            kernel: Weak::new(),
+            services: Weak::new(),
             kernel_id: 0,
             clock,
             pool: Mutex::new(Pool::new()),
@@ -237,7 +242,7 @@ impl Pool {
             Some(delay) => {
                 let clock = &wq.inner.clock;
                 // The timer-wheel rule: the first tick after jiffies + delay.
-                let deadline = deadline_after(clock, clock.jiffies(), delay).unwrap_or(Duration::MAX);
+                let deadline = deadline_after(clock, clock.jiffies(), Some(delay)).unwrap_or(Duration::MAX);
                 let key = (deadline, self.next_seq());
                 st.arm(Arc::clone(wq), key);
                 self.delayed.insert(key, Arc::clone(item));

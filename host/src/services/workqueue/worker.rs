@@ -25,7 +25,7 @@
 //! Kernel counterpart: `worker_thread`, `process_one_work`,
 //! `idle_worker_timeout` in `kernel/workqueue.c`.
 
-use modhost_abi::services::ObjectRef;
+use modhost_abi::services::workqueue::WQ_BH;
 use std::{sync::Arc, time::Duration};
 
 use super::{
@@ -69,8 +69,8 @@ pub(super) fn spawn(wq: &WqRef, number: u32) {
                 pool.nr_workers = pool.nr_workers.saturating_sub(1);
                 pool.nr_waking = pool.nr_waking.saturating_sub(1);
             }
-            if let Some(kernel) = this.kernel.upgrade() {
-                kernel.log(Level::Err, &format!("workqueue {}: cannot start a worker: {e}", this.name));
+            if let Some(services) = this.services.upgrade() {
+                services.log(Level::Err, &format!("workqueue {}: cannot start a worker: {e}", this.name));
             }
         }
     }
@@ -195,16 +195,22 @@ impl Worker {
         Next::Exit
     }
 
-    /// Runs the item's callback in its owner's context, with no lock held.
+    /// Runs the item's callback in its owner's context, with no lock held;
+    /// a `WQ_BH` workqueue's items run in atomic context, as the kernel's
+    /// softirq runs them.
     fn call(&self, item: &ItemRef) {
         // An item whose module is gone was cancelled when the module was
-        // unloaded; its code is unmapped, so it is never called.
-        if let Some(module) = item.owner.upgrade() {
-            let callback = item.inner.callback;
-            // The module's own reference: the pointer `into_ref` gave it.
-            let this = ObjectRef(Arc::as_ptr(item).cast());
+        // unloaded, and its callback released: it is never called.
+        if let Some(module) = &item.owner {
             let _context = module.enter(&self.task);
-            (callback.function)(callback.context, this);
+            let bh = self.wq.inner.flags & WQ_BH != 0;
+            if bh {
+                self.task.atomic_enter("a BH work item");
+            }
+            item.inner.callback.call(item.handle());
+            if bh {
+                self.task.atomic_exit();
+            }
         }
         self.task.clear_signals();
     }

@@ -26,8 +26,10 @@ use std::{
     time::Duration,
 };
 
-use super::task::{Task, TaskKind, TaskState, WaitMode, tasks_of};
-use crate::kernel::KernelInner;
+use crate::{
+    kernel::KernelInner,
+    services::task::{Task, TaskKind, TaskState, WaitMode, tasks_of},
+};
 
 /// The detector of one kernel.
 #[derive(Debug, Default)]

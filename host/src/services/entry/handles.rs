@@ -1,0 +1,236 @@
+//! Handles: the numbers modules hold for their kernel objects, and the one
+//! place they are checked.
+//!
+//! A [`Registry`] is a slab of slots. A handle is a slot's index and the
+//! generation of the slot's occupant; freeing an occupant bumps its slot's
+//! generation, so a handle that outlived its object (a use after free, a
+//! double free) names an older generation and is refused as stale, and a
+//! number that never named an object (a forged one) is refused as such.
+//! Nothing a module passes is ever dereferenced before it was found here.
+//!
+//! # Lookups take no lock
+//!
+//! Every service call looks a handle up, and the lab's hottest path (a
+//! fifo hand-off) makes several calls per item from two CPUs on the same
+//! objects, so a lookup must not write to anything another CPU reads: no
+//! lock, no reference count. Slots live in chunks that are never moved or
+//! freed, and an occupant sits behind an epoch-managed pointer
+//! (`crossbeam-epoch`): a lookup pins its thread (a write to that thread's
+//! own epoch word), loads the pointer and compares the generation, and may
+//! use what it found until it unpins. Freeing unlinks the occupant and
+//! leaves dropping it to the collector, once no pinned thread can still
+//! see it. A caller that is going to sleep takes its own reference and
+//! unpins first, so a sleeping task never holds reclamation up.
+//!
+//! Registration and freeing take the registry's lock (for the free list);
+//! they are rare next to lookups.
+//!
+//! Kernel counterpart: none. The kernel trusts a module's pointers; an idr
+//! (`lib/idr.c`) with generation numbers is the closest thing it has.
+
+use crossbeam_epoch::{Atomic, Guard, Owned, Shared};
+use parking_lot::Mutex;
+use std::sync::{
+    Arc, OnceLock,
+    atomic::{AtomicU32, Ordering},
+};
+
+/// Slots per chunk.
+const CHUNK: usize = 1024;
+/// Chunks per registry: at most a million live handles of each kind.
+const CHUNKS: usize = 1024;
+
+/// Why a handle names nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum HandleError {
+    /// The null handle.
+    Null,
+    /// A number that never named an object here.
+    Forged,
+    /// It named an object that has been freed since; what it was, if known.
+    Stale(Option<String>),
+    /// The registry is full.
+    Full,
+}
+
+/// A slab of `T`s by handle; see the module docs.
+pub(crate) struct Registry<T: ?Sized> {
+    chunks: [OnceLock<Box<[Slot<T>]>>; CHUNKS],
+    free: Mutex<FreeList>,
+}
+
+#[derive(Debug, Default)]
+struct FreeList {
+    /// Freed slots, reused last freed first.
+    indices: Vec<u32>,
+    /// Slots ever used: the next new one.
+    used: u32,
+}
+
+struct Slot<T: ?Sized> {
+    occupant: Atomic<Occupant<T>>,
+    /// The generation of the current occupant, or of the next one once freed.
+    generation: AtomicU32,
+    /// What the last occupant was and where it was freed, for messages.
+    last: Mutex<Option<String>>,
+}
+
+struct Occupant<T: ?Sized> {
+    generation: u32,
+    value: Arc<T>,
+}
+
+impl<T: ?Sized> Slot<T> {
+    fn new() -> Slot<T> {
+        Slot { occupant: Atomic::null(), generation: AtomicU32::new(1), last: Mutex::new(None) }
+    }
+}
+
+/// A handle's two halves: slot index and generation.
+fn split(raw: u64) -> Option<(usize, u32)> {
+    let index = usize::try_from(raw & 0xffff_ffff).ok()?.checked_sub(1)?;
+    Some((index, (raw >> 32) as u32))
+}
+
+fn join(index: usize, generation: u32) -> u64 {
+    (u64::from(generation) << 32) | (index as u64 + 1)
+}
+
+impl<T: ?Sized + Send + Sync> Registry<T> {
+    /// An empty registry.
+    pub(crate) const fn new() -> Registry<T> {
+        Registry { chunks: [const { OnceLock::new() }; CHUNKS], free: Mutex::new(FreeList { indices: Vec::new(), used: 0 }) }
+    }
+
+    fn slot(&self, index: usize) -> Option<&Slot<T>> {
+        self.chunks.get(index / CHUNK)?.get()?.get(index % CHUNK)
+    }
+
+    /// Registers `value`; returns its handle.
+    pub(crate) fn register(&self, value: Arc<T>) -> Result<u64, HandleError> {
+        let index = {
+            let mut free = self.free.lock();
+            match free.indices.pop() {
+                Some(index) => index as usize,
+                None => {
+                    let index = free.used as usize;
+                    if index >= CHUNK * CHUNKS {
+                        return Err(HandleError::Full);
+                    }
+                    self.chunks[index / CHUNK].get_or_init(|| (0..CHUNK).map(|_| Slot::new()).collect());
+                    free.used += 1;
+                    index
+                }
+            }
+        };
+        let slot = self.slot(index).ok_or(HandleError::Full)?;
+        let generation = slot.generation.load(Ordering::Acquire);
+        slot.occupant.store(Owned::new(Occupant { generation, value }), Ordering::Release);
+        Ok(join(index, generation))
+    }
+
+    /// The value `raw` names, valid while `guard` pins this thread.
+    pub(crate) fn get<'g>(&self, raw: u64, guard: &'g Guard) -> Result<&'g Arc<T>, HandleError> {
+        let (slot, shared) = self.find(raw, guard)?;
+        let _ = slot;
+        // SAFETY: `find` returned a non-null occupant loaded under `guard`;
+        // occupants are only dropped through `defer_destroy`, after every
+        // thread that could have loaded them has unpinned.
+        Ok(&unsafe { shared.deref() }.value)
+    }
+
+    /// Unregisters what `raw` names (the module freed it), remembering
+    /// `what` for later messages about stale copies of the handle; returns it.
+    pub(crate) fn unregister(&self, raw: u64, what: impl FnOnce(&T) -> String, guard: &Guard) -> Result<Arc<T>, HandleError> {
+        let (slot, shared) = self.find(raw, guard)?;
+        if slot.occupant.compare_exchange(shared, Shared::null(), Ordering::AcqRel, Ordering::Acquire, guard).is_err() {
+            // Freed by another task in the meantime.
+            return Err(HandleError::Stale(slot.last.lock().clone()));
+        }
+        // SAFETY: As in `get`: loaded under `guard`, not yet destroyed.
+        let value = Arc::clone(&unsafe { shared.deref() }.value);
+        *slot.last.lock() = Some(what(&value));
+        slot.generation.fetch_add(1, Ordering::AcqRel);
+        // SAFETY: The occupant is unlinked: no later lookup can find it, and
+        // the collector drops it once every thread that may hold it unpins.
+        unsafe { guard.defer_destroy(shared) };
+        if let Some((index, _)) = split(raw) {
+            self.free.lock().indices.push(u32::try_from(index).unwrap_or(u32::MAX));
+        }
+        Ok(value)
+    }
+
+    /// The slot and occupant `raw` names, or why there is none.
+    fn find<'g>(&self, raw: u64, guard: &'g Guard) -> Result<(&Slot<T>, Shared<'g, Occupant<T>>), HandleError> {
+        if raw == 0 {
+            return Err(HandleError::Null);
+        }
+        let (index, generation) = split(raw).ok_or(HandleError::Forged)?;
+        let slot = self.slot(index).ok_or(HandleError::Forged)?;
+        let shared = slot.occupant.load(Ordering::Acquire, guard);
+        // SAFETY: A non-null occupant loaded under `guard` is alive until it unpins.
+        if let Some(occupant) = unsafe { shared.as_ref() }
+            && occupant.generation == generation
+        {
+            return Ok((slot, shared));
+        }
+        if generation != 0 && generation < slot.generation.load(Ordering::Acquire) {
+            Err(HandleError::Stale(slot.last.lock().clone()))
+        } else {
+            Err(HandleError::Forged)
+        }
+    }
+
+    /// How many values are registered (for leak checks).
+    pub(crate) fn len(&self) -> usize {
+        let free = self.free.lock();
+        free.used as usize - free.indices.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossbeam_epoch as epoch;
+
+    #[test]
+    fn a_handle_finds_its_value_until_freed_and_never_after() {
+        let registry: Registry<str> = Registry::new();
+        let a = registry.register(Arc::from("a")).expect("room");
+        let guard = epoch::pin();
+        assert_eq!(&**registry.get(a, &guard).expect("live"), "a");
+        let freed = registry.unregister(a, |v| format!("{v} freed at x"), &guard).expect("live");
+        assert_eq!(&*freed, "a");
+        assert_eq!(registry.get(a, &guard).err(), Some(HandleError::Stale(Some("a freed at x".into()))));
+        assert!(matches!(registry.unregister(a, |_| String::new(), &guard), Err(HandleError::Stale(_))));
+        let b = registry.register(Arc::from("b")).expect("room");
+        assert_eq!(split(a).map(|s| s.0), split(b).map(|s| s.0), "the slot is reused");
+        assert!(registry.get(a, &guard).is_err(), "with a new generation");
+        assert_eq!(&**registry.get(b, &guard).expect("live"), "b");
+    }
+
+    #[test]
+    fn numbers_that_never_were_handles_are_forged() {
+        let registry: Registry<str> = Registry::new();
+        let a = registry.register(Arc::from("a")).expect("room");
+        let guard = epoch::pin();
+        assert_eq!(registry.get(0, &guard).err(), Some(HandleError::Null));
+        assert_eq!(registry.get(a + (1 << 32), &guard).err(), Some(HandleError::Forged), "a later generation");
+        assert_eq!(registry.get(a & 0xffff_ffff, &guard).err(), Some(HandleError::Forged), "generation 0");
+        assert_eq!(registry.get(a + 7, &guard).err(), Some(HandleError::Forged), "a slot never used");
+        assert_eq!(registry.get(u64::MAX, &guard).err(), Some(HandleError::Forged));
+        assert_eq!(registry.len(), 1);
+    }
+}
+
+/// Every module of the process, by the handle its code calls with.
+pub(crate) static MODULES: Registry<super::ModuleRecord> = Registry::new();
+
+/// Every kernel object modules hold, by handle.
+pub(crate) static OBJECTS: Registry<dyn super::AnyObject> = Registry::new();
+
+/// The services of the kernel the calling task belongs to, for reports
+/// that have no module to go through.
+pub(crate) fn all_services() -> Vec<Arc<super::Services>> {
+    crate::services::kernel_of_current_task().into_iter().collect()
+}

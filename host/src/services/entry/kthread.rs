@@ -1,0 +1,74 @@
+//! The table's `kthread` group.
+//!
+//! Kernel counterpart: `include/linux/kthread.h`, `kernel/kthread.c`.
+
+use abi_stable::std_types::RStr;
+use modhost_abi::{
+    errno::Errno,
+    table::{Callback, Handle, Site},
+};
+
+use super::{entries, site_text};
+use crate::services::{kthread::KThread, printk::Level};
+
+entries! {
+    KThreadOps {
+        /// `kthread_create`: the thread starts at once and waits to be woken.
+        fn kthread_create(c, body: Callback, name: RStr<'_>, site: Site) -> Handle {
+            let thread = KThread::create(c.module(), name.as_str(), body, site_text(&site)).ok_or(Errno::ENOMEM)?;
+            Ok(thread.handle())
+        }
+
+        /// `wake_up_process`.
+        fn wake_up_process(c, handle: Handle, site: Site) -> bool {
+            Ok(c.object::<KThread>(handle, &site)?.inner.wake())
+        }
+
+        /// `kthread_should_stop()` for the calling task.
+        fn kthread_should_stop(c) -> bool {
+            Ok(c.task().should_stop())
+        }
+
+        /// `kthread_stop`: the thread's result, `-EINTR` if it never ran. A
+        /// thread that already returned is reported (the kernel's
+        /// `kthread_stop` would wait on a freed task).
+        fn kthread_stop(c, handle: Handle, site: Site) -> i32 {
+            let object = c.object_arc::<KThread>(handle, &site)?;
+            let task = c.task();
+            c.might_sleep(&task, &site);
+            let this = &object.inner;
+            if let (Some(result), _) = this.exited() {
+                let text = format!(
+                    "{}: kthread_stop: {} already exited (returned {result}) at {}",
+                    c.module().name,
+                    this.name,
+                    site_text(&site)
+                );
+                c.services().log(Level::Warning, &text);
+                this.join();
+                return Ok(result);
+            }
+            let c = c.unpin();
+            this.stop_and_wait(c.services(), &site_text(&site)).map_err(|_| Errno::EINTR)
+        }
+
+        /// Frees a kthread, stopping it first unless `kthread_stop` did.
+        fn kthread_free(c, handle: Handle, site: Site) -> () {
+            let object = c.object_arc::<KThread>(handle, &site)?;
+            match object.inner.exited() {
+                (None, false) => {
+                    let c = c.unpin();
+                    // A kill ends the wait: the unload reclaims what is left.
+                    let _ = object.inner.stop_and_wait(c.services(), &site_text(&site));
+                    c.repin().free::<KThread>(handle, &site).map(drop)
+                }
+                (result, _) => {
+                    if result.is_some() {
+                        object.inner.join();
+                    }
+                    c.free::<KThread>(handle, &site).map(drop)
+                }
+            }
+        }
+    }
+}

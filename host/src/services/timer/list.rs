@@ -1,0 +1,221 @@
+//! A module's timer (`struct timer_list`): arming, deleting, firing.
+//!
+//! A timer's state is the wheel key while it is pending, its `expires`,
+//! and whether it was shut down (then every arming is ignored). Which
+//! timer's callback is running, and on which task, is the base's business
+//! (`BaseState::running`), so that `timer_delete_sync` can wait for it.
+//!
+//! `timer_delete_sync` is the kernel's loop: while the callback runs, wait
+//! for it; once it does not, deactivate the timer and return whether it
+//! was pending. A callback that re-arms its own timer during the wait is
+//! therefore deactivated too. Called from the callback itself it would
+//! wait for ever; it is reported and does not wait.
+//!
+//! Locking: the base's lock, then the timer's state; no lock is held while
+//! a callback runs.
+//!
+//! Kernel counterpart: `timer_setup`, `__mod_timer`, `try_to_del_timer_sync`,
+//! `__timer_delete_sync`, `call_timer_fn` in `kernel/time/timer.c`.
+
+use modhost_abi::table::Callback;
+use parking_lot::Mutex;
+use std::{sync::Arc, time::Duration};
+
+use super::{BaseState, wheel::TimerKey};
+use crate::services::{
+    Services,
+    callback::ModuleCallback,
+    object::{Kind, Object},
+    sched::uptime_at_jiffies,
+    task::{Task, WaitMode},
+    wait::{Sleep, WaitError, wait_until},
+};
+
+/// A module's timer.
+pub(crate) struct Timer {
+    callback: ModuleCallback,
+    state: Mutex<TimerState>,
+    /// Tasks in `timer_delete_sync` waiting for the callback to finish.
+    waiters: Mutex<Vec<Arc<Task>>>,
+}
+
+struct TimerState {
+    key: Option<TimerKey>,
+    expires: u64,
+    shutdown: bool,
+}
+
+/// How a synchronous deletion went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Deleted {
+    /// Deactivated: whether it was pending.
+    Done(bool),
+    /// From the timer's own callback, which it cannot wait for: whether it was pending.
+    OwnCallback(bool),
+}
+
+impl Kind for Timer {
+    const NAME: &'static str = "timer";
+
+    fn stop(object: &Object<Timer>) -> Option<String> {
+        let services = object.services()?;
+        let was_pending = {
+            let mut base = services.timers.lock();
+            object.inner.state.lock().shutdown = true;
+            detach(&mut base, object)
+        };
+        let was_running = object.inner.callback.is_running();
+        if was_running {
+            // Wait (real time, bounded) for the callback to finish.
+            let me = Task::current();
+            let sleep = Sleep {
+                clock: &services.wall,
+                mode: WaitMode::Uninterruptible,
+                deadline: Some(services.wall.uptime() + services.exit_timeout),
+                site: "",
+            };
+            object.inner.waiters.lock().push(Arc::clone(&me));
+            let _ = wait_until(&me, &sleep, || !object.inner.callback.is_running());
+            object.inner.waiters.lock().retain(|t| !Arc::ptr_eq(t, &me));
+        }
+        (was_pending || was_running).then(|| {
+            if was_running { "left running; shut down" } else { "left armed; shut down" }.to_string()
+        })
+    }
+
+    fn still_running(&self) -> bool {
+        self.callback.is_running()
+    }
+
+    fn fires_at(&self, services: &Services) -> Option<Duration> {
+        let st = self.state.lock();
+        // It runs on the first tick after `expires`.
+        st.key.map(|_| uptime_at_jiffies(&services.clock, st.expires.wrapping_add(1)))
+    }
+
+    fn callback(&self) -> Option<&ModuleCallback> {
+        Some(&self.callback)
+    }
+}
+
+impl Timer {
+    /// `timer_setup`: an inactive timer calling `callback`.
+    pub(crate) fn new(callback: Callback) -> Timer {
+        Timer {
+            callback: ModuleCallback::new(callback),
+            state: Mutex::new(TimerState { key: None, expires: 0, shutdown: false }),
+            waiters: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// `timer_pending`.
+    pub(crate) fn pending(&self) -> bool {
+        self.state.lock().key.is_some()
+    }
+
+    /// The last `expires` it was armed with.
+    pub(crate) fn expires(&self) -> u64 {
+        self.state.lock().expires
+    }
+}
+
+/// Runs a due timer's callback on the timer thread `me`.
+pub(super) fn fire(services: &Arc<Services>, me: &Arc<Task>, key: TimerKey, timer: &Arc<Object<Timer>>) {
+    {
+        let mut base = services.timers.lock();
+        let mut state = timer.inner.state.lock();
+        if state.key != Some(key) {
+            // Deleted or re-armed between the wheel's pop and now.
+            return;
+        }
+        state.key = None;
+        base.running = Some((Arc::as_ptr(timer), me.id()));
+    }
+    if let Some(owner) = &timer.owner {
+        let _context = owner.enter(me);
+        me.atomic_enter("a timer callback");
+        timer.inner.callback.call(timer.handle());
+        me.atomic_exit();
+        me.clear_signals();
+    }
+    services.timers.lock().running = None;
+    let waiters = std::mem::take(&mut *timer.inner.waiters.lock());
+    waiters.iter().for_each(|t| t.wake_up());
+}
+
+/// Re-arms a due timer that a retiring timer thread could not run.
+pub(super) fn rearm_now(services: &Arc<Services>, key: TimerKey, timer: &Arc<Object<Timer>>) {
+    let mut base = services.timers.lock();
+    let mut state = timer.inner.state.lock();
+    if state.key == Some(key) {
+        let expires = services.clock.jiffies().wrapping_sub(1);
+        state.key = Some(services.timers.arm(services, &mut base, expires, Arc::clone(timer)));
+    }
+}
+
+/// Removes a pending timer from the wheel; returns whether it was pending.
+fn detach(base: &mut BaseState, timer: &Object<Timer>) -> bool {
+    let mut state = timer.inner.state.lock();
+    match state.key.take() {
+        Some(key) => base.wheel.remove(key).is_some(),
+        None => false,
+    }
+}
+
+/// `mod_timer`; returns whether it was pending.
+pub(crate) fn modify(services: &Arc<Services>, timer: &Arc<Object<Timer>>, expires: u64) -> bool {
+    let mut base = services.timers.lock();
+    let pending = detach(&mut base, timer);
+    let mut state = timer.inner.state.lock();
+    state.expires = expires;
+    if !state.shutdown {
+        drop(state);
+        let key = services.timers.arm(services, &mut base, expires, Arc::clone(timer));
+        timer.inner.state.lock().key = Some(key);
+    }
+    pending
+}
+
+/// `timer_delete`/`timer_shutdown` (`shutdown`): deactivates it now;
+/// returns whether it was pending.
+pub(crate) fn delete(services: &Services, timer: &Object<Timer>, shutdown: bool) -> bool {
+    let mut base = services.timers.lock();
+    if shutdown {
+        timer.inner.state.lock().shutdown = true;
+    }
+    detach(&mut base, timer)
+}
+
+/// `timer_delete_sync`/`timer_shutdown_sync` for the task `me`: waits
+/// until the callback is not running, then deactivates it (see the module docs).
+pub(crate) fn delete_sync(
+    services: &Services,
+    timer: &Object<Timer>,
+    shutdown: bool,
+    me: &Arc<Task>,
+    site: &str,
+) -> Result<Deleted, WaitError> {
+    let running_here = |base: &BaseState| match base.running {
+        Some((running, task)) if std::ptr::eq(running, timer) => Some(task),
+        _ => None,
+    };
+    if running_here(&services.timers.lock()) == Some(me.id()) {
+        return Ok(Deleted::OwnCallback(delete(services, timer, shutdown)));
+    }
+    let sleep = Sleep { clock: &services.clock, mode: WaitMode::Uninterruptible, deadline: None, site };
+    let mut pending = false;
+    timer.inner.waiters.lock().push(Arc::clone(me));
+    let waited = wait_until(me, &sleep, || {
+        let mut base = services.timers.lock();
+        if shutdown {
+            timer.inner.state.lock().shutdown = true;
+        }
+        if running_here(&base).is_some() {
+            return false;
+        }
+        pending = detach(&mut base, timer);
+        true
+    });
+    timer.inner.waiters.lock().retain(|t| !Arc::ptr_eq(t, me));
+    waited.map(|()| Deleted::Done(pending))
+}
