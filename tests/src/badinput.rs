@@ -85,7 +85,7 @@ fn a_shared_library_that_is_not_a_module() {
 fn a_module_built_for_another_abi_version() {
     let kernel = boot();
     refused(&kernel, plugin("oldabi"), "", ErrorKind::InvalidFormat, "Invalid module format");
-    assert_dmesg(&kernel, "oldabi: version magic 'modhost-abi/0 panic=unwind' should be 'modhost-abi/1 panic=unwind'");
+    assert_dmesg(&kernel, "oldabi: version magic 'modhost-abi/1 panic=unwind' should be 'modhost-abi/2 panic=unwind'");
 }
 
 #[test]

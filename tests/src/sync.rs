@@ -249,8 +249,9 @@ fn unload_wakes_a_leaked_sleeper_and_reports_a_leaked_locked_mutex() {
     op(&kernel, "leak_sleeper");
     op(&kernel, "leak_locked");
     kernel.rmmod("synctest").unwrap();
-    assert_dmesg(&kernel, "synctest: semaphore freed with 1 task waiting at unload");
-    assert_dmesg_contains(&kernel, "synctest: mutex left locked by task ");
+    assert_dmesg_contains(&kernel, "synctest: semaphore (made at ");
+    assert_dmesg_contains(&kernel, ") freed with 1 task waiting (killed) at unload");
+    assert_dmesg_contains(&kernel, ") left locked by task ");
     assert!(kernel.ps().iter().all(|t| t.command != "leaky"), "the sleeper was woken and unwound");
     assert_nothing_pinned(&kernel);
 }

@@ -55,7 +55,7 @@ impl Kind for Completion {
 
     fn stop(object: &Object<Completion>) -> Option<String> {
         let killed = object.inner.kill_waiters();
-        (killed > 0).then(|| format!("freed with {} waiting; they are killed", n_tasks(killed)))
+        (killed > 0).then(|| format!("freed with {} waiting (killed)", n_tasks(killed)))
     }
 }
 

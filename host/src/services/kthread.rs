@@ -28,7 +28,7 @@ use super::{
     object::{Kind, Object},
     record::ModuleRecord,
     task::{Task, TaskKind, WaitMode},
-    wait::{Sleep, WaitError, wait_until},
+    wait::{Sleep, WaitError, enlist, wait_until},
 };
 
 /// A module's kthread.
@@ -181,8 +181,13 @@ impl KThread {
         // A bound is real time, whatever the kernel clock is doing.
         let clock = if bound.is_some() { &services.wall } else { &services.clock };
         let sleep = Sleep { clock, mode: WaitMode::Uninterruptible, deadline: bound.map(|b| clock.uptime() + b), site };
-        self.state.lock().waiters.push(Arc::clone(&me));
-        let waited = wait_until(&me, &sleep, || self.state.lock().result.is_some());
+        let waited = wait_until(&me, &sleep, || {
+            let mut state = self.state.lock();
+            if state.result.is_none() {
+                enlist(&mut state.waiters, &me);
+            }
+            state.result.is_some()
+        });
         let mut state = self.state.lock();
         state.waiters.retain(|t| !Arc::ptr_eq(t, &me));
         state.result.ok_or(waited.err().unwrap_or(WaitError::Killed))

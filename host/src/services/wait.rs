@@ -4,11 +4,12 @@
 //! [`Task::schedule`]: each round it calls [`Task::prepare_to_wait`], then
 //! checks the condition (true: done), then how the previous sleep ended
 //! (killed, interrupted, timed out: the wait fails with that
-//! [`WaitError`]), and otherwise sleeps again. The caller registers the
-//! task as a waiter wherever its wakers look *before* the loop and takes it
-//! out after, so a wake-up between a check and the sleep is never lost:
-//! `prepare_to_wait` came before the check, and the wake-up sets the task's
-//! wake flag.
+//! [`WaitError`]), and otherwise sleeps again. The task must be on the
+//! list its wakers look at whenever it checks: a condition that is not
+//! true puts it back there ([`enlist`]; a waker may take the whole list),
+//! and the caller takes it out after the loop. A wake-up between a check
+//! and the sleep is never lost: `prepare_to_wait` came before the check,
+//! and the wake-up sets the task's wake flag.
 //!
 //! The condition runs with no lock held by the loop; a condition that needs
 //! its object's lock takes it itself.
@@ -16,7 +17,7 @@
 //! Kernel counterpart: `include/linux/wait.h` (`___wait_event`),
 //! `kernel/sched/core.c` (`schedule`).
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use super::{
     clock::Clock,
@@ -52,6 +53,13 @@ impl Sleep<'_> {
     }
 }
 
+/// Puts `task` on `waiters` unless it is there.
+pub(crate) fn enlist(waiters: &mut Vec<Arc<Task>>, task: &Arc<Task>) {
+    if !waiters.iter().any(|t| Arc::ptr_eq(t, task)) {
+        waiters.push(Arc::clone(task));
+    }
+}
+
 /// Sleeps `task` as `sleep` says until `ready()`; see the module docs.
 pub(crate) fn wait_until(task: &Task, sleep: &Sleep<'_>, mut ready: impl FnMut() -> bool) -> Result<(), WaitError> {
     let mut woke = None;
@@ -74,10 +82,7 @@ pub(crate) fn wait_until(task: &Task, sleep: &Sleep<'_>, mut ready: impl FnMut()
 mod tests {
     use super::*;
     use std::{
-        sync::{
-            Arc,
-            atomic::{AtomicBool, Ordering},
-        },
+        sync::atomic::{AtomicBool, Ordering},
         thread,
     };
 

@@ -45,7 +45,7 @@ impl Kind for WaitQueue {
 
     fn stop(object: &Object<WaitQueue>) -> Option<String> {
         let killed = kill_all(object.inner.sleepers.lock().clone());
-        (killed > 0).then(|| format!("freed with {} waiting; they are killed", n_tasks(killed)))
+        (killed > 0).then(|| format!("freed with {} waiting (killed)", n_tasks(killed)))
     }
 }
 

@@ -117,10 +117,10 @@ impl Kind for Mutex {
     fn stop(object: &Object<Mutex>) -> Option<String> {
         let killed = object.inner.kill_waiters();
         if killed > 0 {
-            return Some(format!("freed with {} waiting; they are killed", n_tasks(killed)));
+            return Some(format!("freed with {} waiting (killed)", n_tasks(killed)));
         }
         let owner = object.inner.owner();
-        (owner != 0).then(|| format!("freed while locked by task {owner}"))
+        (owner != 0).then(|| format!("left locked by task {owner}"))
     }
 }
 

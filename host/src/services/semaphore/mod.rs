@@ -99,7 +99,7 @@ impl Kind for Semaphore {
 
     fn stop(object: &Object<Semaphore>) -> Option<String> {
         let killed = object.inner.kill_waiters();
-        (killed > 0).then(|| format!("freed with {} waiting; they are killed", n_tasks(killed)))
+        (killed > 0).then(|| format!("freed with {} waiting (killed)", n_tasks(killed)))
     }
 }
 

@@ -28,7 +28,7 @@ use crate::services::{
     object::{Kind, Object},
     sched::uptime_at_jiffies,
     task::{Task, WaitMode},
-    wait::{Sleep, WaitError, wait_until},
+    wait::{Sleep, WaitError, enlist, wait_until},
 };
 
 /// A module's timer.
@@ -74,8 +74,13 @@ impl Kind for Timer {
                 deadline: Some(services.wall.uptime() + services.exit_timeout),
                 site: "",
             };
-            object.inner.waiters.lock().push(Arc::clone(&me));
-            let _ = wait_until(&me, &sleep, || !object.inner.callback.is_running());
+            let _ = wait_until(&me, &sleep, || {
+                let running = object.inner.callback.is_running();
+                if running {
+                    enlist(&mut object.inner.waiters.lock(), &me);
+                }
+                !running
+            });
             object.inner.waiters.lock().retain(|t| !Arc::ptr_eq(t, &me));
         }
         (was_pending || was_running).then(|| {
@@ -204,13 +209,13 @@ pub(crate) fn delete_sync(
     }
     let sleep = Sleep { clock: &services.clock, mode: WaitMode::Uninterruptible, deadline: None, site };
     let mut pending = false;
-    timer.inner.waiters.lock().push(Arc::clone(me));
     let waited = wait_until(me, &sleep, || {
         let mut base = services.timers.lock();
         if shutdown {
             timer.inner.state.lock().shutdown = true;
         }
         if running_here(&base).is_some() {
+            enlist(&mut timer.inner.waiters.lock(), me);
             return false;
         }
         pending = detach(&mut base, timer);

@@ -31,7 +31,7 @@ use crate::services::{
     object::Object,
     record::ModuleRecord,
     task::{Task, WaitMode},
-    wait::{Sleep, WaitError, wait_until},
+    wait::{Sleep, WaitError, enlist, wait_until},
 };
 
 /// Sleeps the calling task uninterruptibly until `ready` holds under
@@ -47,8 +47,14 @@ pub(super) fn sleep_until<S>(
 ) -> Result<(), WaitError> {
     let me = Task::current();
     let sleep = Sleep { clock, mode: WaitMode::Uninterruptible, deadline: give_up, site };
-    waiters(&mut lock.lock()).push(Arc::clone(&me));
-    let waited = wait_until(&me, &sleep, || ready(&mut lock.lock()));
+    let waited = wait_until(&me, &sleep, || {
+        let mut state = lock.lock();
+        let done = ready(&mut state);
+        if !done {
+            enlist(waiters(&mut state), &me);
+        }
+        done
+    });
     let mut state = lock.lock();
     waiters(&mut state).retain(|t| !Arc::ptr_eq(t, &me));
     // Ready at the last look counts, however the wait ended.
