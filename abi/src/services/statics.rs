@@ -186,8 +186,7 @@ macro_rules! declare_delayed_work {
     ($name:ident, $function:path) => {
         static $name: $crate::services::statics::Static<$crate::services::workqueue::DelayedWork> =
             $crate::services::statics::Static::new(|| {
-                $crate::services::workqueue::DelayedWork::new($function)
-                    .expect("DECLARE_DELAYED_WORK: out of memory")
+                $crate::services::workqueue::DelayedWork::new($function).expect("DECLARE_DELAYED_WORK: out of memory")
             });
     };
 }

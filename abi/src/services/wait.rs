@@ -76,7 +76,14 @@ impl WaitQueue {
         let (services, module) = kernel();
         let mut check_state = Check { condition, panicked: false };
         let context = (&raw mut check_state).cast::<c_void>().cast_const();
-        let ret = (services.wait().wait_event())(module, self.handle, Condition { function: check, context }, mode, timeout, site);
+        let ret = (services.wait().wait_event())(
+            module,
+            self.handle,
+            Condition { function: check, context },
+            mode,
+            timeout,
+            site,
+        );
         if check_state.panicked {
             // The panic was reported when it happened; carry on unwinding.
             task_killed();

@@ -79,7 +79,8 @@ impl Workqueue {
     #[track_caller]
     pub fn alloc(name: &str, flags: u32, max_active: i32) -> Result<Workqueue> {
         let (services, module) = kernel();
-        let handle = (services.workqueue().alloc_workqueue())(module, RStr::from_str(name), flags, max_active, Site::caller());
+        let handle =
+            (services.workqueue().alloc_workqueue())(module, RStr::from_str(name), flags, max_active, Site::caller());
         if handle.is_null() { Err(Errno::ENOMEM) } else { Ok(Workqueue { handle, owned: true }) }
     }
 

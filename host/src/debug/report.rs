@@ -71,11 +71,8 @@ impl Services {
             &format!("in_atomic(): 1, irqs_disabled(): 0, non_block: 0, pid: {}, name: {}", task.id(), task.name()),
         );
         let context = task.atomic_context().unwrap_or("atomic context");
-        let after = if context == "a timer callback" {
-            ": the timer thread moves on, this callback sleeps"
-        } else {
-            ""
-        };
+        let after =
+            if context == "a timer callback" { ": the timer thread moves on, this callback sleeps" } else { "" };
         self.log(Level::Err, &format!("{call} in {context}{after}"));
         self.report_context(Level::Err);
     }
@@ -90,7 +87,10 @@ impl Services {
     /// may be a fraction).
     pub(crate) fn report_blocked(&self, task: &Task, seconds: &str, site: &str) {
         let module = task.context().map(|c| format!(" [{}]", c.name)).unwrap_or_default();
-        self.log(Level::Err, &format!("INFO: task {}:{} blocked for more than {seconds} seconds.", task.name(), task.id()));
+        self.log(
+            Level::Err,
+            &format!("INFO: task {}:{} blocked for more than {seconds} seconds.", task.name(), task.id()),
+        );
         self.log(Level::Err, &format!("      Tainted: {}", self.taint));
         self.log(Level::Err, &format!("task:{} state:D at {site}{module}", task.name()));
     }

@@ -40,11 +40,11 @@ use std::{
     fs::File,
     io,
     mem::{self, MaybeUninit},
+    ops::Range,
     os::{
         fd::{AsRawFd, FromRawFd, OwnedFd},
         unix::ffi::OsStrExt,
     },
-    ops::Range,
     path::{Path, PathBuf},
 };
 

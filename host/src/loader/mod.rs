@@ -43,12 +43,12 @@ use std::{
     },
 };
 
+pub use crate::services::record::ModuleState;
 use crate::{
     kernel::KernelInner,
     services::{entry, record::ModuleRecord},
     symbols::SymbolTable,
 };
-pub use crate::services::record::ModuleState;
 use library::Library;
 use modinfo::ModInfo;
 

@@ -95,7 +95,12 @@ impl Kind for KThread {
 impl KThread {
     /// `kthread_create` for `owner`: a thread named `name` that waits to be
     /// woken, then runs `body`; `None` if no thread could be made.
-    pub(crate) fn create(owner: &Arc<ModuleRecord>, name: &str, body: Callback, site: String) -> Option<Arc<Object<KThread>>> {
+    pub(crate) fn create(
+        owner: &Arc<ModuleRecord>,
+        name: &str,
+        body: Callback,
+        site: String,
+    ) -> Option<Arc<Object<KThread>>> {
         let services = &owner.services;
         let inner = KThread { name: name.to_string(), body: ModuleCallback::new(body), state: Mutex::default() };
         let (object, _handle) = Object::new(Some(owner), services.id, site, inner).register()?;
@@ -210,7 +215,9 @@ impl Object<KThread> {
     /// Unregisters a kthread whose thread could not be started; its body
     /// stays the caller's to release.
     fn free_unstarted(&self) -> bool {
-        let guard = crossbeam_epoch::pin();
-        super::entry::handles::OBJECTS.unregister(self.handle().to_raw(), |_| "kthread (not started)".to_string(), &guard).is_ok()
+        let guard = super::entry::rcu::read_lock();
+        super::entry::handles::OBJECTS
+            .unregister(self.handle().to_raw(), |_| "kthread (not started)".to_string(), &guard)
+            .is_ok()
     }
 }

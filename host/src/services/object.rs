@@ -16,7 +16,7 @@
 
 use modhost_abi::table::Handle;
 use std::{
-    any::Any,
+    any::{Any, TypeId},
     fmt,
     sync::{
         Arc,
@@ -25,7 +25,12 @@ use std::{
     time::Duration,
 };
 
-use super::{Services, callback::ModuleCallback, entry::handles::OBJECTS, record::ModuleRecord};
+use super::{
+    Services,
+    callback::ModuleCallback,
+    entry::handles::{OBJECTS, ObjectTag},
+    record::ModuleRecord,
+};
 
 /// A kind of object: its name, and what its owner's going away asks of it.
 pub(crate) trait Kind: Sized + Send + Sync + 'static {
@@ -128,7 +133,8 @@ impl<T: Kind> Object<T> {
     /// Registers the object and records it in its owner's list; returns its handle.
     pub(crate) fn register(self) -> Option<(Arc<Object<T>>, Handle)> {
         let object = Arc::new(self);
-        let raw = OBJECTS.register(Arc::clone(&object) as Arc<dyn AnyObject>).ok()?;
+        let tag = ObjectTag { kind: TypeId::of::<Object<T>>(), kernel: object.kernel };
+        let raw = OBJECTS.register(Arc::clone(&object) as Arc<dyn AnyObject>, tag).ok()?;
         object.handle.store(raw, Ordering::Release);
         if let Some(owner) = &object.owner {
             owner.add_object(Arc::downgrade(&(Arc::clone(&object) as Arc<dyn AnyObject>)));
@@ -209,8 +215,12 @@ impl<T: Kind> AnyObject for Object<T> {
     }
 
     fn free_leftover(&self) -> bool {
-        let guard = crossbeam_epoch::pin();
-        let _ = OBJECTS.unregister(self.handle().to_raw(), |_| format!("{} freed at unload", self.describe_object()), &guard);
+        let guard = super::entry::rcu::read_lock();
+        let _ = OBJECTS.unregister(
+            self.handle().to_raw(),
+            |_| format!("{} freed at unload", self.describe_object()),
+            &guard,
+        );
         self.mark_freed()
     }
 

@@ -32,7 +32,13 @@ pub(crate) const MAX_SCHEDULE_TIMEOUT: u64 = i64::MAX as u64;
 /// Checks that `task` may sleep; in atomic context reports the bug and
 /// frees the timer thread (see the module docs). `call` names the sleeping
 /// function.
-pub(crate) fn might_sleep(services: &Arc<Services>, module: Option<&ModuleRecord>, task: &Arc<Task>, site: &str, call: &str) {
+pub(crate) fn might_sleep(
+    services: &Arc<Services>,
+    module: Option<&ModuleRecord>,
+    task: &Arc<Task>,
+    site: &str,
+    call: &str,
+) {
     if !task.in_atomic() {
         return;
     }

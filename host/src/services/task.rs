@@ -238,15 +238,20 @@ impl Task {
     /// The task of the calling thread, made on first use for a thread the
     /// kernel did not start.
     pub fn current() -> Arc<Task> {
+        Task::with_current(Arc::clone)
+    }
+
+    /// Runs `f` with the calling thread's task, without taking a reference
+    /// (the service calls' fast paths ask only its id or preempt count).
+    pub fn with_current<R>(f: impl FnOnce(&Arc<Task>) -> R) -> R {
         CURRENT.with(|current| {
-            let mut current = current.borrow_mut();
-            if let Some(task) = &*current {
-                return Arc::clone(task);
+            if let Some(task) = &*current.borrow() {
+                return f(task);
             }
             let name = std::thread::current().name().unwrap_or("modhost").to_string();
             let task = Task::new(TaskKind::User, name, 0);
-            *current = Some(Arc::clone(&task));
-            task
+            *current.borrow_mut() = Some(Arc::clone(&task));
+            f(&task)
         })
     }
 
@@ -373,12 +378,8 @@ impl Task {
         park.since = clock.uptime();
         park.hung_reported = false;
         // A sleep after the one an interrupt ended sleeps (see the docs).
-        let _ = self.interrupt.compare_exchange(
-            INTERRUPT_DELIVERED,
-            NOT_INTERRUPTED,
-            Ordering::AcqRel,
-            Ordering::Relaxed,
-        );
+        let _ =
+            self.interrupt.compare_exchange(INTERRUPT_DELIVERED, NOT_INTERRUPTED, Ordering::AcqRel, Ordering::Relaxed);
         settling_changed();
         let wake = loop {
             if park.woken {
@@ -458,7 +459,9 @@ impl Task {
 
     /// `signal_pending()`: a signal, an interrupt not yet past, or a kill.
     pub fn signal_pending(&self) -> bool {
-        self.signal.load(Ordering::Acquire) || self.interrupt.load(Ordering::Acquire) != NOT_INTERRUPTED || self.killed()
+        self.signal.load(Ordering::Acquire)
+            || self.interrupt.load(Ordering::Acquire) != NOT_INTERRUPTED
+            || self.killed()
     }
 
     /// Whether a fatal signal is pending.

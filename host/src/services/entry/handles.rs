@@ -13,14 +13,13 @@
 //! Every service call looks a handle up, and the lab's hottest path (a
 //! fifo hand-off) makes several calls per item from two CPUs on the same
 //! objects, so a lookup must not write to anything another CPU reads: no
-//! lock, no reference count. Slots live in chunks that are never moved or
-//! freed, and an occupant sits behind an epoch-managed pointer
-//! (`crossbeam-epoch`): a lookup pins its thread (a write to that thread's
-//! own epoch word), loads the pointer and compares the generation, and may
-//! use what it found until it unpins. Freeing unlinks the occupant and
-//! leaves dropping it to the collector, once no pinned thread can still
-//! see it. A caller that is going to sleep takes its own reference and
-//! unpins first, so a sleeping task never holds reclamation up.
+//! lock, no reference count, no fence. Slots live in chunks that are never
+//! moved or freed, and an occupant sits behind a pointer that a lookup
+//! reads inside an RCU read section ([`super::rcu`]): it may use what it
+//! found until the section ends. Freeing unlinks the occupant and defers
+//! dropping it until no read section can still hold it. A caller that is
+//! going to sleep takes its own reference and ends its section first, so
+//! a sleeping task never holds reclamation up.
 //!
 //! Registration and freeing take the registry's lock (for the free list);
 //! they are rare next to lookups.
@@ -28,12 +27,16 @@
 //! Kernel counterpart: none. The kernel trusts a module's pointers; an idr
 //! (`lib/idr.c`) with generation numbers is the closest thing it has.
 
-use crossbeam_epoch::{Atomic, Guard, Owned, Shared};
 use parking_lot::Mutex;
-use std::sync::{
-    Arc, OnceLock,
-    atomic::{AtomicU32, Ordering},
+use std::{
+    ptr,
+    sync::{
+        Arc, OnceLock,
+        atomic::{AtomicPtr, AtomicU32, Ordering},
+    },
 };
+
+use super::rcu::{self, ReadGuard};
 
 /// Slots per chunk.
 const CHUNK: usize = 1024;
@@ -53,9 +56,10 @@ pub(crate) enum HandleError {
     Full,
 }
 
-/// A slab of `T`s by handle; see the module docs.
-pub(crate) struct Registry<T: ?Sized> {
-    chunks: [OnceLock<Box<[Slot<T>]>>; CHUNKS],
+/// A slab of `T`s by handle, each with a tag `M` a lookup reads without
+/// calling into `T`; see the module docs.
+pub(crate) struct Registry<T: ?Sized, M = ()> {
+    chunks: [OnceLock<Box<[Slot<T, M>]>>; CHUNKS],
     free: Mutex<FreeList>,
 }
 
@@ -67,26 +71,29 @@ struct FreeList {
     used: u32,
 }
 
-struct Slot<T: ?Sized> {
-    occupant: Atomic<Occupant<T>>,
+struct Slot<T: ?Sized, M> {
+    /// A `Box<Occupant<T, M>>`, or null; dropped through [`rcu::defer`].
+    occupant: AtomicPtr<Occupant<T, M>>,
     /// The generation of the current occupant, or of the next one once freed.
     generation: AtomicU32,
     /// What the last occupant was and where it was freed, for messages.
     last: Mutex<Option<String>>,
 }
 
-struct Occupant<T: ?Sized> {
+struct Occupant<T: ?Sized, M> {
     generation: u32,
+    tag: M,
     value: Arc<T>,
 }
 
-impl<T: ?Sized> Slot<T> {
-    fn new() -> Slot<T> {
-        Slot { occupant: Atomic::null(), generation: AtomicU32::new(1), last: Mutex::new(None) }
+impl<T: ?Sized, M> Slot<T, M> {
+    fn new() -> Slot<T, M> {
+        Slot { occupant: AtomicPtr::new(ptr::null_mut()), generation: AtomicU32::new(1), last: Mutex::new(None) }
     }
 }
 
 /// A handle's two halves: slot index and generation.
+#[inline]
 fn split(raw: u64) -> Option<(usize, u32)> {
     let index = usize::try_from(raw & 0xffff_ffff).ok()?.checked_sub(1)?;
     Some((index, (raw >> 32) as u32))
@@ -96,18 +103,22 @@ fn join(index: usize, generation: u32) -> u64 {
     (u64::from(generation) << 32) | (index as u64 + 1)
 }
 
-impl<T: ?Sized + Send + Sync> Registry<T> {
+impl<T: ?Sized + Send + Sync + 'static, M: Send + 'static> Registry<T, M> {
     /// An empty registry.
-    pub(crate) const fn new() -> Registry<T> {
-        Registry { chunks: [const { OnceLock::new() }; CHUNKS], free: Mutex::new(FreeList { indices: Vec::new(), used: 0 }) }
+    pub(crate) const fn new() -> Registry<T, M> {
+        Registry {
+            chunks: [const { OnceLock::new() }; CHUNKS],
+            free: Mutex::new(FreeList { indices: Vec::new(), used: 0 }),
+        }
     }
 
-    fn slot(&self, index: usize) -> Option<&Slot<T>> {
+    #[inline]
+    fn slot(&self, index: usize) -> Option<&Slot<T, M>> {
         self.chunks.get(index / CHUNK)?.get()?.get(index % CHUNK)
     }
 
-    /// Registers `value`; returns its handle.
-    pub(crate) fn register(&self, value: Arc<T>) -> Result<u64, HandleError> {
+    /// Registers `value` with `tag`; returns its handle.
+    pub(crate) fn register(&self, value: Arc<T>, tag: M) -> Result<u64, HandleError> {
         let index = {
             let mut free = self.free.lock();
             match free.indices.pop() {
@@ -125,35 +136,42 @@ impl<T: ?Sized + Send + Sync> Registry<T> {
         };
         let slot = self.slot(index).ok_or(HandleError::Full)?;
         let generation = slot.generation.load(Ordering::Acquire);
-        slot.occupant.store(Owned::new(Occupant { generation, value }), Ordering::Release);
+        let occupant = Box::into_raw(Box::new(Occupant { generation, tag, value }));
+        slot.occupant.store(occupant, Ordering::Release);
         Ok(join(index, generation))
     }
 
-    /// The value `raw` names, valid while `guard` pins this thread.
-    pub(crate) fn get<'g>(&self, raw: u64, guard: &'g Guard) -> Result<&'g Arc<T>, HandleError> {
-        let (slot, shared) = self.find(raw, guard)?;
-        let _ = slot;
-        // SAFETY: `find` returned a non-null occupant loaded under `guard`;
-        // occupants are only dropped through `defer_destroy`, after every
-        // thread that could have loaded them has unpinned.
-        Ok(&unsafe { shared.deref() }.value)
+    /// The value `raw` names and its tag, valid while `guard`'s read
+    /// section lasts.
+    #[inline]
+    pub(crate) fn get<'g>(&self, raw: u64, guard: &'g ReadGuard) -> Result<(&'g M, &'g Arc<T>), HandleError> {
+        let (_, occupant) = self.find(raw, guard)?;
+        Ok((&occupant.tag, &occupant.value))
     }
 
     /// Unregisters what `raw` names (the module freed it), remembering
     /// `what` for later messages about stale copies of the handle; returns it.
-    pub(crate) fn unregister(&self, raw: u64, what: impl FnOnce(&T) -> String, guard: &Guard) -> Result<Arc<T>, HandleError> {
-        let (slot, shared) = self.find(raw, guard)?;
-        if slot.occupant.compare_exchange(shared, Shared::null(), Ordering::AcqRel, Ordering::Acquire, guard).is_err() {
+    pub(crate) fn unregister(
+        &self,
+        raw: u64,
+        what: impl FnOnce(&T) -> String,
+        guard: &ReadGuard,
+    ) -> Result<Arc<T>, HandleError> {
+        let (slot, occupant) = self.find(raw, guard)?;
+        let unlinked = ptr::from_ref(occupant).cast_mut();
+        if slot.occupant.compare_exchange(unlinked, ptr::null_mut(), Ordering::AcqRel, Ordering::Acquire).is_err() {
             // Freed by another task in the meantime.
             return Err(HandleError::Stale(slot.last.lock().clone()));
         }
-        // SAFETY: As in `get`: loaded under `guard`, not yet destroyed.
-        let value = Arc::clone(&unsafe { shared.deref() }.value);
+        let value = Arc::clone(&occupant.value);
         *slot.last.lock() = Some(what(&value));
         slot.generation.fetch_add(1, Ordering::AcqRel);
-        // SAFETY: The occupant is unlinked: no later lookup can find it, and
-        // the collector drops it once every thread that may hold it unpins.
-        unsafe { guard.defer_destroy(shared) };
+        // SAFETY: `unlinked` came from `Box::into_raw` in `register`, and
+        // the exchange above unlinked it: no later lookup finds it, and
+        // this is the only owner that frees it.
+        let unlinked = unsafe { Box::from_raw(unlinked) };
+        // Readers may still hold it: dropped after a grace period.
+        rcu::defer(unlinked);
         if let Some((index, _)) = split(raw) {
             self.free.lock().indices.push(u32::try_from(index).unwrap_or(u32::MAX));
         }
@@ -161,18 +179,21 @@ impl<T: ?Sized + Send + Sync> Registry<T> {
     }
 
     /// The slot and occupant `raw` names, or why there is none.
-    fn find<'g>(&self, raw: u64, guard: &'g Guard) -> Result<(&Slot<T>, Shared<'g, Occupant<T>>), HandleError> {
+    #[inline]
+    fn find<'g>(&self, raw: u64, _guard: &'g ReadGuard) -> Result<(&Slot<T, M>, &'g Occupant<T, M>), HandleError> {
         if raw == 0 {
             return Err(HandleError::Null);
         }
         let (index, generation) = split(raw).ok_or(HandleError::Forged)?;
         let slot = self.slot(index).ok_or(HandleError::Forged)?;
-        let shared = slot.occupant.load(Ordering::Acquire, guard);
-        // SAFETY: A non-null occupant loaded under `guard` is alive until it unpins.
-        if let Some(occupant) = unsafe { shared.as_ref() }
+        let occupant = slot.occupant.load(Ordering::Acquire);
+        // SAFETY: A non-null occupant is a live `Box` from `register`: one
+        // unlinked after this load is dropped only after the read section
+        // `_guard` stands for has ended (`rcu::defer`).
+        if let Some(occupant) = unsafe { occupant.as_ref::<'g>() }
             && occupant.generation == generation
         {
-            return Ok((slot, shared));
+            return Ok((slot, occupant));
         }
         if generation != 0 && generation < slot.generation.load(Ordering::Acquire) {
             Err(HandleError::Stale(slot.last.lock().clone()))
@@ -191,29 +212,28 @@ impl<T: ?Sized + Send + Sync> Registry<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crossbeam_epoch as epoch;
 
     #[test]
     fn a_handle_finds_its_value_until_freed_and_never_after() {
         let registry: Registry<str> = Registry::new();
-        let a = registry.register(Arc::from("a")).expect("room");
-        let guard = epoch::pin();
-        assert_eq!(&**registry.get(a, &guard).expect("live"), "a");
+        let a = registry.register(Arc::from("a"), ()).expect("room");
+        let guard = rcu::read_lock();
+        assert_eq!(&**registry.get(a, &guard).expect("live").1, "a");
         let freed = registry.unregister(a, |v| format!("{v} freed at x"), &guard).expect("live");
         assert_eq!(&*freed, "a");
         assert_eq!(registry.get(a, &guard).err(), Some(HandleError::Stale(Some("a freed at x".into()))));
         assert!(matches!(registry.unregister(a, |_| String::new(), &guard), Err(HandleError::Stale(_))));
-        let b = registry.register(Arc::from("b")).expect("room");
+        let b = registry.register(Arc::from("b"), ()).expect("room");
         assert_eq!(split(a).map(|s| s.0), split(b).map(|s| s.0), "the slot is reused");
         assert!(registry.get(a, &guard).is_err(), "with a new generation");
-        assert_eq!(&**registry.get(b, &guard).expect("live"), "b");
+        assert_eq!(&**registry.get(b, &guard).expect("live").1, "b");
     }
 
     #[test]
     fn numbers_that_never_were_handles_are_forged() {
         let registry: Registry<str> = Registry::new();
-        let a = registry.register(Arc::from("a")).expect("room");
-        let guard = epoch::pin();
+        let a = registry.register(Arc::from("a"), ()).expect("room");
+        let guard = rcu::read_lock();
         assert_eq!(registry.get(0, &guard).err(), Some(HandleError::Null));
         assert_eq!(registry.get(a + (1 << 32), &guard).err(), Some(HandleError::Forged), "a later generation");
         assert_eq!(registry.get(a & 0xffff_ffff, &guard).err(), Some(HandleError::Forged), "generation 0");
@@ -226,8 +246,17 @@ mod tests {
 /// Every module of the process, by the handle its code calls with.
 pub(crate) static MODULES: Registry<super::ModuleRecord> = Registry::new();
 
+/// What a lookup checks of an object before it lends it: its kind and kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ObjectTag {
+    /// The `TypeId` of the object's `Object<T>`.
+    pub(crate) kind: std::any::TypeId,
+    /// The kernel it belongs to.
+    pub(crate) kernel: u64,
+}
+
 /// Every kernel object modules hold, by handle.
-pub(crate) static OBJECTS: Registry<dyn super::AnyObject> = Registry::new();
+pub(crate) static OBJECTS: Registry<dyn super::AnyObject, ObjectTag> = Registry::new();
 
 /// The services of the kernel the calling task belongs to, for reports
 /// that have no module to go through.

@@ -34,8 +34,7 @@ entries! {
         /// `kthread_stop` would wait on a freed task).
         fn kthread_stop(c, handle: Handle, site: Site) -> i32 {
             let object = c.object_arc::<KThread>(handle, &site)?;
-            let task = c.task();
-            c.might_sleep(&task, &site);
+            c.might_sleep(&site);
             let this = &object.inner;
             if let (Some(result), _) = this.exited() {
                 let text = format!(

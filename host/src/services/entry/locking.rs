@@ -33,8 +33,7 @@ entries! {
         /// `-ETIME` when the timeout ran out.
         fn down(c, sem: Handle, mode: SleepMode, timeout: Timeout, site: Site) -> i32 {
             let mode = c.mode(mode, &site)?;
-            let task = c.task();
-            c.might_sleep(&task, &site);
+            c.might_sleep(&site);
             if c.object::<Semaphore>(sem, &site)?.inner.try_down() {
                 return Ok(0);
             }
@@ -43,6 +42,7 @@ entries! {
                 return Err(Errno::ETIME);
             }
             let object = c.object_arc::<Semaphore>(sem, &site)?;
+            let task = c.task();
             let c = c.unpin();
             let clock = &c.services().clock;
             let site = site_text(&site);
@@ -79,12 +79,12 @@ entries! {
         /// locking a mutex the task holds is reported and `-EDEADLK`.
         fn mutex_lock(c, mutex: Handle, mode: SleepMode, site: Site) -> i32 {
             let mode = c.mode(mode, &site)?;
-            let task = c.task();
-            c.might_sleep(&task, &site);
-            if c.object::<Mutex>(mutex, &site)?.inner.try_lock(task.id()) {
+            c.might_sleep(&site);
+            if c.object::<Mutex>(mutex, &site)?.inner.try_lock(c.task_id()) {
                 return Ok(0);
             }
             let object = c.object_arc::<Mutex>(mutex, &site)?;
+            let task = c.task();
             let c = c.unpin();
             let sleep = Sleep { clock: &c.services().clock, mode, deadline: None, site: &site_text(&site) };
             match object.inner.lock(&task, &sleep) {
@@ -100,13 +100,13 @@ entries! {
         /// `mutex_trylock`.
         fn mutex_trylock(c, mutex: Handle, site: Site) -> bool {
             let object = c.object::<Mutex>(mutex, &site)?;
-            Ok(object.inner.try_lock(c.task().id()))
+            Ok(object.inner.try_lock(c.task_id()))
         }
 
         /// `mutex_unlock`: by a task that is not the owner, reported.
         fn mutex_unlock(c, mutex: Handle, site: Site) -> () {
             let object = c.object::<Mutex>(mutex, &site)?;
-            match object.inner.unlock(c.task().id()) {
+            match object.inner.unlock(c.task_id()) {
                 Ok(()) => {}
                 Err(UnlockError::NotOwner) => c.warn(&site, "mutex_unlock by a task that does not own it"),
                 Err(UnlockError::NotLocked) => c.warn(&site, "mutex_unlock of an unlocked mutex"),

@@ -37,13 +37,13 @@ mod kthread;
 mod locking;
 mod module;
 mod proc;
+pub(crate) mod rcu;
 mod time;
 mod timer;
 mod wait;
 mod workqueue;
 
 use abi_stable::{prefix_type::WithMetadata, std_types::RStr};
-use crossbeam_epoch::{self as epoch, Guard};
 use modhost_abi::{
     errno::Errno,
     table::{
@@ -51,9 +51,11 @@ use modhost_abi::{
         ProcOpsRef, Site, SleepMode, TimeOpsRef, TimerOpsRef, WaitOpsRef, WorkqueueOpsRef,
     },
 };
+use rcu::ReadGuard;
 use std::{
+    any::TypeId,
     backtrace::Backtrace,
-    cell::{Cell, RefCell},
+    cell::RefCell,
     panic::{self, AssertUnwindSafe},
     sync::{Arc, Once},
 };
@@ -143,7 +145,7 @@ pub(crate) fn names() -> Vec<(&'static str, &'static [&'static str])> {
 
 /// Registers a module's record; its code calls with the returned handle.
 pub(crate) fn register_module(record: &Arc<ModuleRecord>) -> Option<ModuleHandle> {
-    let raw = MODULES.register(Arc::clone(record)).ok()?;
+    let raw = MODULES.register(Arc::clone(record), ()).ok()?;
     let handle = ModuleHandle::from_raw(raw);
     let _ = record.handle.set(handle);
     Some(handle)
@@ -153,7 +155,7 @@ pub(crate) fn register_module(record: &Arc<ModuleRecord>) -> Option<ModuleHandle
 /// its handle any more.
 pub(crate) fn unregister_module(record: &ModuleRecord) {
     if let Some(handle) = record.handle.get() {
-        let guard = epoch::pin();
+        let guard = rcu::read_lock();
         let _ = MODULES.unregister(handle.to_raw(), |m| format!("module {} (unloaded)", m.name), &guard);
     }
 }
@@ -211,26 +213,22 @@ macro_rules! ret_zero {
 ret_zero!(u32, u64, usize);
 
 thread_local! {
-    /// How many entries the thread is inside (entries nest: a wait
-    /// condition is module code that may call the table).
-    static DEPTH: Cell<u32> = const { Cell::new(0) };
-    /// The message and backtrace of a host panic inside an entry.
+    /// The message and backtrace of the thread's last host panic, for the
+    /// WARN of an entry that caught it.
     static CAUGHT: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
-/// Chains a panic hook that keeps the message and backtrace of a panic in
-/// an entry for the WARN (modules' panics go to their own std's hook).
+/// Chains a panic hook that keeps the message and backtrace of a host
+/// panic for the entry that may catch it (modules' panics go to their own
+/// std's hook).
 fn install_panic_hook() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let previous = panic::take_hook();
         panic::set_hook(Box::new(move |info| {
-            if DEPTH.with(Cell::get) > 0 {
-                let text = format!("{info}\n{}", Backtrace::force_capture());
-                CAUGHT.with(|caught| *caught.borrow_mut() = Some(text));
-            } else {
-                previous(info);
-            }
+            let text = format!("{info}\n{}", Backtrace::force_capture());
+            let _ = CAUGHT.try_with(|caught| *caught.borrow_mut() = Some(text));
+            previous(info);
         }));
     });
 }
@@ -241,9 +239,9 @@ pub(super) fn enter<R: Ret>(
     module: ModuleHandle,
     body: impl FnOnce(Caller) -> Result<R, Errno>,
 ) -> R {
-    let guard = epoch::pin();
+    let guard = rcu::read_lock();
     let record = match MODULES.get(module.to_raw(), &guard) {
-        Ok(record) => record,
+        Ok((_, record)) => record,
         Err(e) => {
             unknown_module(call, module, &e);
             return R::failed(Errno::EINVAL);
@@ -255,10 +253,7 @@ pub(super) fn enter<R: Ret>(
     }
     let record: *const Arc<ModuleRecord> = record;
     let caller = Caller { guard, record: Record::Pinned(record), call };
-    DEPTH.with(|d| d.set(d.get() + 1));
-    let result = panic::catch_unwind(AssertUnwindSafe(|| body(caller)));
-    DEPTH.with(|d| d.set(d.get() - 1));
-    match result {
+    match panic::catch_unwind(AssertUnwindSafe(|| body(caller))) {
         Ok(Ok(value)) => value,
         Ok(Err(errno)) => R::failed(errno),
         Err(_) => {
@@ -272,7 +267,8 @@ pub(super) fn enter<R: Ret>(
 /// module unloaded whose library was unmapped (its code cannot run).
 fn unknown_module(call: &str, module: ModuleHandle, error: &HandleError) {
     // No module, so no kernel to log to: every kernel of the process hears it.
-    let text = format!("modhost: {call} called with an invalid module handle {:#x} ({error:?}); refused", module.to_raw());
+    let text =
+        format!("modhost: {call} called with an invalid module handle {:#x} ({error:?}); refused", module.to_raw());
     for services in handles::all_services() {
         services.log(Level::Err, &text);
     }
@@ -295,8 +291,8 @@ fn report_gone(record: &ModuleRecord, call: &str) {
 fn host_bug(call: &str, module: ModuleHandle) {
     let text = CAUGHT.with(|caught| caught.borrow_mut().take()).unwrap_or_else(|| "a panic".to_string());
     let (message, backtrace) = text.split_once('\n').unwrap_or((&text, ""));
-    let guard = epoch::pin();
-    if let Ok(record) = MODULES.get(module.to_raw(), &guard) {
+    let guard = rcu::read_lock();
+    if let Ok((_, record)) = MODULES.get(module.to_raw(), &guard) {
         record.services.host_bug(Some(record), "", &format!("{call}: {message}"), backtrace);
     }
 }
@@ -307,7 +303,7 @@ fn host_bug(call: &str, module: ModuleHandle) {
 /// valid while it lives. A body that is going to sleep calls
 /// [`Caller::unpin`] first.
 pub(crate) struct Caller {
-    guard: Guard,
+    guard: ReadGuard,
     record: Record,
     call: &'static str,
 }
@@ -345,12 +341,13 @@ impl Unpinned {
 
     /// Pins the thread again.
     pub(crate) fn repin(self) -> Caller {
-        Caller { guard: epoch::pin(), record: Record::Owned(self.module), call: self.call }
+        Caller { guard: rcu::read_lock(), record: Record::Owned(self.module), call: self.call }
     }
 }
 
 impl Caller {
     /// The calling module.
+    #[inline]
     pub(crate) fn module(&self) -> &Arc<ModuleRecord> {
         match &self.record {
             // SAFETY: The record was found in the registry under
@@ -379,29 +376,36 @@ impl Caller {
     /// The object of kind `T` that `handle` names, lent while the caller
     /// lives; a handle that does not name one of this kernel is reported
     /// (see the module docs) and `EINVAL`.
+    #[inline]
     pub(crate) fn object<T: Kind>(&self, handle: Handle, site: &Site) -> Result<&Object<T>, Errno> {
-        let found = OBJECTS.get(handle.to_raw(), &self.guard).map_err(|e| self.bad_handle(handle, site, &e))?;
-        self.check::<T>(found.as_ref(), handle, site)
+        Ok(self.lookup::<T>(handle, site)?.0)
     }
 
     /// As [`Caller::object`], with a reference of the caller's own (to sleep with).
     pub(crate) fn object_arc<T: Kind>(&self, handle: Handle, site: &Site) -> Result<Arc<Object<T>>, Errno> {
-        let found = OBJECTS.get(handle.to_raw(), &self.guard).map_err(|e| self.bad_handle(handle, site, &e))?;
-        self.check::<T>(found.as_ref(), handle, site)?;
+        let (_, found) = self.lookup::<T>(handle, site)?;
         Arc::clone(found).into_any().downcast::<Object<T>>().map_err(|_| Errno::EINVAL)
     }
 
-    /// Whether `found` is of kind `T` and of this kernel.
-    fn check<'a, T: Kind>(&self, found: &'a dyn AnyObject, handle: Handle, site: &Site) -> Result<&'a Object<T>, Errno> {
-        if found.kernel() != self.services().id {
+    /// The object of kind `T` and of this kernel that `handle` names, as
+    /// the registry holds it; see [`Caller::object`].
+    #[inline]
+    fn lookup<T: Kind>(&self, handle: Handle, site: &Site) -> Result<(&Object<T>, &Arc<dyn AnyObject>), Errno> {
+        let (tag, found) = OBJECTS.get(handle.to_raw(), &self.guard).map_err(|e| self.bad_handle(handle, site, &e))?;
+        if tag.kernel != self.services().id {
             let owner = found.owner().map_or_else(|| "the kernel".to_string(), |o| o.name.to_string());
             let what = format!("a handle of another kernel's {} (of {owner})", found.kind());
             return Err(self.reject(handle, site, &what));
         }
-        found.as_any().downcast_ref::<Object<T>>().ok_or_else(|| {
+        if tag.kind != TypeId::of::<Object<T>>() {
             let what = format!("a {} handle where a {} is expected: {}", found.kind(), T::NAME, found.describe());
-            self.reject(handle, site, &what)
-        })
+            return Err(self.reject(handle, site, &what));
+        }
+        // SAFETY: The tag says the value is an `Object<T>`: it was made
+        // from an `Arc<Object<T>>` by `Object::register`, so its data
+        // pointer is one.
+        let object = unsafe { &*Arc::as_ptr(found).cast::<Object<T>>() };
+        Ok((object, found))
     }
 
     /// Registers an object `inner` made for the calling module at `site`.
@@ -417,9 +421,7 @@ impl Caller {
         let object = self.object_arc::<T>(handle, site)?;
         let freed_at = if site.is_none() { String::new() } else { format!(" at {site}") };
         let what = |_: &dyn AnyObject| format!("{} freed{freed_at}", object.describe_object());
-        OBJECTS
-            .unregister(handle.to_raw(), what, &self.guard)
-            .map_err(|e| self.bad_handle(handle, site, &e))?;
+        OBJECTS.unregister(handle.to_raw(), what, &self.guard).map_err(|e| self.bad_handle(handle, site, &e))?;
         object.mark_freed();
         object.release();
         Ok(object)
@@ -437,7 +439,7 @@ impl Caller {
 
     /// Declares the object `handle` names static (see `object_static`).
     pub(crate) fn set_static(&self, handle: Handle, site: &Site) -> Result<(), Errno> {
-        let found = OBJECTS.get(handle.to_raw(), &self.guard).map_err(|e| self.bad_handle(handle, site, &e))?;
+        let (_, found) = OBJECTS.get(handle.to_raw(), &self.guard).map_err(|e| self.bad_handle(handle, site, &e))?;
         found.set_static();
         Ok(())
     }
@@ -453,10 +455,15 @@ impl Caller {
         }
     }
 
+    /// The calling task's id (its `ps` PID, a lock owner's mark).
+    pub(crate) fn task_id(&self) -> u64 {
+        Task::with_current(|task| task.id())
+    }
+
     /// `might_sleep` for the calling task: sleeping in atomic context is reported.
-    pub(crate) fn might_sleep(&self, task: &Arc<Task>, site: &Site) {
-        if task.in_atomic() {
-            sched::might_sleep(self.services(), Some(self.module()), task, &site_text(site), self.call);
+    pub(crate) fn might_sleep(&self, site: &Site) {
+        if let Some(task) = Task::with_current(|task| task.in_atomic().then(|| Arc::clone(task))) {
+            sched::might_sleep(self.services(), Some(self.module()), &task, &site_text(site), self.call);
         }
     }
 

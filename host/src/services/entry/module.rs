@@ -4,7 +4,10 @@
 //! (`param_get_*`), `kernel/module/main.c` (`try_module_get`, `module_put`).
 
 use abi_stable::std_types::RStr;
-use modhost_abi::{errno::Errno, table::{Handle, Site}};
+use modhost_abi::{
+    errno::Errno,
+    table::{Handle, Site},
+};
 
 use super::entries;
 use crate::services::printk::Level;

@@ -38,7 +38,7 @@ entries! {
         fn schedule_timeout(c, mode: SleepMode, timeout: Timeout, site: Site) -> u64 {
             let mode = c.mode(mode, &site)?;
             let task = c.task();
-            c.might_sleep(&task, &site);
+            c.might_sleep(&site);
             let module = c.unpin();
             let clock = &module.services().clock;
             Ok(sched::schedule_timeout(clock, &task, mode, timeout.limit(), &site_text(&site)))
@@ -48,7 +48,7 @@ entries! {
         /// if killed.
         fn usleep_range(c, min_us: u64, _max_us: u64, site: Site) -> i32 {
             let task = c.task();
-            c.might_sleep(&task, &site);
+            c.might_sleep(&site);
             let module = c.unpin();
             let clock = &module.services().clock;
             let sleep = Sleep {

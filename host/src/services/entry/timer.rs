@@ -47,7 +47,7 @@ entries! {
             }
             let object = c.object_arc::<Timer>(handle, &site)?;
             let task = c.task();
-            c.might_sleep(&task, &site);
+            c.might_sleep(&site);
             let call = c.call();
             let c = c.unpin();
             match timer::delete_sync(c.services(), &object, shutdown, &task, &site_text(&site)) {

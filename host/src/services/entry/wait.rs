@@ -28,7 +28,7 @@ entries! {
             let mode = c.mode(mode, &site)?;
             let object = c.object_arc::<WaitQueue>(wq, &site)?;
             let task = c.task();
-            c.might_sleep(&task, &site);
+            c.might_sleep(&site);
             let c = c.unpin();
             let clock = &c.services().clock;
             let check = || (condition.function)(condition.context);
@@ -89,7 +89,7 @@ entries! {
             let mode = c.mode(mode, &site)?;
             let object = c.object_arc::<Completion>(completion, &site)?;
             let task = c.task();
-            c.might_sleep(&task, &site);
+            c.might_sleep(&site);
             let c = c.unpin();
             let clock = &c.services().clock;
             let start = clock.jiffies();

@@ -65,8 +65,7 @@ entries! {
                 c.warn(&site, &text);
                 return Ok(0);
             }
-            let task = c.task();
-            c.might_sleep(&task, &site);
+            c.might_sleep(&site);
             let c = c.unpin();
             workqueue::destroy(&object, c.services(), Some(c.module()), &site_text(&site), None)
                 .map_err(|_| Errno::EINTR)?;
@@ -114,7 +113,7 @@ entries! {
             let item = c.object_arc::<WorkItem>(handle, &site)?;
             let task = c.task();
             if sync {
-                c.might_sleep(&task, &site);
+                c.might_sleep(&site);
             }
             let c = c.unpin();
             let was = workqueue::cancel(c.services(), &item, sync, disable, &task, &site_text(&site))
@@ -126,7 +125,7 @@ entries! {
         fn flush_work(c, handle: Handle, site: Site) -> i32 {
             let item = c.object_arc::<WorkItem>(handle, &site)?;
             let task = c.task();
-            c.might_sleep(&task, &site);
+            c.might_sleep(&site);
             let c = c.unpin();
             let waited = workqueue::flush_work(c.services(), &item, &task, &site_text(&site))
                 .map_err(|_| Errno::EINTR)?;
@@ -171,8 +170,7 @@ entries! {
 /// `flush_workqueue` or `drain_workqueue`.
 fn flush(c: super::Caller, handle: Handle, site: Site, drain: bool) -> Result<i32, Errno> {
     let object = c.object_arc::<Workqueue>(handle, &site)?;
-    let task = c.task();
-    c.might_sleep(&task, &site);
+    c.might_sleep(&site);
     let c = c.unpin();
     workqueue::flush_workqueue(&object, c.services(), Some(c.module()), &site_text(&site), drain)
         .map_err(|_| Errno::EINTR)?;

@@ -52,7 +52,10 @@ fn up_hands_units_to_the_longest_waiter_and_a_late_arrival_cannot_take_them() {
     for id in 0..3 {
         let (theirs, clock, order) = (Arc::clone(&sem), clock.clone(), order.clone());
         threads.push(thread::spawn(move || {
-            let result = theirs.down(&Task::current(), &Sleep { clock: &clock, mode: WaitMode::Uninterruptible, deadline: None, site: "test" });
+            let result = theirs.down(
+                &Task::current(),
+                &Sleep { clock: &clock, mode: WaitMode::Uninterruptible, deadline: None, site: "test" },
+            );
             let _ = order.send(id);
             result
         }));
@@ -149,9 +152,29 @@ fn under_stress_the_count_is_conserved_and_no_waiter_is_lost() {
                 let deadline = Some(clock.uptime() + Duration::from_micros(rng.below(200)));
                 let got = match rng.below(4) {
                     0 => Ok(sem.try_down()),
-                    1 => sem.down(&task, &Sleep { clock: &clock, mode: WaitMode::Uninterruptible, deadline: None, site: "stress" }).map(|()| true),
-                    2 => sem.down(&task, &Sleep { clock: &clock, mode: WaitMode::Uninterruptible, deadline: deadline, site: "stress" }).map(|()| true),
-                    _ => sem.down(&task, &Sleep { clock: &clock, mode: WaitMode::Interruptible, deadline: None, site: "stress" }).map(|()| true),
+                    1 => sem
+                        .down(
+                            &task,
+                            &Sleep { clock: &clock, mode: WaitMode::Uninterruptible, deadline: None, site: "stress" },
+                        )
+                        .map(|()| true),
+                    2 => sem
+                        .down(
+                            &task,
+                            &Sleep {
+                                clock: &clock,
+                                mode: WaitMode::Uninterruptible,
+                                deadline: deadline,
+                                site: "stress",
+                            },
+                        )
+                        .map(|()| true),
+                    _ => sem
+                        .down(
+                            &task,
+                            &Sleep { clock: &clock, mode: WaitMode::Interruptible, deadline: None, site: "stress" },
+                        )
+                        .map(|()| true),
                 };
                 match got {
                     Ok(true) => {

@@ -83,9 +83,8 @@ impl Kind for Timer {
             });
             object.inner.waiters.lock().retain(|t| !Arc::ptr_eq(t, &me));
         }
-        (was_pending || was_running).then(|| {
-            if was_running { "left running; shut down" } else { "left armed; shut down" }.to_string()
-        })
+        (was_pending || was_running)
+            .then(|| if was_running { "left running; shut down" } else { "left armed; shut down" }.to_string())
     }
 
     fn still_running(&self) -> bool {

@@ -27,12 +27,7 @@ use super::{
     queue::ItemRef,
     state::Pending,
 };
-use crate::services::{
-    Services,
-    object::Object,
-    task::Task,
-    wait::WaitError,
-};
+use crate::services::{Services, object::Object, task::Task, wait::WaitError};
 
 /// `cancel_*` (`disable` false) or `disable_*` (true), synchronous or not,
 /// for the task `me`: whether it was pending, or `Err` if `me` was killed

@@ -51,10 +51,10 @@ mod queue;
 mod state;
 mod worker;
 
-use modhost_abi::table::SystemWq;
 use modhost_abi::services::workqueue::{
     WQ_BH, WQ_FREEZABLE, WQ_HIGHPRI, WQ_MAX_ACTIVE, WQ_POWER_EFFICIENT, WQ_UNBOUND,
 };
+use modhost_abi::table::SystemWq;
 use parking_lot::Mutex;
 use std::{
     fmt,
