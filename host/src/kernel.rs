@@ -32,6 +32,7 @@
 //! [`Services`], which it derefs to: the services know nothing of the
 //! module list, and the loader reaches them as its own fields.
 
+use modhost_abi::table::{KernelServicesRef, ModuleHandle};
 use parking_lot::{Condvar, Mutex};
 use std::{
     fmt,
@@ -251,6 +252,16 @@ impl Kernel {
     /// if that did not happen within ten seconds of real time.
     pub fn settle(&self) -> bool {
         crate::services::task::settle(self.inner.id, Duration::from_secs(10))
+    }
+
+    /// The service table and the handle of the loaded module `name`, to call
+    /// the table as that module's code would: for tests of the entry layer
+    /// (stale, forged and foreign handles), not for users.
+    #[doc(hidden)]
+    pub fn service_table_of(&self, name: &str) -> Option<(KernelServicesRef, ModuleHandle)> {
+        let modules = self.inner.modules.lock();
+        let handle = modules.find(name)?.handle.get().copied()?;
+        Some((services::entry::table(), handle))
     }
 
     /// Unloads every module, users before the modules they use, then stops

@@ -59,6 +59,11 @@ mod lab;
 #[cfg(test)]
 mod faults;
 
+// Handles: freed in their own callbacks, stale, forged, foreign; module
+// code running on after rmmod.
+#[cfg(test)]
+mod handles;
+
 // Property tests: parameter parsing and the command grammar.
 #[cfg(test)]
 mod properties;

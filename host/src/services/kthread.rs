@@ -209,6 +209,20 @@ impl KThread {
     fn task(&self) -> Option<Arc<Task>> {
         self.state.lock().task.clone()
     }
+
+    /// Whether this is the calling task's own thread (its body calling).
+    pub(crate) fn is_current(&self) -> bool {
+        let me = Task::with_current(|t| t.id());
+        self.state.lock().task.as_ref().is_some_and(|t| t.id() == me)
+    }
+
+    /// Marks it stopped without waiting (its own body freed it).
+    pub(crate) fn stop_from_itself(&self) {
+        self.state.lock().stopped = true;
+        if let Some(task) = self.task() {
+            task.request_stop();
+        }
+    }
 }
 
 impl Object<KThread> {

@@ -88,14 +88,10 @@ pub(crate) struct Object<T: Kind> {
 
 /// An object of any kind, as the registry and the owner's list hold it.
 pub(crate) trait AnyObject: Send + Sync + 'static {
-    /// For a borrowed downcast.
-    fn as_any(&self) -> &dyn Any;
     /// For an owned downcast.
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
     /// The kind's name.
     fn kind(&self) -> &'static str;
-    /// The kernel it belongs to.
-    fn kernel(&self) -> u64;
     /// Its owner, if a module.
     fn owner(&self) -> Option<&Arc<ModuleRecord>>;
     /// `"timer (made at src/lib.rs:10:5)"`.
@@ -110,6 +106,8 @@ pub(crate) trait AnyObject: Send + Sync + 'static {
     fn release(&self);
     /// Frees it for a module that never did; `true` if it had not been freed.
     fn free_leftover(&self) -> bool;
+    /// Whether its module freed it (or the unload did).
+    fn is_freed(&self) -> bool;
     /// Marks it static (see [`Object`]'s `statik`).
     fn set_static(&self);
     /// Whether it was declared static.
@@ -133,7 +131,7 @@ impl<T: Kind> Object<T> {
     /// Registers the object and records it in its owner's list; returns its handle.
     pub(crate) fn register(self) -> Option<(Arc<Object<T>>, Handle)> {
         let object = Arc::new(self);
-        let tag = ObjectTag { kind: TypeId::of::<Object<T>>(), kernel: object.kernel };
+        let tag = ObjectTag { kind: TypeId::of::<Object<T>>(), name: T::NAME, kernel: object.kernel };
         let raw = OBJECTS.register(Arc::clone(&object) as Arc<dyn AnyObject>, tag).ok()?;
         object.handle.store(raw, Ordering::Release);
         if let Some(owner) = &object.owner {
@@ -172,20 +170,12 @@ impl<T: Kind> Object<T> {
 }
 
 impl<T: Kind> AnyObject for Object<T> {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
         self
     }
 
     fn kind(&self) -> &'static str {
         T::NAME
-    }
-
-    fn kernel(&self) -> u64 {
-        self.kernel
     }
 
     fn owner(&self) -> Option<&Arc<ModuleRecord>> {
@@ -222,6 +212,10 @@ impl<T: Kind> AnyObject for Object<T> {
             &guard,
         );
         self.mark_freed()
+    }
+
+    fn is_freed(&self) -> bool {
+        self.freed.load(Ordering::Acquire)
     }
 
     fn set_static(&self) {

@@ -35,6 +35,9 @@ pub(crate) struct ProcEntry {
     show: ModuleCallback,
     /// `true` once removed; read-locked while the show function runs.
     removed: RwLock<bool>,
+    /// The tasks whose show function runs now (a show function may remove
+    /// its own file: it must not wait for itself).
+    readers: Mutex<Vec<u64>>,
 }
 
 /// The text a show function writes during one read (`struct seq_file`).
@@ -57,7 +60,8 @@ impl Kind for ProcEntry {
 
     fn stop(object: &Object<ProcEntry>) -> Option<String> {
         let services = object.services()?;
-        if *object.inner.removed.read() {
+        let listed = services.proc_entries.lock().iter().any(|e| std::ptr::eq(Arc::as_ptr(e), object));
+        if !listed {
             return None;
         }
         unregister(services, object);
@@ -97,7 +101,12 @@ pub(crate) fn create(
     if RESERVED.contains(&name) || entries.iter().any(|e| e.inner.name == name) {
         return Err(ProcError::Exists);
     }
-    let entry = ProcEntry { name: name.to_string(), show: ModuleCallback::new(show), removed: RwLock::new(false) };
+    let entry = ProcEntry {
+        name: name.to_string(),
+        show: ModuleCallback::new(show),
+        removed: RwLock::new(false),
+        readers: Mutex::new(Vec::new()),
+    };
     let Some((object, _)) = Object::new(Some(owner), services.id, site, entry).register() else { return Ok(None) };
     entries.push(Arc::clone(&object));
     Ok(Some(object))
@@ -112,19 +121,26 @@ pub(crate) fn read(services: &Services, name: &str) -> Option<String> {
     }
     let owner = entry.owner.as_ref()?;
     let (seq, handle) = Object::new(Some(owner), services.id, String::new(), SeqFile::default()).register()?;
+    let task = Task::current();
+    entry.inner.readers.lock().push(task.id());
     {
-        let _context = owner.enter(&Task::current());
+        let _context = owner.enter(&task);
         entry.inner.show.call(handle);
     }
+    entry.inner.readers.lock().retain(|id| *id != task.id());
     seq.free_leftover_quietly();
     let text = std::mem::take(&mut *seq.inner.text.lock());
     Some(text)
 }
 
-/// `proc_remove`: waits for reads in progress, then takes the file away.
+/// `proc_remove`: waits for reads in progress (but the caller's own, from
+/// the show function), then takes the file away.
 pub(crate) fn unregister(services: &Services, entry: &Object<ProcEntry>) {
-    *entry.inner.removed.write() = true;
     services.proc_entries.lock().retain(|e| !std::ptr::eq(Arc::as_ptr(e), entry));
+    let me = Task::with_current(|t| t.id());
+    if !entry.inner.readers.lock().contains(&me) {
+        *entry.inner.removed.write() = true;
+    }
 }
 
 impl Object<SeqFile> {

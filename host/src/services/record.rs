@@ -208,7 +208,7 @@ impl ModuleRecord {
     /// some of its code still runs (its library must then stay mapped).
     pub(crate) fn reclaim(&self) -> bool {
         let objects: Vec<_> = self.objects().into_iter().rev().collect();
-        for object in &objects {
+        for object in objects.iter().filter(|o| !o.is_freed()) {
             if let Some(what) = object.stop() {
                 self.services.log(Level::Warning, &format!("{}: {} {what} at unload", self.name, object.describe()));
             }
@@ -220,7 +220,7 @@ impl ModuleRecord {
         }
         // The module's callbacks are its code: released while it is mapped.
         objects.iter().for_each(|o| o.release());
-        for object in self.objects().into_iter().rev() {
+        for object in self.objects().into_iter().rev().filter(|o| !o.is_freed()) {
             if object.free_leftover() && !object.is_static() {
                 self.services.log(Level::Notice, &format!("{}: {} was never freed", self.name, object.describe()));
             }

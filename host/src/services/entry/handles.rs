@@ -202,10 +202,21 @@ impl<T: ?Sized + Send + Sync + 'static, M: Send + 'static> Registry<T, M> {
         }
     }
 
-    /// How many values are registered (for leak checks).
-    pub(crate) fn len(&self) -> usize {
-        let free = self.free.lock();
-        free.used as usize - free.indices.len()
+    /// The tags of every registered value.
+    pub(crate) fn tags(&self) -> Vec<M>
+    where
+        M: Copy,
+    {
+        let used = self.free.lock().used as usize;
+        let _guard = rcu::read_lock();
+        (0..used)
+            .filter_map(|index| {
+                let occupant = self.slot(index)?.occupant.load(Ordering::Acquire);
+                // SAFETY: As in `find`: a non-null occupant lives until the
+                // read section `guard` stands for has ended.
+                unsafe { occupant.as_ref() }.map(|o| o.tag)
+            })
+            .collect()
     }
 }
 
@@ -239,7 +250,7 @@ mod tests {
         assert_eq!(registry.get(a & 0xffff_ffff, &guard).err(), Some(HandleError::Forged), "generation 0");
         assert_eq!(registry.get(a + 7, &guard).err(), Some(HandleError::Forged), "a slot never used");
         assert_eq!(registry.get(u64::MAX, &guard).err(), Some(HandleError::Forged));
-        assert_eq!(registry.len(), 1);
+        assert_eq!(registry.tags().len(), 1);
     }
 }
 
@@ -251,8 +262,19 @@ pub(crate) static MODULES: Registry<super::ModuleRecord> = Registry::new();
 pub(crate) struct ObjectTag {
     /// The `TypeId` of the object's `Object<T>`.
     pub(crate) kind: std::any::TypeId,
+    /// The kind's name, for `/proc/slabinfo`.
+    pub(crate) name: &'static str,
     /// The kernel it belongs to.
     pub(crate) kernel: u64,
+}
+
+/// How many objects of each kind the modules of `kernel` hold, by kind.
+pub(crate) fn object_counts(kernel: u64) -> std::collections::BTreeMap<&'static str, usize> {
+    let mut counts = std::collections::BTreeMap::new();
+    for tag in OBJECTS.tags().into_iter().filter(|t| t.kernel == kernel) {
+        *counts.entry(tag.name).or_insert(0) += 1;
+    }
+    counts
 }
 
 /// Every kernel object modules hold, by handle.

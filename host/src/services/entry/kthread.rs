@@ -36,6 +36,10 @@ entries! {
             let object = c.object_arc::<KThread>(handle, &site)?;
             c.might_sleep(&site);
             let this = &object.inner;
+            if this.is_current() {
+                c.warn(&site, "kthread_stop of the calling kthread would wait for itself; not waiting");
+                return Err(Errno::EDEADLK);
+            }
             if let (Some(result), _) = this.exited() {
                 let text = format!(
                     "{}: kthread_stop: {} already exited (returned {result}) at {}",
@@ -54,6 +58,11 @@ entries! {
         /// Frees a kthread, stopping it first unless `kthread_stop` did.
         fn kthread_free(c, handle: Handle, site: Site) -> () {
             let object = c.object_arc::<KThread>(handle, &site)?;
+            if object.inner.is_current() {
+                // Its own body: released once the body returns.
+                object.inner.stop_from_itself();
+                return c.free::<KThread>(handle, &site).map(drop);
+            }
             match object.inner.exited() {
                 (None, false) => {
                     let c = c.unpin();
