@@ -61,7 +61,10 @@ pub mod prelude {
         module,
         module::{Module, ThisModule},
         pr_alert, pr_crit, pr_debug, pr_emerg, pr_err, pr_info, pr_notice, pr_warn, printk,
-        services::{printk::Level, time::Jiffies},
+        services::{
+            printk::{Level, warn, warn_on},
+            time::Jiffies,
+        },
     };
 }
 

@@ -9,10 +9,7 @@ use modhost_abi::{
     errno::Errno,
     table::{Callback, Handle, KernelServicesRef, ModuleHandle, Site, SleepMode, Timeout, TimerDelete},
 };
-use std::{
-    ffi::c_void,
-    time::{Duration, Instant},
-};
+use std::{ffi::c_void, time::Duration};
 
 /// The table and testmod's handle, to call as testmod's code would.
 fn as_testmod(kernel: &Kernel) -> (KernelServicesRef, ModuleHandle) {
@@ -285,15 +282,6 @@ fn self_freeing_raw_timers_release_their_context_exactly_once() {
     assert_eq!((table.timer().timer_pending())(me, timer, site), false, "stale now");
     assert_dmesg_contains(&kernel, "timer_pending: use after free");
     kernel.rmmod("testmod").unwrap();
-}
-
-/// Waits (real time, bounded) until dmesg has a line containing `part`.
-fn wait_for_line(kernel: &Kernel, part: &str) {
-    let give_up = Instant::now() + Duration::from_secs(10);
-    while count(kernel, part) == 0 {
-        assert!(Instant::now() < give_up, "no line containing {part:?}:\n{}", dmesg(kernel).join("\n"));
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }
 
 #[test]

@@ -64,6 +64,10 @@ mod faults;
 #[cfg(test)]
 mod handles;
 
+// The SDK's kernel idioms: spinlocks, statics, current, BH work.
+#[cfg(test)]
+mod sdk;
+
 // Property tests: parameter parsing and the command grammar.
 #[cfg(test)]
 mod properties;

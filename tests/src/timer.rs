@@ -107,3 +107,18 @@ fn add_timer_on_a_pending_timer_is_a_warning() {
     assert_dmesg_contains(&kernel, "[timertest]: add_timer of a pending timer");
     assert!(kernel.taint().letters().contains('W'));
 }
+
+#[test]
+fn del_timer_sync_waits_for_the_callback_and_deactivates_its_own_re_arming() {
+    let kernel = load("rearming");
+    kernel.clock().advance(JIFFY * 2);
+    // The callback busy-waits 300 ms, then re-arms its timer: stop it meanwhile.
+    wait_for_line(&kernel, "timertest: busy tick");
+    kernel.write("/sys/module/timertest/parameters/stop", "1").unwrap();
+    assert_dmesg(&kernel, "timertest: del_timer_sync returned true");
+    assert_dmesg(&kernel, "timertest: pending after del_timer_sync: false");
+    advance(&kernel, 10);
+    let ticks = dmesg(&kernel).iter().filter(|l| l.ends_with("busy tick")).count();
+    assert_eq!(ticks, 1, "the re-arming was deactivated");
+    kernel.rmmod("timertest").unwrap();
+}

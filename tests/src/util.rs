@@ -1,7 +1,10 @@
 //! What every test needs: a booted kernel, the plugins' paths, dmesg helpers.
 
 use modhost::{Kernel, views::lsmod::LsmodEntry};
-use std::path::PathBuf;
+use std::{
+    path::PathBuf,
+    time::{Duration, Instant},
+};
 
 /// The directory cargo built the plugin `.so` files into: the test binary's own.
 pub(crate) fn module_dir() -> PathBuf {
@@ -76,4 +79,13 @@ impl Snapshot {
 #[track_caller]
 pub(crate) fn assert_nothing_pinned(kernel: &Kernel) {
     assert!(kernel.pinned_libraries().is_empty(), "pinned: {:?}", kernel.pinned_libraries());
+}
+
+/// Waits (real time, bounded) until dmesg has a line containing `part`.
+pub(crate) fn wait_for_line(kernel: &Kernel, part: &str) {
+    let give_up = Instant::now() + Duration::from_secs(10);
+    while !dmesg(kernel).iter().any(|l| l.contains(part)) {
+        assert!(Instant::now() < give_up, "no line containing {part:?}:\n{}", dmesg(kernel).join("\n"));
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }

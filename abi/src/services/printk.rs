@@ -1,4 +1,4 @@
-//! `printk` and the `pr_*!` macros.
+//! `printk`, the `pr_*!` macros, and `WARN`.
 //!
 //! A module logs only through these: the host prefixes each line with the
 //! module instance's name (the kernel's `pr_fmt(KBUILD_MODNAME ": ")`),
@@ -71,6 +71,24 @@ impl Level {
         }
         Level::ALL.into_iter().find(|l| l.name() == name || (name == "warning" && *l == Level::Warning))
     }
+}
+
+/// `WARN(1, message)`: a warning in dmesg with this call site, the task
+/// and the loaded modules; taints `W`.
+#[track_caller]
+pub fn warn(message: &str) {
+    let (services, module) = crate::runtime::kernel();
+    (services.module().warn())(module, abi_stable::std_types::RStr::from_str(message), crate::table::Site::caller());
+}
+
+/// `WARN_ON(condition)` with a message: warns if `condition` holds, and
+/// returns it, so it reads as the kernel's `if (WARN_ON(...))`.
+#[track_caller]
+pub fn warn_on(condition: bool, message: &str) -> bool {
+    if condition {
+        warn(message);
+    }
+    condition
 }
 
 /// Logs `args` at `level` as this module; the `pr_*!` macros call this.

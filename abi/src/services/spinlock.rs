@@ -7,7 +7,8 @@
 //! callbacks and `WQ_BH` work items may take spinlocks; they may not take
 //! mutexes or semaphores.
 //!
-//! `spin_lock_irqsave` and `spin_lock_bh` are [`SpinLock::lock_irqsave`]
+//! [`spin_lock`]/[`spin_unlock`] are the kernel's unguarded calls, for a
+//! `SpinLock<()>`. `spin_lock_irqsave` and `spin_lock_bh` are [`SpinLock::lock_irqsave`]
 //! and [`SpinLock::lock_bh`]: modhost has no interrupts to disable, so they
 //! are `lock` under the kernel's names, for code that reads like the C.
 //!
@@ -77,7 +78,7 @@ impl<T> SpinLock<T> {
     pub fn try_lock(&self) -> Option<SpinLockGuard<'_, T>> {
         let (services, module) = kernel();
         (services.locking().spin_trylock())(module, self.handle, Site::caller())
-            .then_some(SpinLockGuard { lock: self, _not_send: PhantomData })
+            .then(|| SpinLockGuard { lock: self, _not_send: PhantomData })
     }
 
     pub(crate) fn handle(&self) -> Handle {
@@ -126,6 +127,20 @@ impl<T> Drop for SpinLockGuard<'_, T> {
         let (services, module) = kernel();
         (services.locking().spin_unlock())(module, self.lock.handle, Site::NONE);
     }
+}
+
+/// `spin_lock(&lock)` without a guard, as kernel code writes it.
+#[track_caller]
+pub fn spin_lock(lock: &SpinLock<()>) {
+    // The lock stays held until `spin_unlock`.
+    core::mem::forget(lock.lock());
+}
+
+/// `spin_unlock(&lock)`: the holder must call it; anyone else is reported.
+#[track_caller]
+pub fn spin_unlock(lock: &SpinLock<()>) {
+    let (services, module) = kernel();
+    (services.locking().spin_unlock())(module, lock.handle, Site::caller());
 }
 
 impl<T: fmt::Debug> fmt::Debug for SpinLockGuard<'_, T> {

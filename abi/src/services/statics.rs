@@ -3,14 +3,17 @@
 //!
 //! ```ignore
 //! use modhost_abi::prelude::*;
-//! use modhost_abi::{declare_wait_queue_head, define_mutex, define_timer};
-//! use modhost_abi::services::{sync::mutex_lock, timer::TimerRef, time::*};
+//! use modhost_abi::{declare_wait_queue_head, define_spinlock, define_timer};
+//! use modhost_abi::services::{spinlock::{spin_lock, spin_unlock}, timer::TimerRef, time::*};
 //!
-//! define_mutex!(LOCK);                  // static DEFINE_MUTEX(lock);
+//! define_spinlock!(LOCK);               // static DEFINE_SPINLOCK(lock);
 //! declare_wait_queue_head!(WQ);         // static DECLARE_WAIT_QUEUE_HEAD(wq);
 //! define_timer!(TICK, tick);            // static DEFINE_TIMER(tick, tick_fn);
 //!
 //! fn tick(me: &TimerRef) {
+//!     spin_lock(&LOCK);                 // a timer callback may not sleep:
+//!     WQ.wake_up();                     // a spinlock, not a mutex
+//!     spin_unlock(&LOCK);
 //!     me.mod_timer(jiffies() + HZ());
 //! }
 //!

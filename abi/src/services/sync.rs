@@ -208,7 +208,7 @@ impl<T> Mutex<T> {
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
         let (services, module) = kernel();
         (services.locking().mutex_trylock())(module, self.handle, Site::caller())
-            .then_some(MutexGuard { mutex: self, _not_send: PhantomData })
+            .then(|| MutexGuard { mutex: self, _not_send: PhantomData })
     }
 
     /// `mutex_is_locked`.

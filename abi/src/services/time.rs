@@ -319,13 +319,6 @@ pub fn mdelay(ms: u64) {
     ndelay(ms.saturating_mul(1_000_000));
 }
 
-/// `WARN(1, ...)`: a warning with this call site in dmesg; taints `W`.
-#[track_caller]
-pub fn warn(message: &str) {
-    let (services, module) = kernel();
-    (services.module().warn())(module, abi_stable::std_types::RStr::from_str(message), Site::caller());
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

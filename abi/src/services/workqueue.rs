@@ -122,7 +122,7 @@ impl Workqueue {
 
     /// `queue_work`: `true` if queued, `false` if it was already pending (or disabled).
     #[track_caller]
-    pub fn queue_work(&self, work: &Work) -> bool {
+    pub fn queue_work(&self, work: &WorkRef) -> bool {
         let (services, module) = kernel();
         (services.workqueue().queue_work())(module, self.handle, work.handle, Site::caller())
     }
@@ -130,7 +130,7 @@ impl Workqueue {
     /// `queue_delayed_work`: queues `dwork` after `delay` jiffies (0: now);
     /// `false` if it was already pending (or disabled).
     #[track_caller]
-    pub fn queue_delayed_work(&self, dwork: &DelayedWork, delay: u64) -> bool {
+    pub fn queue_delayed_work(&self, dwork: &DelayedWorkRef, delay: u64) -> bool {
         let (services, module) = kernel();
         (services.workqueue().queue_delayed_work())(module, self.handle, dwork.handle, delay, Site::caller())
     }
@@ -138,7 +138,7 @@ impl Workqueue {
     /// `mod_delayed_work`: queues `dwork` after `delay`, re-arming it if
     /// pending; `true` if it was pending (inverted from `queue_*`).
     #[track_caller]
-    pub fn mod_delayed_work(&self, dwork: &DelayedWork, delay: u64) -> bool {
+    pub fn mod_delayed_work(&self, dwork: &DelayedWorkRef, delay: u64) -> bool {
         let (services, module) = kernel();
         (services.workqueue().mod_delayed_work())(module, self.handle, dwork.handle, delay, Site::caller())
     }
@@ -174,13 +174,13 @@ impl Drop for Workqueue {
 
 /// `schedule_work`: queues `work` on `system_wq`.
 #[track_caller]
-pub fn schedule_work(work: &Work) -> bool {
+pub fn schedule_work(work: &WorkRef) -> bool {
     Workqueue::system(System::NORMAL).queue_work(work)
 }
 
 /// `schedule_delayed_work`: queues `dwork` on `system_wq` after `delay`.
 #[track_caller]
-pub fn schedule_delayed_work(dwork: &DelayedWork, delay: u64) -> bool {
+pub fn schedule_delayed_work(dwork: &DelayedWorkRef, delay: u64) -> bool {
     Workqueue::system(System::NORMAL).queue_delayed_work(dwork, delay)
 }
 

@@ -218,12 +218,16 @@ impl ModuleRecord {
             self.services.log(Level::Err, &text);
             return false;
         }
+        // What exit did not free is a leak, even if releasing the callbacks
+        // below frees it (an object its own closure keeps alive).
+        let leaked: Vec<_> = objects.iter().filter(|o| !o.is_freed() && !o.is_static()).cloned().collect();
         // The module's callbacks are its code: released while it is mapped.
         objects.iter().for_each(|o| o.release());
+        for object in &leaked {
+            self.services.log(Level::Notice, &format!("{}: {} was never freed", self.name, object.describe()));
+        }
         for object in self.objects().into_iter().rev().filter(|o| !o.is_freed()) {
-            if object.free_leftover() && !object.is_static() {
-                self.services.log(Level::Notice, &format!("{}: {} was never freed", self.name, object.describe()));
-            }
+            object.free_leftover();
         }
         true
     }

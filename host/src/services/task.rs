@@ -482,8 +482,8 @@ impl Task {
         self.wakeup.notify_all();
     }
 
-    /// Enters atomic context (`why`: "a timer callback", "a spinlock
-    /// held", ...); sleeping there is a bug.
+    /// Enters atomic context (`why`: "a timer callback", "a section
+    /// holding a spinlock", ...); sleeping there is a bug.
     pub fn atomic_enter(&self, why: &'static str) {
         if self.atomic.fetch_add(1, Ordering::Relaxed) == 0 {
             *self.atomic_why.lock() = why;

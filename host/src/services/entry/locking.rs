@@ -142,9 +142,9 @@ entries! {
                 if locked == Err(SpinError::Recursion) {
                     unpinned.warn(&site, "BUG: spinlock recursion: spin_lock of a spinlock this task holds");
                 }
-                return locked.map(|()| task.atomic_enter("a spinlock held")).or(Ok(()));
+                return locked.map(|()| task.atomic_enter("a section holding a spinlock")).or(Ok(()));
             };
-            locked.map(|()| task.atomic_enter("a spinlock held"))
+            locked.map(|()| task.atomic_enter("a section holding a spinlock"))
         }
 
         /// `spin_trylock`.
@@ -152,7 +152,7 @@ entries! {
             let task = c.task();
             let locked = c.object::<SpinLock>(lock, &site)?.inner.try_lock(task.id());
             if locked {
-                task.atomic_enter("a spinlock held");
+                task.atomic_enter("a section holding a spinlock");
             }
             Ok(locked)
         }
