@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Runs a short scripted modhost session under valgrind memcheck and fails on
-# any invalid read or write, use of uninitialised memory, or bad free.
+# Runs a short scripted modhost session under valgrind memcheck, then the
+# end-to-end tests of handles (module code that runs on after rmmod in a
+# thread of its own or a thread-local destructor, objects freed from their
+# own callbacks, stale and forged handles), and fails on any invalid read
+# or write, use of uninitialised memory, or bad free.
 #
-#   scripts/valgrind.sh            # about a minute on a 2-core machine
+#   scripts/valgrind.sh            # about two minutes on a 2-core machine
 #
 # Not part of `cargo test`: valgrind runs the host some 30x slower and is
 # not installed everywhere. Leaks are not errors here: modules are unmapped
@@ -41,7 +44,20 @@ valgrind --tool=memcheck --error-exitcode=99 --errors-for-leak-kinds=none \
     --track-origins=yes --quiet \
     target/debug/modhost --module-path target/debug --console-level 4 --script "$session" || status=$?
 case $status in
-    0 | 1) echo "valgrind.sh: memcheck found no errors" ;;
-    99) echo "valgrind.sh: memcheck found errors (above)" >&2; exit 1 ;;
+    0 | 1) echo "valgrind.sh: the session: memcheck found no errors" ;;
+    99) echo "valgrind.sh: the session: memcheck found errors (above)" >&2; exit 1 ;;
     *) echo "valgrind.sh: modhost exited with status $status" >&2; exit 1 ;;
+esac
+
+# The handles tests, one at a time (memcheck serialises threads anyway).
+tests=$(cargo test --quiet -p modhost-tests --no-run --message-format=json 2>/dev/null |
+    sed -n 's/.*"executable":"\([^"]*modhost_tests-[^"]*\)".*/\1/p' | head -n 1)
+[ -x "$tests" ] || { echo "valgrind.sh: the end-to-end test binary was not built" >&2; exit 1; }
+status=0
+valgrind --tool=memcheck --error-exitcode=99 --errors-for-leak-kinds=none --quiet \
+    "$tests" --test-threads=1 handles:: || status=$?
+case $status in
+    0) echo "valgrind.sh: the handles tests: memcheck found no errors" ;;
+    99) echo "valgrind.sh: the handles tests: memcheck found errors (above)" >&2; exit 1 ;;
+    *) echo "valgrind.sh: the handles tests failed under memcheck (status $status)" >&2; exit 1 ;;
 esac

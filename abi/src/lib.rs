@@ -7,7 +7,7 @@
 //!   version magic and layout, modinfo, parameters, symbols and entry points;
 //! - [`symbol`]: exported and imported symbols with their signatures;
 //! - [`param`] and [`kstrtox`]: module parameters by the kernel's rules;
-//! - [`module`] and [`module!`]: the module lifecycle, init as a constructor
+//! - [`module`](mod@module) and [`module!`]: the module lifecycle, init as a constructor
 //!   and exit as `Drop`;
 //! - [`table`]: the service table the host hands to `init`, in C types;
 //! - [`services`]: the safe handles and macros modules use over it

@@ -279,9 +279,14 @@ fn self_freeing_raw_timers_release_their_context_exactly_once() {
     assert_eq!(context.fired.load(std::sync::atomic::Ordering::SeqCst), 1);
     // Released by the callback's return; other tests may release theirs too.
     assert!(RELEASED.load(std::sync::atomic::Ordering::SeqCst) > before);
-    assert_eq!((table.timer().timer_pending())(me, timer, site), false, "stale now");
+    assert!(!(table.timer().timer_pending())(me, timer, site), "stale now");
     assert_dmesg_contains(&kernel, "timer_pending: use after free");
     kernel.rmmod("testmod").unwrap();
+}
+
+/// Whether the tests run under valgrind (`scripts/valgrind.sh`).
+fn under_valgrind() -> bool {
+    std::env::var("LD_PRELOAD").is_ok_and(|preload| preload.contains("vgpreload"))
 }
 
 #[test]
@@ -290,7 +295,11 @@ fn a_thread_the_module_started_is_named_and_its_calls_after_rmmod_refused() {
     kernel.insmod(plugin("stray"), "scenario=thread").unwrap();
     wait_for_line(&kernel, "stray: stray thread, round 0");
     kernel.rmmod("stray").unwrap();
-    assert_dmesg_contains(&kernel, "still resident after unload: pinned by thread stray (tid ");
+    // Under valgrind a thread's stack pointer in /proc is valgrind's own,
+    // so the thread cannot be told: there the test checks memory only.
+    if !under_valgrind() {
+        assert_dmesg_contains(&kernel, "still resident after unload: pinned by thread stray (tid ");
+    }
     wait_for_line(&kernel, "stray: printk called by the module's code after its removal; refused");
     // The thread prints 40 times in a second; every later call is refused quietly.
     std::thread::sleep(Duration::from_millis(1200));

@@ -59,7 +59,7 @@ pub(crate) enum HandleError {
 /// A slab of `T`s by handle, each with a tag `M` a lookup reads without
 /// calling into `T`; see the module docs.
 pub(crate) struct Registry<T: ?Sized, M = ()> {
-    chunks: [OnceLock<Box<[Slot<T, M>]>>; CHUNKS],
+    chunks: [OnceLock<Chunk<T, M>>; CHUNKS],
     free: Mutex<FreeList>,
 }
 
@@ -70,6 +70,9 @@ struct FreeList {
     /// Slots ever used: the next new one.
     used: u32,
 }
+
+/// `CHUNK` slots, allocated together and never moved.
+type Chunk<T, M> = Box<[Slot<T, M>]>;
 
 struct Slot<T: ?Sized, M> {
     /// A `Box<Occupant<T, M>>`, or null; dropped through [`rcu::defer`].
@@ -91,6 +94,9 @@ impl<T: ?Sized, M> Slot<T, M> {
         Slot { occupant: AtomicPtr::new(ptr::null_mut()), generation: AtomicU32::new(1), last: Mutex::new(None) }
     }
 }
+
+/// A slot and the occupant a handle names in it.
+type Found<'r, 'g, T, M> = (&'r Slot<T, M>, &'g Occupant<T, M>);
 
 /// A handle's two halves: slot index and generation.
 #[inline]
@@ -180,7 +186,7 @@ impl<T: ?Sized + Send + Sync + 'static, M: Send + 'static> Registry<T, M> {
 
     /// The slot and occupant `raw` names, or why there is none.
     #[inline]
-    fn find<'g>(&self, raw: u64, _guard: &'g ReadGuard) -> Result<(&Slot<T, M>, &'g Occupant<T, M>), HandleError> {
+    fn find<'g>(&self, raw: u64, _guard: &'g ReadGuard) -> Result<Found<'_, 'g, T, M>, HandleError> {
         if raw == 0 {
             return Err(HandleError::Null);
         }

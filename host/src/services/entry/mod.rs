@@ -25,7 +25,7 @@
 //!
 //! The table's groups are built from the same macro invocations, field by
 //! field, so a table field that is not an entry of this layer does not
-//! compile; [`names`] lists them all for the count.
+//! compile; the unit test here counts them.
 //!
 //! This module and [`handles`] hold the only `unsafe` of the services.
 //!

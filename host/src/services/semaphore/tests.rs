@@ -161,12 +161,7 @@ fn under_stress_the_count_is_conserved_and_no_waiter_is_lost() {
                     2 => sem
                         .down(
                             &task,
-                            &Sleep {
-                                clock: &clock,
-                                mode: WaitMode::Uninterruptible,
-                                deadline: deadline,
-                                site: "stress",
-                            },
+                            &Sleep { clock: &clock, mode: WaitMode::Uninterruptible, deadline, site: "stress" },
                         )
                         .map(|()| true),
                     _ => sem

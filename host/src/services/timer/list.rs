@@ -133,7 +133,7 @@ pub(super) fn fire(services: &Arc<Services>, me: &Arc<Task>, key: TimerKey, time
             return;
         }
         state.key = None;
-        base.running = Some((Arc::as_ptr(timer), me.id()));
+        base.running = Some((Arc::as_ptr(timer).addr(), me.id()));
     }
     if let Some(owner) = &timer.owner {
         let _context = owner.enter(me);
@@ -200,7 +200,7 @@ pub(crate) fn delete_sync(
     site: &str,
 ) -> Result<Deleted, WaitError> {
     let running_here = |base: &BaseState| match base.running {
-        Some((running, task)) if std::ptr::eq(running, timer) => Some(task),
+        Some((running, task)) if running == std::ptr::from_ref(timer).addr() => Some(task),
         _ => None,
     };
     if running_here(&services.timers.lock()) == Some(me.id()) {

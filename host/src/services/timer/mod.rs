@@ -52,13 +52,11 @@ pub(crate) struct BaseState {
     pub(crate) wheel: Wheel<Arc<Object<Timer>>>,
     /// The current timer thread, once started.
     thread: Option<Arc<Task>>,
-    /// The timer whose callback is running, and the task running it.
-    pub(crate) running: Option<(*const Object<Timer>, u64)>,
+    /// The timer whose callback is running (its address, only compared),
+    /// and the task running it.
+    pub(crate) running: Option<(usize, u64)>,
     stopping: bool,
 }
-
-// SAFETY: The raw pointer in `running` is only compared, never dereferenced.
-unsafe impl Send for BaseState {}
 
 impl TimerBase {
     /// No timers yet; the timer thread starts with the first one armed.

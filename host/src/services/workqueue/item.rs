@@ -11,7 +11,7 @@
 //! A queueing on a workqueue that is draining (by anyone but its own
 //! items) or destroyed is refused with a WARN, once per workqueue as the
 //! kernel's `WARN_ONCE`. Cancelling, flushing and disabling are in
-//! [`super::cancel`].
+//! [`super::cancel`](mod@super::cancel).
 //!
 //! Kernel counterpart: `queue_work_on`, `queue_delayed_work_on`,
 //! `mod_delayed_work_on`, `try_to_grab_pending` in `kernel/workqueue.c`.
