@@ -9,7 +9,7 @@
 //! Handing a job to an idle thread and back costs two wake-ups, some tens
 //! of µs. Neither side spins to save them: on the project's 2-vCPU machine
 //! a spinning waiter slowed the very insmod and exit it waited for (the
-//! `load` benchmark's cycle went from 150 µs to 360 µs with a 200 µs spin).
+//! `load` benchmark suite's cycle more than doubled with a spin).
 //!
 //! Locking: the pool's lock guards the idle threads; each job's lock guards
 //! its state. Neither is held while module code runs.
@@ -19,7 +19,10 @@ use std::{sync::Arc, time::Duration};
 
 use crate::{
     kernel::KernelInner,
-    services::task::{Task, TaskKind, WaitMode},
+    services::{
+        task::{Task, TaskKind, WaitMode},
+        wait::{Sleep, enlist, wait_until},
+    },
 };
 
 /// A unit of work for an unload thread: run it, then publish that it ran.
@@ -46,25 +49,21 @@ impl Job {
     /// whether it finished.
     pub(crate) fn wait(&self, kernel: &KernelInner, bound: Duration) -> bool {
         let me = Task::current();
-        let give_up = kernel.wall.uptime() + bound;
-        loop {
-            me.prepare_to_wait();
-            if self.is_done() {
-                return true;
+        let sleep = Sleep {
+            clock: &kernel.wall,
+            mode: WaitMode::Idle,
+            deadline: Some(kernel.wall.uptime() + bound),
+            site: "rmmod",
+        };
+        let waited = wait_until(&me, &sleep, || {
+            let done = self.is_done();
+            if !done {
+                enlist(&mut self.waiters.lock(), &me);
             }
-            self.waiters.lock().push(Arc::clone(&me));
-            if self.is_done() {
-                return true;
-            }
-            let woke = me.schedule(&kernel.wall, WaitMode::Idle, Some(give_up), "rmmod");
-            self.waiters.lock().retain(|t| !Arc::ptr_eq(t, &me));
-            if self.is_done() {
-                return true;
-            }
-            if woke == crate::services::task::Wake::TimedOut {
-                return false;
-            }
-        }
+            done
+        });
+        self.waiters.lock().retain(|t| !Arc::ptr_eq(t, &me));
+        waited.is_ok() || self.is_done()
     }
 
     /// Runs the job on `task`; `ready` runs after the work and before the job

@@ -32,14 +32,15 @@ use std::{
 use super::task::Task;
 
 /// How long a task spins before it sleeps: about what a sleep and a
-/// cross-CPU wake cost (30 µs on this machine type).
+/// cross-CPU wake-up cost on the project's machines, so that spinning never
+/// costs much more than sleeping at once would have.
 const SPIN_LIMIT: Duration = Duration::from_micros(30);
 
-/// Spins between two looks at the clock (about 1 µs).
+/// Spins between two looks at the clock.
 const SPINS_PER_LOOK: u32 = 32;
 
-/// Looks at the clock between two `yield_now`s. Yielding every 2 µs or so
-/// was measured best with 8 threads on 2 CPUs (the lab's fifo at 4
+/// Looks at the clock between two `yield_now`s. Yielding every other look
+/// did best with 8 threads on 2 CPUs (the lab's fifo at 4
 /// producers and 4 consumers): the task being waited for gets the CPU soon,
 /// and a lone spinner pays one cheap `sched_yield` now and then.
 const LOOKS_PER_YIELD: u32 = 2;

@@ -30,12 +30,12 @@
 //!
 //! Why not hand the mutex to the first waiter on every unlock, as a
 //! semaphore does with its units? Because a mutex handed to a sleeping
-//! task stays locked until that task runs (about 30 µs on this machine),
-//! and everyone behind it then sleeps too: a lock convoy. Measured with the
-//! lab's fifo at 4 producers and 4 consumers on 2 CPUs, strict hand-off
-//! cost about 15 µs per item and one sleep every 2.5 items; freeing and
-//! waking, as the kernel does (`MUTEX_FLAG_HANDOFF` only for a starved
-//! waiter), keeps the mutex out of the way.
+//! task stays locked until that task runs (a cross-CPU wake-up), and
+//! everyone behind it then sleeps too: a lock convoy. With the lab's fifo
+//! at 4 producers and 4 consumers on 2 CPUs, strict hand-off put a sleep
+//! in every few items; freeing and waking, as the kernel does
+//! (`MUTEX_FLAG_HANDOFF` only for a starved waiter), keeps the mutex out of
+//! the way.
 //!
 //! # Invariants
 //!
