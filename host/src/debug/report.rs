@@ -70,7 +70,7 @@ impl Services {
             Level::Err,
             &format!("in_atomic(): 1, irqs_disabled(): 0, non_block: 0, pid: {}, name: {}", task.id(), task.name()),
         );
-        let context = task.atomic_context().unwrap_or("atomic context");
+        let context = crate::services::task::atomic_context().unwrap_or("atomic context");
         let after =
             if context == "a timer callback" { ": the timer thread moves on, this callback sleeps" } else { "" };
         self.log(Level::Err, &format!("{call} in {context}{after}"));

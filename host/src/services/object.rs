@@ -131,7 +131,12 @@ impl<T: Kind> Object<T> {
     /// Registers the object and records it in its owner's list; returns its handle.
     pub(crate) fn register(self) -> Option<(Arc<Object<T>>, Handle)> {
         let object = Arc::new(self);
-        let tag = ObjectTag { kind: TypeId::of::<Object<T>>(), name: T::NAME, kernel: object.kernel };
+        let tag = ObjectTag {
+            object: Arc::as_ptr(&object).cast(),
+            kind: TypeId::of::<Object<T>>(),
+            name: T::NAME,
+            kernel: object.kernel,
+        };
         let raw = OBJECTS.register(Arc::clone(&object) as Arc<dyn AnyObject>, tag).ok()?;
         object.handle.store(raw, Ordering::Release);
         if let Some(owner) = &object.owner {

@@ -208,8 +208,12 @@ impl ModuleRecord {
     /// some of its code still runs (its library must then stay mapped).
     pub(crate) fn reclaim(&self) -> bool {
         let objects: Vec<_> = self.objects().into_iter().rev().collect();
-        for object in objects.iter().filter(|o| !o.is_freed()) {
-            if let Some(what) = object.stop() {
+        // A freed object may still run the module's code (a kthread whose
+        // `kthread_stop` was killed, a work item its own callback freed):
+        // waited for like a left one, but only a left one is reported.
+        for object in objects.iter().filter(|o| !o.is_freed() || o.still_running()) {
+            let left = !object.is_freed();
+            if let Some(what) = object.stop().filter(|_| left) {
                 self.services.log(Level::Warning, &format!("{}: {} {what} at unload", self.name, object.describe()));
             }
         }

@@ -21,7 +21,7 @@ use super::{
     Services,
     clock::Clock,
     record::ModuleRecord,
-    task::{Task, TaskKind, WaitMode, Wake},
+    task::{self, Task, TaskKind, WaitMode, Wake},
     timer,
     wait::Sleep,
 };
@@ -39,7 +39,7 @@ pub(crate) fn might_sleep(
     site: &str,
     call: &str,
 ) {
-    if !task.in_atomic() {
+    if !task::in_atomic() {
         return;
     }
     services.bug_sleeping(module, task, site, call);

@@ -51,11 +51,11 @@
 
 use parking_lot::{Condvar, Mutex};
 use std::{
-    cell::RefCell,
+    cell::{Cell, RefCell},
     fmt,
     sync::{
         Arc, Weak,
-        atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering},
     },
     time::{Duration, Instant},
 };
@@ -80,6 +80,49 @@ const INTERRUPT_DELIVERED: u8 = 2;
 
 thread_local! {
     static CURRENT: RefCell<Option<Arc<Task>>> = const { RefCell::new(None) };
+    /// The current task's id, once it has a task (0 before): asked on
+    /// every lock operation, so kept in a plain cell.
+    static CURRENT_ID: Cell<u64> = const { Cell::new(0) };
+    /// The preempt count: above zero in atomic context (a timer callback,
+    /// a `WQ_BH` work item, a spinlock held). A task's own business, so
+    /// thread-local, as the kernel keeps it per CPU.
+    static PREEMPT_COUNT: Cell<u32> = const { Cell::new(0) };
+    /// What put the thread in atomic context (the outermost), for reports.
+    static ATOMIC_WHY: Cell<&'static str> = const { Cell::new("") };
+}
+
+/// `preempt_disable`: the calling task enters atomic context (`why`: "a
+/// timer callback", "a section holding a spinlock", ...); sleeping there
+/// is a bug.
+pub fn preempt_disable(why: &'static str) {
+    let count = PREEMPT_COUNT.with(Cell::get);
+    if count == 0 {
+        ATOMIC_WHY.with(|w| w.set(why));
+    }
+    PREEMPT_COUNT.with(|c| c.set(count + 1));
+}
+
+/// `preempt_enable`: the calling task leaves one level of atomic context.
+pub fn preempt_enable() {
+    PREEMPT_COUNT.with(|c| c.set(c.get().saturating_sub(1)));
+}
+
+/// `in_atomic()` for the calling task.
+pub fn in_atomic() -> bool {
+    PREEMPT_COUNT.with(Cell::get) > 0
+}
+
+/// What put the calling task in atomic context, if it is.
+pub fn atomic_context() -> Option<&'static str> {
+    in_atomic().then(|| ATOMIC_WHY.with(Cell::get))
+}
+
+/// The calling task's id, without taking a reference to it.
+pub fn current_id() -> u64 {
+    match CURRENT_ID.with(Cell::get) {
+        0 => Task::current().id(),
+        id => id,
+    }
 }
 
 /// What a task is for.
@@ -177,11 +220,6 @@ pub struct Task {
     interrupt: AtomicU8,
     /// A fatal signal is pending: every wait returns.
     killed: AtomicBool,
-    /// The preempt count: above zero in atomic context (a timer callback,
-    /// a `WQ_BH` work item, a spinlock held).
-    atomic: AtomicU32,
-    /// What put the task in atomic context (the outermost), for reports.
-    atomic_why: Mutex<&'static str>,
     /// `kthread_should_stop()`.
     should_stop: AtomicBool,
     /// The thread has finished: the task is history, kept only by its owners.
@@ -224,8 +262,6 @@ impl Task {
             signal: AtomicBool::new(false),
             interrupt: AtomicU8::new(NOT_INTERRUPTED),
             killed: AtomicBool::new(false),
-            atomic: AtomicU32::new(0),
-            atomic_why: Mutex::new(""),
             should_stop: AtomicBool::new(false),
             exited: AtomicBool::new(false),
         });
@@ -251,6 +287,7 @@ impl Task {
             let name = std::thread::current().name().unwrap_or("modhost").to_string();
             let task = Task::new(TaskKind::User, name, 0);
             *current.borrow_mut() = Some(Arc::clone(&task));
+            CURRENT_ID.with(|id| id.set(task.id));
             f(&task)
         })
     }
@@ -270,6 +307,7 @@ impl Task {
         let handle = std::thread::Builder::new().name(name.clone()).spawn(move || {
             let task = Task::new(kind, name, kernel);
             CURRENT.with(|current| *current.borrow_mut() = Some(Arc::clone(&task)));
+            CURRENT_ID.with(|id| id.set(task.id));
             let _ = tx.send(Arc::clone(&task));
             body(Arc::clone(&task));
             task.exited.store(true, Ordering::Release);
@@ -480,29 +518,6 @@ impl Task {
     fn poke(&self) {
         let _park = self.park.lock();
         self.wakeup.notify_all();
-    }
-
-    /// Enters atomic context (`why`: "a timer callback", "a section
-    /// holding a spinlock", ...); sleeping there is a bug.
-    pub fn atomic_enter(&self, why: &'static str) {
-        if self.atomic.fetch_add(1, Ordering::Relaxed) == 0 {
-            *self.atomic_why.lock() = why;
-        }
-    }
-
-    /// What put the task in atomic context, if it is.
-    pub fn atomic_context(&self) -> Option<&'static str> {
-        self.in_atomic().then(|| *self.atomic_why.lock())
-    }
-
-    /// Leaves atomic context.
-    pub fn atomic_exit(&self) {
-        let _ = self.atomic.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
-    }
-
-    /// Whether the task is in atomic context (`in_atomic()`).
-    pub fn in_atomic(&self) -> bool {
-        self.atomic.load(Ordering::Relaxed) > 0
     }
 
     /// `kthread_should_stop()`.

@@ -31,7 +31,7 @@ use parking_lot::Mutex;
 use std::{
     ptr,
     sync::{
-        Arc, OnceLock,
+        Arc,
         atomic::{AtomicPtr, AtomicU32, Ordering},
     },
 };
@@ -59,7 +59,8 @@ pub(crate) enum HandleError {
 /// A slab of `T`s by handle, each with a tag `M` a lookup reads without
 /// calling into `T`; see the module docs.
 pub(crate) struct Registry<T: ?Sized, M = ()> {
-    chunks: [OnceLock<Chunk<T, M>>; CHUNKS],
+    /// Null until the chunk is first needed; then never moved or freed.
+    chunks: [AtomicPtr<Slot<T, M>>; CHUNKS],
     free: Mutex<FreeList>,
 }
 
@@ -70,9 +71,6 @@ struct FreeList {
     /// Slots ever used: the next new one.
     used: u32,
 }
-
-/// `CHUNK` slots, allocated together and never moved.
-type Chunk<T, M> = Box<[Slot<T, M>]>;
 
 struct Slot<T: ?Sized, M> {
     /// A `Box<Occupant<T, M>>`, or null; dropped through [`rcu::defer`].
@@ -113,14 +111,20 @@ impl<T: ?Sized + Send + Sync + 'static, M: Send + 'static> Registry<T, M> {
     /// An empty registry.
     pub(crate) const fn new() -> Registry<T, M> {
         Registry {
-            chunks: [const { OnceLock::new() }; CHUNKS],
+            chunks: [const { AtomicPtr::new(ptr::null_mut()) }; CHUNKS],
             free: Mutex::new(FreeList { indices: Vec::new(), used: 0 }),
         }
     }
 
     #[inline]
     fn slot(&self, index: usize) -> Option<&Slot<T, M>> {
-        self.chunks.get(index / CHUNK)?.get()?.get(index % CHUNK)
+        let chunk = self.chunks.get(index / CHUNK)?.load(Ordering::Acquire);
+        // SAFETY: A non-null chunk is `CHUNK` slots leaked by `register`,
+        // never freed, and `index % CHUNK` is within it.
+        unsafe {
+            chunk.as_ref()?;
+            Some(&*chunk.add(index % CHUNK))
+        }
     }
 
     /// Registers `value` with `tag`; returns its handle.
@@ -134,7 +138,13 @@ impl<T: ?Sized + Send + Sync + 'static, M: Send + 'static> Registry<T, M> {
                     if index >= CHUNK * CHUNKS {
                         return Err(HandleError::Full);
                     }
-                    self.chunks[index / CHUNK].get_or_init(|| (0..CHUNK).map(|_| Slot::new()).collect());
+                    let chunk = &self.chunks[index / CHUNK];
+                    if chunk.load(Ordering::Acquire).is_null() {
+                        // Made under the free list's lock, so once; leaked:
+                        // lookups may hold slots of it at any time.
+                        let slots: Box<[Slot<T, M>]> = (0..CHUNK).map(|_| Slot::new()).collect();
+                        chunk.store(Box::leak(slots).as_mut_ptr(), Ordering::Release);
+                    }
                     free.used += 1;
                     index
                 }
@@ -187,24 +197,33 @@ impl<T: ?Sized + Send + Sync + 'static, M: Send + 'static> Registry<T, M> {
     /// The slot and occupant `raw` names, or why there is none.
     #[inline]
     fn find<'g>(&self, raw: u64, _guard: &'g ReadGuard) -> Result<Found<'_, 'g, T, M>, HandleError> {
+        let index = (raw & 0xffff_ffff).wrapping_sub(1) as usize;
+        if let Some(slot) = self.slot(index) {
+            let occupant = slot.occupant.load(Ordering::Acquire);
+            // SAFETY: A non-null occupant is a live `Box` from `register`:
+            // one unlinked after this load is dropped only after the read
+            // section `_guard` stands for has ended (`rcu::defer`).
+            if let Some(occupant) = unsafe { occupant.as_ref::<'g>() }
+                && occupant.generation == (raw >> 32) as u32
+            {
+                return Ok((slot, occupant));
+            }
+        }
+        Err(self.why_not(raw))
+    }
+
+    /// Why `raw` names nothing (the slow path of a lookup).
+    #[cold]
+    fn why_not(&self, raw: u64) -> HandleError {
         if raw == 0 {
-            return Err(HandleError::Null);
+            return HandleError::Null;
         }
-        let (index, generation) = split(raw).ok_or(HandleError::Forged)?;
-        let slot = self.slot(index).ok_or(HandleError::Forged)?;
-        let occupant = slot.occupant.load(Ordering::Acquire);
-        // SAFETY: A non-null occupant is a live `Box` from `register`: one
-        // unlinked after this load is dropped only after the read section
-        // `_guard` stands for has ended (`rcu::defer`).
-        if let Some(occupant) = unsafe { occupant.as_ref::<'g>() }
-            && occupant.generation == generation
-        {
-            return Ok((slot, occupant));
-        }
+        let Some((index, generation)) = split(raw) else { return HandleError::Forged };
+        let Some(slot) = self.slot(index) else { return HandleError::Forged };
         if generation != 0 && generation < slot.generation.load(Ordering::Acquire) {
-            Err(HandleError::Stale(slot.last.lock().clone()))
+            HandleError::Stale(slot.last.lock().clone())
         } else {
-            Err(HandleError::Forged)
+            HandleError::Forged
         }
     }
 
@@ -266,6 +285,9 @@ pub(crate) static MODULES: Registry<super::ModuleRecord> = Registry::new();
 /// What a lookup checks of an object before it lends it: its kind and kernel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ObjectTag {
+    /// The object's address (its `Object<T>`), for a lookup that need not
+    /// read the `Arc`'s vtable.
+    pub(crate) object: *const (),
     /// The `TypeId` of the object's `Object<T>`.
     pub(crate) kind: std::any::TypeId,
     /// The kind's name, for `/proc/slabinfo`.
@@ -273,6 +295,10 @@ pub(crate) struct ObjectTag {
     /// The kernel it belongs to.
     pub(crate) kernel: u64,
 }
+
+// SAFETY: `object` is an address only a lookup dereferences, under the
+// registry's rules (the tag is read in a read section, with its object).
+unsafe impl Send for ObjectTag {}
 
 /// How many objects of each kind the modules of `kernel` hold, by kind.
 pub(crate) fn object_counts(kernel: u64) -> std::collections::BTreeMap<&'static str, usize> {

@@ -19,6 +19,7 @@ use crate::services::{
     sched,
     semaphore::Semaphore,
     spinlock::{SpinError, SpinLock},
+    task::{preempt_disable, preempt_enable},
     wait::{Sleep, WaitError},
 };
 
@@ -142,9 +143,9 @@ entries! {
                 if locked == Err(SpinError::Recursion) {
                     unpinned.warn(&site, "BUG: spinlock recursion: spin_lock of a spinlock this task holds");
                 }
-                return locked.map(|()| task.atomic_enter("a section holding a spinlock")).or(Ok(()));
+                return locked.map(|()| preempt_disable("a section holding a spinlock")).or(Ok(()));
             };
-            locked.map(|()| task.atomic_enter("a section holding a spinlock"))
+            locked.map(|()| preempt_disable("a section holding a spinlock"))
         }
 
         /// `spin_trylock`.
@@ -152,7 +153,7 @@ entries! {
             let task = c.task();
             let locked = c.object::<SpinLock>(lock, &site)?.inner.try_lock(task.id());
             if locked {
-                task.atomic_enter("a section holding a spinlock");
+                preempt_disable("a section holding a spinlock");
             }
             Ok(locked)
         }
@@ -161,7 +162,7 @@ entries! {
         fn spin_unlock(c, lock: Handle, site: Site) -> () {
             let task = c.task();
             match c.object::<SpinLock>(lock, &site)?.inner.unlock(task.id()) {
-                Ok(()) => task.atomic_exit(),
+                Ok(()) => preempt_enable(),
                 Err(SpinError::NotLocked) => c.warn(&site, "BUG: spinlock already unlocked"),
                 Err(_) => c.warn(&site, "BUG: spinlock wrong owner: spin_unlock by a task that does not hold it"),
             }

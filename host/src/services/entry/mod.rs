@@ -66,7 +66,7 @@ use super::{
     printk::Level,
     record::{ModuleRecord, ModuleState},
     sched,
-    task::{Task, WaitMode},
+    task::{self, Task, WaitMode},
 };
 use handles::{HandleError, MODULES, OBJECTS};
 
@@ -401,10 +401,10 @@ impl Caller {
             let what = format!("a {} handle where a {} is expected: {}", found.kind(), T::NAME, found.describe());
             return Err(self.reject(handle, site, &what));
         }
-        // SAFETY: The tag says the value is an `Object<T>`: it was made
-        // from an `Arc<Object<T>>` by `Object::register`, so its data
-        // pointer is one.
-        let object = unsafe { &*Arc::as_ptr(found).cast::<Object<T>>() };
+        // SAFETY: The tag says the value is an `Object<T>` at `tag.object`:
+        // `Object::register` made it from that `Arc<Object<T>>`, which the
+        // registry holds while the read section lasts.
+        let object = unsafe { &*tag.object.cast::<Object<T>>() };
         Ok((object, found))
     }
 
@@ -457,13 +457,13 @@ impl Caller {
 
     /// The calling task's id (its `ps` PID, a lock owner's mark).
     pub(crate) fn task_id(&self) -> u64 {
-        Task::with_current(|task| task.id())
+        task::current_id()
     }
 
     /// `might_sleep` for the calling task: sleeping in atomic context is reported.
     pub(crate) fn might_sleep(&self, site: &Site) {
-        if let Some(task) = Task::with_current(|task| task.in_atomic().then(|| Arc::clone(task))) {
-            sched::might_sleep(self.services(), Some(self.module()), &task, &site_text(site), self.call);
+        if task::in_atomic() {
+            sched::might_sleep(self.services(), Some(self.module()), &Task::current(), &site_text(site), self.call);
         }
     }
 

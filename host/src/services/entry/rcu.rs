@@ -60,22 +60,34 @@ struct Registration(Arc<CachePadded<AtomicU64>>);
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        MARK.with(|mark| mark.set(std::ptr::null()));
+        READER.with(|reader| reader.mark.set(std::ptr::null()));
         READERS.lock().retain(|m| !Arc::ptr_eq(m, &self.0));
     }
 }
 
-thread_local! {
-    /// The thread's mark, once registered: read on every lookup, so kept in
-    /// a plain cell that needs no lazy initialisation.
-    static MARK: Cell<*const AtomicU64> = const { Cell::new(std::ptr::null()) };
+/// What a read section needs of its thread, in one plain cell each: read
+/// on every lookup, so without lazy initialisation.
+struct Reader {
     /// How deep the thread's read sections nest.
-    static DEPTH: Cell<u32> = const { Cell::new(0) };
+    depth: Cell<u32>,
+    /// The thread's mark, once registered.
+    mark: Cell<*const AtomicU64>,
+    /// Readers fence their own marks (no `membarrier` here).
+    fence: Cell<bool>,
+}
+
+thread_local! {
+    static READER: Reader = const {
+        Reader { depth: Cell::new(0), mark: Cell::new(std::ptr::null()), fence: Cell::new(false) }
+    };
     /// Keeps the mark alive, and unregisters it, for the thread's life.
     static REGISTRATION: Registration = {
         let mark = Arc::new(CachePadded(AtomicU64::new(0)));
         READERS.lock().push(Arc::clone(&mark));
-        MARK.with(|cell| cell.set(&raw const mark.0));
+        READER.with(|reader| {
+            reader.mark.set(&raw const mark.0);
+            reader.fence.set(!membarrier());
+        });
         Registration(mark)
     };
 }
@@ -83,19 +95,6 @@ thread_local! {
 /// A reader on a thread too far in its exit to register (a module's
 /// thread-local destructor calling in): collections wait for it instead.
 static UNREGISTERED: Mutex<()> = Mutex::new(());
-
-/// The calling thread's mark, registered on first use; `None` once the
-/// thread is exiting.
-#[inline]
-fn mark() -> Option<&'static AtomicU64> {
-    let mut mark = MARK.with(Cell::get);
-    if mark.is_null() {
-        let _ = REGISTRATION.try_with(|registration| mark = &raw const registration.0.0);
-    }
-    // SAFETY: A non-null mark is the registration's, which lives until the
-    // thread exits, and its destructor clears `MARK` first.
-    unsafe { mark.as_ref() }
-}
 
 /// Whether `membarrier` is there; registered on first use.
 fn membarrier() -> bool {
@@ -128,34 +127,44 @@ pub(crate) struct ReadGuard {
 /// Marks the calling thread active (see the module docs).
 #[inline]
 pub(crate) fn read_lock() -> ReadGuard {
-    let depth = DEPTH.with(Cell::get);
     let mut unregistered = None;
-    if depth == 0 {
-        match mark() {
-            Some(mark) => mark.store(GRACE_PERIOD.load(Ordering::Acquire), Ordering::Relaxed),
-            None => unregistered = Some(UNREGISTERED.lock()),
+    READER.with(|reader| {
+        let depth = reader.depth.get();
+        if depth == 0 {
+            if reader.mark.get().is_null() {
+                let _ = REGISTRATION.try_with(|_| ());
+            }
+            // SAFETY: A non-null mark is the registration's, which lives
+            // until the thread exits, and its destructor clears it first.
+            match unsafe { reader.mark.get().as_ref() } {
+                Some(mark) => mark.store(GRACE_PERIOD.load(Ordering::Acquire), Ordering::Relaxed),
+                None => unregistered = Some(UNREGISTERED.lock()),
+            }
+            if reader.fence.get() {
+                fence(Ordering::SeqCst);
+            } else {
+                compiler_fence(Ordering::SeqCst);
+            }
         }
-        if membarrier() {
-            compiler_fence(Ordering::SeqCst);
-        } else {
-            fence(Ordering::SeqCst);
-        }
-    }
-    DEPTH.with(|d| d.set(depth + 1));
+        reader.depth.set(depth + 1);
+    });
     ReadGuard { unregistered, _not_send: PhantomData }
 }
 
 impl Drop for ReadGuard {
     #[inline]
     fn drop(&mut self) {
-        let depth = DEPTH.with(Cell::get) - 1;
-        DEPTH.with(|d| d.set(depth));
-        if depth == 0 && self.unregistered.is_none() {
-            compiler_fence(Ordering::SeqCst);
-            if let Some(mark) = mark() {
-                mark.store(0, Ordering::Release);
+        READER.with(|reader| {
+            let depth = reader.depth.get() - 1;
+            reader.depth.set(depth);
+            if depth == 0 && self.unregistered.is_none() {
+                compiler_fence(Ordering::SeqCst);
+                // SAFETY: As in `read_lock`.
+                if let Some(mark) = unsafe { reader.mark.get().as_ref() } {
+                    mark.store(0, Ordering::Release);
+                }
             }
-        }
+        });
     }
 }
 
