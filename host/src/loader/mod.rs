@@ -17,7 +17,8 @@
 //! Files: [`load`] (insmod), [`unload`] (rmmod), [`params`], [`modprobe`]
 //! (depmod and modprobe), [`modinfo`] (what the host copies from a module),
 //! [`version`] (vermagic, layout and signature checks), [`library`]
-//! (dlopen and dlclose, the only unsafe file).
+//! (dlopen and dlclose). The loader's unsafe code is in `library` and one
+//! read of a checked header in `version`.
 //!
 //! Kernel counterpart: `kernel/module/main.c`, `include/linux/module.h`.
 

@@ -51,7 +51,7 @@ entries! {
                 this.join();
                 return Ok(result);
             }
-            let c = c.unpin();
+            let c = c.unpin_on(&object);
             this.stop_and_wait(c.services(), &site_text(&site)).map_err(|_| Errno::EINTR)
         }
 
@@ -65,7 +65,7 @@ entries! {
             }
             match object.inner.exited() {
                 (None, false) => {
-                    let c = c.unpin();
+                    let c = c.unpin_on(&object);
                     // A kill ends the wait: the unload reclaims what is left.
                     let _ = object.inner.stop_and_wait(c.services(), &site_text(&site));
                     c.repin().free::<KThread>(handle, &site).map(drop)

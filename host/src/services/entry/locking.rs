@@ -44,7 +44,7 @@ entries! {
             }
             let object = c.object_arc::<Semaphore>(sem, &site)?;
             let task = c.task();
-            let c = c.unpin();
+            let c = c.unpin_on(&object);
             let clock = &c.services().clock;
             let site = site_text(&site);
             let sleep = Sleep { clock, mode, deadline: sched::deadline_after(clock, clock.jiffies(), timeout.limit()), site: &site };
@@ -86,7 +86,7 @@ entries! {
             }
             let object = c.object_arc::<Mutex>(mutex, &site)?;
             let task = c.task();
-            let c = c.unpin();
+            let c = c.unpin_on(&object);
             let sleep = Sleep { clock: &c.services().clock, mode, deadline: None, site: &site_text(&site) };
             match object.inner.lock(&task, &sleep) {
                 Ok(()) => Ok(0),
@@ -138,7 +138,7 @@ entries! {
             } else {
                 // Spinning may last while the holder runs: not pinned.
                 let object = c.object_arc::<SpinLock>(lock, &site)?;
-                let unpinned = c.unpin();
+                let unpinned = c.unpin_on(&object);
                 let locked = object.inner.lock(task.id());
                 if locked == Err(SpinError::Recursion) {
                     unpinned.warn(&site, "BUG: spinlock recursion: spin_lock of a spinlock this task holds");

@@ -318,30 +318,46 @@ enum Record {
 
 /// A [`Caller`] that gave up its pin to sleep; [`Unpinned::repin`] makes
 /// it a caller again.
-pub(crate) struct Unpinned {
-    module: Arc<ModuleRecord>,
+pub(crate) struct Unpinned<'a> {
+    module: Held<'a>,
     call: &'static str,
 }
 
-impl Unpinned {
+/// How an [`Unpinned`] keeps its module's record alive while it sleeps.
+enum Held<'a> {
+    /// Through the object it sleeps on, which its module owns: no shared
+    /// count is touched.
+    Borrowed(&'a Arc<ModuleRecord>),
+    /// By a reference of its own.
+    Owned(Arc<ModuleRecord>),
+}
+
+impl Unpinned<'_> {
     /// The calling module.
     pub(crate) fn module(&self) -> &Arc<ModuleRecord> {
-        &self.module
+        match &self.module {
+            Held::Borrowed(record) => record,
+            Held::Owned(record) => record,
+        }
     }
 
     /// The calling module's kernel.
     pub(crate) fn services(&self) -> &Arc<Services> {
-        &self.module.services
+        &self.module().services
     }
 
     /// A WARN on behalf of the calling module at `site`.
     pub(crate) fn warn(&self, site: &Site, text: &str) {
-        self.module.services.warn(Some(&self.module), &site_text(site), text);
+        self.services().warn(Some(self.module()), &site_text(site), text);
     }
 
     /// Pins the thread again.
     pub(crate) fn repin(self) -> Caller {
-        Caller { guard: rcu::read_lock(), record: Record::Owned(self.module), call: self.call }
+        let record = match self.module {
+            Held::Borrowed(record) => Arc::clone(record),
+            Held::Owned(record) => record,
+        };
+        Caller { guard: rcu::read_lock(), record: Record::Owned(record), call: self.call }
     }
 }
 
@@ -482,8 +498,20 @@ impl Caller {
     }
 
     /// Gives up the pin, to sleep (see [`Unpinned::repin`]).
-    pub(crate) fn unpin(self) -> Unpinned {
-        Unpinned { module: Arc::clone(self.module()), call: self.call }
+    pub(crate) fn unpin(self) -> Unpinned<'static> {
+        Unpinned { module: Held::Owned(Arc::clone(self.module())), call: self.call }
+    }
+
+    /// [`Caller::unpin`] to sleep on `object`: if the calling module owns
+    /// it, the object's reference to the module keeps the record alive, and
+    /// two sleepers on one object share no reference count but the object's.
+    pub(crate) fn unpin_on<T: Kind>(self, object: &Arc<Object<T>>) -> Unpinned<'_> {
+        match &object.owner {
+            Some(owner) if Arc::ptr_eq(owner, self.module()) => {
+                Unpinned { module: Held::Borrowed(owner), call: self.call }
+            }
+            _ => self.unpin(),
+        }
     }
 
     /// The report of a handle that names nothing; `EINVAL`.

@@ -34,7 +34,7 @@ entries! {
         /// `proc_remove`: waits for reads in progress.
         fn proc_remove(c, entry: Handle, site: Site) -> () {
             let object = c.object_arc::<ProcEntry>(entry, &site)?;
-            let c = c.unpin();
+            let c = c.unpin_on(&object);
             proc_entry::unregister(c.services(), &object);
             c.repin().free::<ProcEntry>(entry, &site).map(drop)
         }

@@ -49,7 +49,7 @@ entries! {
             let task = c.task();
             c.might_sleep(&site);
             let call = c.call();
-            let c = c.unpin();
+            let c = c.unpin_on(&object);
             match timer::delete_sync(c.services(), &object, shutdown, &task, &site_text(&site)) {
                 Ok(Deleted::Done(pending)) => Ok(i32::from(pending)),
                 Ok(Deleted::OwnCallback(pending)) => {
@@ -75,7 +75,7 @@ entries! {
         fn timer_free(c, handle: Handle, site: Site) -> () {
             let object = c.object_arc::<Timer>(handle, &site)?;
             let task = c.task();
-            let c = c.unpin();
+            let c = c.unpin_on(&object);
             // Freed from its own callback, it does not wait for itself, and
             // is released when the callback returns. A kill ends the wait:
             // the unload reclaims what is left.

@@ -29,7 +29,7 @@ entries! {
             let object = c.object_arc::<WaitQueue>(wq, &site)?;
             let task = c.task();
             c.might_sleep(&site);
-            let c = c.unpin();
+            let c = c.unpin_on(&object);
             let clock = &c.services().clock;
             let check = || (condition.function)(condition.context);
             let start = clock.jiffies();
@@ -90,7 +90,7 @@ entries! {
             let object = c.object_arc::<Completion>(completion, &site)?;
             let task = c.task();
             c.might_sleep(&site);
-            let c = c.unpin();
+            let c = c.unpin_on(&object);
             let clock = &c.services().clock;
             let start = clock.jiffies();
             let site = site_text(&site);

@@ -115,7 +115,7 @@ entries! {
             if sync {
                 c.might_sleep(&site);
             }
-            let c = c.unpin();
+            let c = c.unpin_on(&item);
             let was = workqueue::cancel(c.services(), &item, sync, disable, &task, &site_text(&site))
                 .map_err(|_| Errno::EINTR)?;
             Ok(i32::from(was))
@@ -126,7 +126,7 @@ entries! {
             let item = c.object_arc::<WorkItem>(handle, &site)?;
             let task = c.task();
             c.might_sleep(&site);
-            let c = c.unpin();
+            let c = c.unpin_on(&item);
             let waited = workqueue::flush_work(c.services(), &item, &task, &site_text(&site))
                 .map_err(|_| Errno::EINTR)?;
             Ok(i32::from(waited))
@@ -154,7 +154,7 @@ entries! {
         fn work_free(c, handle: Handle, site: Site) -> () {
             let item = c.object_arc::<WorkItem>(handle, &site)?;
             let task = c.task();
-            let c = c.unpin();
+            let c = c.unpin_on(&item);
             if item.inner.runs_on(task.id()) {
                 // Its own callback: nothing may queue it again; not waited for.
                 let _ = workqueue::cancel(c.services(), &item, false, true, &task, "");
@@ -171,7 +171,7 @@ entries! {
 fn flush(c: super::Caller, handle: Handle, site: Site, drain: bool) -> Result<i32, Errno> {
     let object = c.object_arc::<Workqueue>(handle, &site)?;
     c.might_sleep(&site);
-    let c = c.unpin();
+    let c = c.unpin_on(&object);
     workqueue::flush_workqueue(&object, c.services(), Some(c.module()), &site_text(&site), drain)
         .map_err(|_| Errno::EINTR)?;
     Ok(0)
