@@ -70,6 +70,10 @@ pub(crate) trait Kind: Sized + Send + Sync + 'static {
 }
 
 /// An object of kind `T`, owned by a module (or by the kernel itself).
+///
+/// A task that sleeps on it takes a reference to it: aligned so that its
+/// `Arc`'s counts sit on a cache line of their own, away from its state.
+#[repr(align(128))]
 pub(crate) struct Object<T: Kind> {
     /// The module that made it; `None` for the kernel's own (a system workqueue).
     pub(crate) owner: Option<Arc<ModuleRecord>>,
