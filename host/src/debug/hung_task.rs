@@ -75,7 +75,7 @@ fn watch(kernel: &Weak<KernelInner>, me: &Arc<Task>) {
         let clock = kernel.clock.clone();
         drop(kernel);
         me.prepare_to_wait();
-        me.schedule(&clock, WaitMode::Idle, Some(deadline), "");
+        me.schedule(&clock, WaitMode::Idle, Some(deadline), &"");
     }
 }
 

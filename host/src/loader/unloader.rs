@@ -53,7 +53,7 @@ impl Job {
             clock: &kernel.wall,
             mode: WaitMode::Idle,
             deadline: Some(kernel.wall.uptime() + bound),
-            site: "rmmod",
+            site: &"rmmod",
         };
         let waited = wait_until(&me, &sleep, || {
             let done = self.is_done();
@@ -169,7 +169,7 @@ impl Unloader {
             if worker.job.lock().is_some() {
                 continue;
             }
-            task.schedule(&kernel.wall, WaitMode::Idle, None, "");
+            task.schedule(&kernel.wall, WaitMode::Idle, None, &"");
         }
     }
 

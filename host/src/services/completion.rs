@@ -144,7 +144,7 @@ mod tests {
         clock: &Clock,
         deadline: Option<Duration>,
     ) -> Result<(), WaitError> {
-        completion.wait(task, &Sleep { clock, mode: WaitMode::Uninterruptible, deadline, site: "test" })
+        completion.wait(task, &Sleep { clock, mode: WaitMode::Uninterruptible, deadline, site: &"test" })
     }
 
     #[test]

@@ -131,7 +131,7 @@ impl KThread {
         let this = &object.inner;
         let Some(owner) = &object.owner else { return };
         let clock = &owner.services.clock;
-        let idle = Sleep { clock, mode: WaitMode::Idle, deadline: None, site: "" };
+        let idle = Sleep { clock, mode: WaitMode::Idle, deadline: None, site: &"" };
         let _ = wait_until(task, &idle, || this.state.lock().woken || task.should_stop());
         let result = if this.state.lock().woken {
             let _context = owner.enter(task);
@@ -185,7 +185,8 @@ impl KThread {
         let me = Task::current();
         // A bound is real time, whatever the kernel clock is doing.
         let clock = if bound.is_some() { &services.wall } else { &services.clock };
-        let sleep = Sleep { clock, mode: WaitMode::Uninterruptible, deadline: bound.map(|b| clock.uptime() + b), site };
+        let sleep =
+            Sleep { clock, mode: WaitMode::Uninterruptible, deadline: bound.map(|b| clock.uptime() + b), site: &site };
         let waited = wait_until(&me, &sleep, || {
             let mut state = self.state.lock();
             if state.result.is_none() {

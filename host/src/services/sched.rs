@@ -80,7 +80,7 @@ pub(crate) fn remaining(clock: &Clock, start: u64, timeout: u64) -> i64 {
 pub(crate) fn schedule_timeout(clock: &Clock, task: &Task, mode: WaitMode, timeout: Option<u64>, site: &str) -> u64 {
     let start = clock.jiffies();
     task.prepare_to_wait();
-    let sleep = Sleep { clock, mode, deadline: deadline_after(clock, start, timeout), site };
+    let sleep = Sleep { clock, mode, deadline: deadline_after(clock, start, timeout), site: &site };
     let woke = sleep.once(task);
     match timeout {
         None => MAX_SCHEDULE_TIMEOUT,

@@ -52,7 +52,7 @@
 use parking_lot::{Condvar, Mutex};
 use std::{
     cell::{Cell, RefCell},
-    fmt,
+    fmt::{self, Write as _},
     sync::{
         Arc, Weak,
         atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering},
@@ -400,7 +400,7 @@ impl Task {
     /// Sleeps until [`Task::wake_up`], the `deadline` (kernel uptime on
     /// `clock`), or a signal `mode` honours; `site` says where, for `ps` and
     /// the hung-task report.
-    pub fn schedule(&self, clock: &Clock, mode: WaitMode, deadline: Option<Duration>, site: &str) -> Wake {
+    pub fn schedule(&self, clock: &Clock, mode: WaitMode, deadline: Option<Duration>, site: &dyn fmt::Display) -> Wake {
         let mut park = self.park.lock();
         park.state = match mode {
             WaitMode::Uninterruptible => TaskState::DiskSleep,
@@ -410,9 +410,10 @@ impl Task {
         park.mode = mode;
         park.clock = Some(clock.clone());
         park.deadline = deadline;
-        if park.site != site {
-            park.site = site.to_string();
-        }
+        // Written only now that the task sleeps (a wait that spins or finds
+        // its condition true never formats it), into the buffer's capacity.
+        park.site.clear();
+        let _ = write!(park.site, "{site}");
         park.since = clock.uptime();
         park.hung_reported = false;
         // A sleep after the one an interrupt ended sleeps (see the docs).

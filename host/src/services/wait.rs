@@ -17,7 +17,7 @@
 //! Kernel counterpart: `include/linux/wait.h` (`___wait_event`),
 //! `kernel/sched/core.c` (`schedule`).
 
-use std::{sync::Arc, time::Duration};
+use std::{fmt, sync::Arc, time::Duration};
 
 use super::{
     clock::Clock,
@@ -26,13 +26,13 @@ use super::{
 
 /// How a task sleeps: on which clock, in which mode, until when, and where
 /// (a module's source location, for `ps` and the hung-task report).
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub(crate) struct Sleep<'a> {
     pub(crate) clock: &'a Clock,
     pub(crate) mode: WaitMode,
     /// Kernel uptime on `clock` at which the wait gives up; `None`: never.
     pub(crate) deadline: Option<Duration>,
-    pub(crate) site: &'a str,
+    pub(crate) site: &'a dyn fmt::Display,
 }
 
 /// Why a wait ended without its condition.
@@ -90,7 +90,7 @@ mod tests {
     fn a_wait_ends_on_its_condition_its_deadline_or_a_kill() {
         let clock = Clock::manual(250);
         let task = Task::current();
-        let sleep = Sleep { clock: &clock, mode: WaitMode::Uninterruptible, deadline: Some(clock.uptime()), site: "" };
+        let sleep = Sleep { clock: &clock, mode: WaitMode::Uninterruptible, deadline: Some(clock.uptime()), site: &"" };
         assert_eq!(wait_until(&task, &sleep, || true), Ok(()));
         assert_eq!(wait_until(&task, &sleep, || false), Err(WaitError::TimedOut));
         let done = Arc::new(AtomicBool::new(false));
@@ -111,7 +111,7 @@ mod tests {
             let task = Task::current();
             (Arc::clone(&task), task)
         };
-        let sleep = Sleep { clock: &clock, mode: WaitMode::Interruptible, deadline: None, site: "" };
+        let sleep = Sleep { clock: &clock, mode: WaitMode::Interruptible, deadline: None, site: &"" };
         task.interrupt();
         assert_eq!(wait_until(&task, &sleep, || false), Err(WaitError::Interrupted));
         assert!(task.signal_pending(), "until the task sleeps again");

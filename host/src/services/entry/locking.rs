@@ -13,7 +13,7 @@ use modhost_abi::{
     table::{Handle, Site, SleepMode, Timeout},
 };
 
-use super::{entries, site_text};
+use super::{Shown, entries};
 use crate::services::{
     mutex::{LockError, Mutex, UnlockError},
     sched,
@@ -46,8 +46,8 @@ entries! {
             let task = c.task();
             let c = c.unpin_on(&object);
             let clock = &c.services().clock;
-            let site = site_text(&site);
-            let sleep = Sleep { clock, mode, deadline: sched::deadline_after(clock, clock.jiffies(), timeout.limit()), site: &site };
+            let deadline = sched::deadline_after(clock, clock.jiffies(), timeout.limit());
+            let sleep = Sleep { clock, mode, deadline, site: &Shown(&site) };
             match object.inner.down(&task, &sleep) {
                 Ok(()) => Ok(0),
                 Err(WaitError::TimedOut) => Err(Errno::ETIME),
@@ -87,7 +87,7 @@ entries! {
             let object = c.object_arc::<Mutex>(mutex, &site)?;
             let task = c.task();
             let c = c.unpin_on(&object);
-            let sleep = Sleep { clock: &c.services().clock, mode, deadline: None, site: &site_text(&site) };
+            let sleep = Sleep { clock: &c.services().clock, mode, deadline: None, site: &Shown(&site) };
             match object.inner.lock(&task, &sleep) {
                 Ok(()) => Ok(0),
                 Err(LockError::Deadlock) => {

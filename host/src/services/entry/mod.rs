@@ -546,7 +546,17 @@ impl Caller {
 
 /// A site as messages show it (empty for none).
 pub(crate) fn site_text(site: &Site) -> String {
-    if site.is_none() { String::new() } else { site.to_string() }
+    Shown(site).to_string()
+}
+
+/// A site as `ps` and the reports show it (nothing for none), formatted
+/// only when shown: a sleep that never blocks never formats its site.
+pub(crate) struct Shown<'a>(pub(crate) &'a Site);
+
+impl std::fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.is_none() { Ok(()) } else { std::fmt::Display::fmt(self.0, f) }
+    }
 }
 
 #[cfg(test)]

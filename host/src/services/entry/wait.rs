@@ -8,7 +8,7 @@ use modhost_abi::{
     table::{Condition, Handle, Site, SleepMode, Timeout},
 };
 
-use super::{entries, site_text};
+use super::{Shown, entries};
 use crate::services::{
     completion::Completion,
     sched,
@@ -37,9 +37,8 @@ entries! {
                 // `___wait_cond_timeout` with no time left: one look, no sleep.
                 Some(0) => Ok(check()),
                 limit => {
-                    let site = site_text(&site);
                     let deadline = sched::deadline_after(clock, start, limit);
-                    object.inner.wait_event(&task, &Sleep { clock, mode, deadline, site: &site }, check)
+                    object.inner.wait_event(&task, &Sleep { clock, mode, deadline, site: &Shown(&site) }, check)
                 }
             };
             match (ended, timeout.limit()) {
@@ -93,8 +92,8 @@ entries! {
             let c = c.unpin_on(&object);
             let clock = &c.services().clock;
             let start = clock.jiffies();
-            let site = site_text(&site);
-            let sleep = Sleep { clock, mode, deadline: sched::deadline_after(clock, start, timeout.limit()), site: &site };
+            let deadline = sched::deadline_after(clock, start, timeout.limit());
+            let sleep = Sleep { clock, mode, deadline, site: &Shown(&site) };
             match (object.inner.wait(&task, &sleep), timeout.limit()) {
                 (Ok(()), None) => Ok(0),
                 (Ok(()), Some(limit)) => Ok(sched::remaining(clock, start, limit)),

@@ -9,7 +9,7 @@ use std::{
 };
 
 fn lock(mutex: &Mutex, task: &Arc<Task>, mode: WaitMode) -> Result<(), LockError> {
-    mutex.lock(task, &Sleep { clock: &Clock::manual(250), mode, deadline: None, site: "test" })
+    mutex.lock(task, &Sleep { clock: &Clock::manual(250), mode, deadline: None, site: &"test" })
 }
 
 /// Waits (in real time, bounded) until `n` tasks are in line.

@@ -23,7 +23,7 @@ fn sleeper(sem: &Arc<Semaphore>, clock: &Clock, mode: WaitMode, deadline: Option
     let thread = thread::spawn(move || {
         let task = Task::current();
         let _ = tx.send(Arc::clone(&task));
-        sem.down(&task, &Sleep { clock: &clock, mode, deadline, site: "test" })
+        sem.down(&task, &Sleep { clock: &clock, mode, deadline, site: &"test" })
     });
     (rx.recv().expect("the sleeper starts"), thread)
 }
@@ -54,7 +54,7 @@ fn up_hands_units_to_the_longest_waiter_and_a_late_arrival_cannot_take_them() {
         threads.push(thread::spawn(move || {
             let result = theirs.down(
                 &Task::current(),
-                &Sleep { clock: &clock, mode: WaitMode::Uninterruptible, deadline: None, site: "test" },
+                &Sleep { clock: &clock, mode: WaitMode::Uninterruptible, deadline: None, site: &"test" },
             );
             let _ = order.send(id);
             result
@@ -155,19 +155,19 @@ fn under_stress_the_count_is_conserved_and_no_waiter_is_lost() {
                     1 => sem
                         .down(
                             &task,
-                            &Sleep { clock: &clock, mode: WaitMode::Uninterruptible, deadline: None, site: "stress" },
+                            &Sleep { clock: &clock, mode: WaitMode::Uninterruptible, deadline: None, site: &"stress" },
                         )
                         .map(|()| true),
                     2 => sem
                         .down(
                             &task,
-                            &Sleep { clock: &clock, mode: WaitMode::Uninterruptible, deadline, site: "stress" },
+                            &Sleep { clock: &clock, mode: WaitMode::Uninterruptible, deadline, site: &"stress" },
                         )
                         .map(|()| true),
                     _ => sem
                         .down(
                             &task,
-                            &Sleep { clock: &clock, mode: WaitMode::Interruptible, deadline: None, site: "stress" },
+                            &Sleep { clock: &clock, mode: WaitMode::Interruptible, deadline: None, site: &"stress" },
                         )
                         .map(|()| true),
                 };

@@ -72,7 +72,7 @@ impl Kind for Timer {
                 clock: &services.wall,
                 mode: WaitMode::Uninterruptible,
                 deadline: Some(services.wall.uptime() + services.exit_timeout),
-                site: "",
+                site: &"",
             };
             let _ = wait_until(&me, &sleep, || {
                 let running = object.inner.callback.is_running();
@@ -206,7 +206,7 @@ pub(crate) fn delete_sync(
     if running_here(&services.timers.lock()) == Some(me.id()) {
         return Ok(Deleted::OwnCallback(delete(services, timer, shutdown)));
     }
-    let sleep = Sleep { clock: &services.clock, mode: WaitMode::Uninterruptible, deadline: None, site };
+    let sleep = Sleep { clock: &services.clock, mode: WaitMode::Uninterruptible, deadline: None, site: &site };
     let mut pending = false;
     let waited = wait_until(me, &sleep, || {
         let mut base = services.timers.lock();

@@ -140,7 +140,7 @@ fn run_timers(services: &Weak<Services>, me: &Arc<Task>) {
         if due.is_empty() {
             let clock = timers.clock.clone();
             drop(services);
-            me.schedule(&clock, WaitMode::Idle, deadline, "");
+            me.schedule(&clock, WaitMode::Idle, deadline, &"");
             continue;
         }
         while !due.is_empty() {

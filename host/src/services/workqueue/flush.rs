@@ -46,7 +46,7 @@ pub(super) fn sleep_until<S>(
     waiters: fn(&mut S) -> &mut Vec<Arc<Task>>,
 ) -> Result<(), WaitError> {
     let me = Task::current();
-    let sleep = Sleep { clock, mode: WaitMode::Uninterruptible, deadline: give_up, site };
+    let sleep = Sleep { clock, mode: WaitMode::Uninterruptible, deadline: give_up, site: &site };
     let waited = wait_until(&me, &sleep, || {
         let mut state = lock.lock();
         let done = ready(&mut state);

@@ -119,7 +119,7 @@ impl Worker {
                     Arrival::Ran(item)
                 }
                 Next::Sleep(until) => {
-                    self.task.schedule(&self.wq.inner.clock, WaitMode::Idle, until, "");
+                    self.task.schedule(&self.wq.inner.clock, WaitMode::Idle, until, &"");
                     Arrival::Woke
                 }
                 Next::Exit => return,
