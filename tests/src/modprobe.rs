@@ -69,6 +69,15 @@ fn modprobe_remove_takes_unused_dependencies_along() {
 }
 
 #[test]
+fn modprobe_remove_of_a_module_not_loaded_leaves_its_dependencies() {
+    let kernel = boot();
+    kernel.modprobe("gpluser", "").unwrap();
+    assert!(kernel.modprobe_remove("chainmod").unwrap().is_empty());
+    let names: Vec<_> = kernel.lsmod().into_iter().map(|m| m.name).collect();
+    assert_eq!(names, ["gpluser", "testmod"]);
+}
+
+#[test]
 fn modprobe_remove_keeps_dependencies_others_still_use() {
     let kernel = boot();
     kernel.modprobe("chainmod", "").unwrap();

@@ -183,7 +183,12 @@ impl Lab {
                 self.loaded.remove(name);
             }
             Op::ModprobeRemove { name } => {
-                self.loaded.remove(name);
+                // Of a module not loaded: a silent success that removes
+                // nothing, its dependencies included (kmod without
+                // `--first-time`).
+                if !self.loaded.remove(name) {
+                    return;
+                }
                 // modprobe -r also removes what the module's file needs, once
                 // unused: producer.so and consumer.so need fifo. Other
                 // instance names are not in the module path's map.
@@ -224,5 +229,14 @@ mod tests {
         assert_eq!(lab.expect(&Op::InsmodBadParam { name: "producer" }), Err(ErrorKind::InvalidParams));
         lab.apply(&Op::ModprobeRemove { name: "consumer" });
         assert!(lab.loaded().is_empty());
+    }
+
+    #[test]
+    fn modprobe_r_of_a_module_not_loaded_leaves_its_dependencies() {
+        let mut lab = Lab::default();
+        lab.apply(&Op::InsmodFifo { size: 8 });
+        assert_eq!(lab.expect(&Op::ModprobeRemove { name: "producer" }), Ok(()));
+        lab.apply(&Op::ModprobeRemove { name: "producer" });
+        assert_eq!(lab.loaded(), ["fifo"]);
     }
 }
