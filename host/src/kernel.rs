@@ -47,7 +47,7 @@ use std::{
 
 use crate::{
     debug::hung_task::HungTaskDetector,
-    loader::{Modules, unloader::Unloader},
+    loader::{Modules, callers::Callers},
     services::{
         self, Services,
         clock::{Clock, DEFAULT_HZ},
@@ -85,7 +85,7 @@ pub(crate) struct KernelInner {
     /// Libraries that stayed mapped after their module was removed.
     pub(crate) pinned: Mutex<Vec<PathBuf>>,
     /// The threads that run module exits.
-    pub(crate) unloader: Unloader,
+    pub(crate) callers: Callers,
     /// `khungtaskd`.
     pub(crate) hung_task: HungTaskDetector,
 }
@@ -193,7 +193,7 @@ impl KernelBuilder {
         let inner = Arc::new(KernelInner {
             services,
             hung_task_timeout: self.hung_task_timeout,
-            unloader: Unloader::default(),
+            callers: Callers::default(),
             hung_task: HungTaskDetector::default(),
             module_path: self.module_path,
             modules: Mutex::new(Modules::default()),
@@ -264,31 +264,30 @@ impl Kernel {
         Some((services::entry::table(), handle))
     }
 
-    /// Unloads every module, users before the modules they use, then stops
-    /// the kernel's own threads.
-    pub fn shutdown(&self) {
-        while let Some(name) = self.next_unused_module() {
-            if let Err(e) = self.rmmod(&name) {
-                self.inner.printk.log(Level::Err, &format!("modhost: shutdown: {e}"));
-                break;
-            }
-        }
-        self.inner.workqueues.shutdown();
-        self.inner.timers.shutdown();
-        self.inner.unloader.shutdown();
-        self.inner.hung_task.shutdown();
+    /// Unloads every module that can be unloaded, users before the modules
+    /// they use, then stops the kernel's own threads; returns the modules
+    /// left loaded (a module whose init or exit is stuck, and what it uses).
+    #[must_use = "modules left loaded are worth reporting"]
+    pub fn shutdown(&self) -> Vec<String> {
+        let left = self.unload_all(&|| false);
+        self.stop_threads();
+        left
     }
 
-    /// A loaded module that no other module uses, newest first.
-    fn next_unused_module(&self) -> Option<String> {
-        let modules = self.inner.modules.lock();
-        modules.visible().find(|m| modules.holders(m).is_empty()).map(|m| m.name().to_string())
+    /// Stops the kernel's own threads: workers, the timer thread, idle
+    /// caller tasks, khungtaskd.
+    pub(crate) fn stop_threads(&self) {
+        self.inner.workqueues.shutdown();
+        self.inner.timers.shutdown();
+        self.inner.callers.shutdown();
+        self.inner.hung_task.shutdown();
     }
 }
 
 impl Drop for Kernel {
     fn drop(&mut self) {
-        self.shutdown();
+        // Whatever stays loaded has been reported in dmesg by `unload_all`.
+        let _left = self.shutdown();
     }
 }
 

@@ -99,8 +99,10 @@ fn main() -> ExitCode {
     } else {
         session.run_script(io::stdin().lock(), &mut out, &mut err, cli.errexit)
     };
-    session.end();
-    ExitCode::from(u8::try_from(script.status()).unwrap_or(1))
+    let all_unloaded = session.end();
+    // Modules left loaded at the end (shown in dmesg) fail a clean run.
+    let status = if all_unloaded || script.status() != 0 { script.status() } else { 1 };
+    ExitCode::from(u8::try_from(status).unwrap_or(1))
 }
 
 /// Boots the kernel with the command line's settings and a plain console on

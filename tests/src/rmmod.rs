@@ -48,7 +48,7 @@ fn dropping_the_kernel_unloads_users_before_what_they_use() {
     kernel.insmod(plugin("testmod"), "").unwrap();
     kernel.insmod(plugin("gpluser"), "").unwrap();
     kernel.insmod(plugin("chainmod"), "").unwrap();
-    kernel.shutdown();
+    assert_eq!(kernel.shutdown(), Vec::<String>::new(), "shutdown left modules loaded");
     assert!(kernel.lsmod().is_empty());
     let exits: Vec<_> = dmesg(&kernel).into_iter().filter(|l| l.ends_with(": exit")).collect();
     assert_eq!(exits, ["testmod: exit"]);

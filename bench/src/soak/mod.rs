@@ -104,7 +104,8 @@ pub fn run(module_dir: &Path, duration: Duration, seed: u64) -> Report {
         growth < RSS_GROWTH_LIMIT,
         || format!("RSS grew from {} KiB to {} KiB", rss_base >> 10, rss_end >> 10),
     );
-    kernel.shutdown();
+    let left = kernel.shutdown();
+    report.check("shutdown unloaded every module", left.is_empty(), || format!("left loaded: {left:?}"));
     drop(kernel);
     let after = process::threads_settle_to(threads_before_boot, Duration::from_secs(5));
     report.check("every kernel thread stopped at shutdown", after <= threads_before_boot, || {

@@ -67,7 +67,7 @@ fn loaded(modules: &[(&str, &str)]) -> f64 {
     // Loading wakes everything once; the window starts after that has passed.
     thread::sleep(Duration::from_millis(500));
     let cost = cpu_per_second(|| thread::sleep(WINDOW));
-    kernel.shutdown();
+    assert!(kernel.shutdown().is_empty(), "idle: shutdown left modules loaded");
     cost
 }
 

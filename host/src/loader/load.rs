@@ -34,6 +34,7 @@ use std::{
 
 use super::{
     Entry, Module, ModuleState, NewModule,
+    callers::Bounded,
     library::{Library, Residency},
     modinfo::{self, ModInfo},
     normalize_name, params,
@@ -72,14 +73,9 @@ impl Kernel {
         let file = self.find_module_file(file.as_ref())?;
         let library = Library::open(&file).map_err(|e| modinfo::open_error(&file.display().to_string(), &e))?;
         match self.load_module(&library, &file, name, args) {
-            Ok(module) => {
-                module.attach_library(library);
-                self.inner.go_live(&module);
-                self.inner.hung_task.start(&self.inner);
-                Ok(module.name().to_string())
-            }
+            Ok(module) => self.do_init_module(module, library),
             Err(Failed { error, module: Some(module) }) => {
-                self.inner.discard(&module, library);
+                self.inner.discard(&module, library, "after its failed load");
                 Err(error)
             }
             Err(Failed { error, module: None }) => {
@@ -108,7 +104,7 @@ impl Kernel {
             .ok_or_else(|| Error::new(ErrorKind::Open, Errno::ENOENT, name.to_string(), "no such file or directory"))
     }
 
-    /// Steps 1–7; the caller attaches the library and makes the module live.
+    /// Steps 1–6; [`Kernel::do_init_module`] runs init and makes the module live.
     fn load_module(
         &self,
         library: &Library,
@@ -123,7 +119,7 @@ impl Kernel {
             return Err(Error::new(ErrorKind::InvalidName, Errno::EINVAL, name, "invalid module name").into());
         }
         let module = self.add_unformed_module(name, info, desc, library)?;
-        match self.complete_module(&module, desc, args) {
+        match self.prepare_module(&module, desc, args) {
             Ok(()) => Ok(module),
             Err(error) => {
                 self.inner.free_module(&module);
@@ -160,7 +156,7 @@ impl Kernel {
         }
         let gpl_compatible = license_is_gpl_compatible(&info.license);
         let full = Error::new(ErrorKind::Exists, Errno::ENOMEM, &name, "no room for another module");
-        let entry = Entry { exit: desc.exit, param_changed: desc.param_changed };
+        let entry = Entry { init: desc.init, exit: desc.exit, param_changed: desc.param_changed };
         let new = NewModule {
             name,
             info,
@@ -174,12 +170,11 @@ impl Kernel {
         modules.add(new, &self.inner).ok_or(full)
     }
 
-    /// Steps 3–7.
-    fn complete_module(&self, module: &Arc<Module>, desc: &ModuleInfo, args: &str) -> Result<()> {
+    /// Steps 3–6.
+    fn prepare_module(&self, module: &Arc<Module>, desc: &ModuleInfo, args: &str) -> Result<()> {
         self.taint_for_license(module);
         self.simplify_symbols(module, desc)?;
-        self.parse_module_args(module, args)?;
-        self.do_init_module(module, desc)
+        self.parse_module_args(module, args)
     }
 
     /// Step 3: a license that is not GPL-compatible taints P.
@@ -266,13 +261,55 @@ impl Kernel {
         })
     }
 
-    /// Step 7: init, with no kernel lock held.
-    fn do_init_module(&self, module: &Arc<Module>, desc: &ModuleInfo) -> Result<()> {
+    /// Steps 7 and 8 on an `insmod` caller task, waited for at most the
+    /// exit timeout: an init that does not return by then is reported as a
+    /// hung task and the insmod fails; the module stays loading, and its
+    /// load completes (or is undone) when init returns.
+    fn do_init_module(&self, module: Arc<Module>, library: Library) -> Result<String> {
+        let kernel = Arc::clone(&self.inner);
+        let target = Arc::clone(&module);
+        match self.inner.call_bounded("insmod", move || kernel.init_and_go_live(&target, library)) {
+            Bounded::Done(result) => result,
+            Bounded::Blocked(job) => {
+                *module.job.lock() = Some(job);
+                let seconds = self.inner.exit_timeout.as_secs_f64();
+                Err(Error::new(
+                    ErrorKind::Busy,
+                    Errno::EBUSY,
+                    module.name(),
+                    format!("init did not return after {seconds} seconds; the module stays loading until it does"),
+                ))
+            }
+        }
+    }
+}
+
+impl KernelInner {
+    /// Steps 7 and 8, on the caller task: init with no kernel lock held,
+    /// then live, or undone as rmmod would undo it.
+    fn init_and_go_live(self: &Arc<Self>, module: &Arc<Module>, library: Library) -> Result<String> {
+        match self.run_init(module) {
+            Ok(()) => {
+                *module.library.lock() = Some(library);
+                self.go_live(module);
+                self.hung_task.start(self);
+                Ok(module.name().to_string())
+            }
+            Err(error) => {
+                self.free_module(module);
+                self.discard(module, library, "after its failed init");
+                Err(error)
+            }
+        }
+    }
+
+    /// Step 7: init.
+    fn run_init(&self, module: &Module) -> Result<()> {
         let handle = module.handle.get().copied().unwrap_or(ModuleHandle::NULL);
         let args = InitArgs { services: entry::table(), module: handle };
         let ret = {
             let _context = module.enter(&Task::current());
-            (desc.init)(&args)
+            (module.entry.init)(&args)
         };
         if ret == INIT_OOPSED {
             return Err(Error::new(ErrorKind::InitPanicked, Errno::EFAULT, module.name(), "init panicked"));
@@ -282,16 +319,14 @@ impl Kernel {
         }
         if ret > 0 {
             let name = module.name();
-            self.inner.log(
+            self.log(
                 Level::Warning,
                 &format!("{name}: '{name}'->init suspiciously returned {ret}, it should follow 0/-E convention"),
             );
         }
         Ok(())
     }
-}
 
-impl KernelInner {
     /// Step 8: the module is live; wake loads waiting for it.
     fn go_live(&self, module: &Module) {
         let _modules = self.modules.lock();
@@ -307,12 +342,13 @@ impl KernelInner {
         self.modules_changed.notify_all();
     }
 
-    /// After a failed init: reclaims what it left, as rmmod would, then
-    /// unmaps the library (unless something it started still runs in it)
-    /// and retires the module.
-    fn discard(&self, module: &Module, library: Library) {
-        if module.reclaim() {
+    /// After a failed load: reclaims what its init left, as rmmod would
+    /// (`when` says when, for the reports), then unmaps the library (unless
+    /// something it started still runs in it) and retires the module.
+    fn discard(&self, module: &Module, library: Library, when: &str) {
+        if module.reclaim(when) {
             self.unmap(library, module.name(), Some(module));
+            module.mark_unloaded();
         } else {
             self.keep_mapped(library, module);
         }
@@ -358,12 +394,6 @@ struct Failed {
 impl From<Error> for Failed {
     fn from(error: Error) -> Failed {
         Failed { error, module: None }
-    }
-}
-
-impl Module {
-    fn attach_library(&self, library: Library) {
-        *self.library.lock() = Some(library);
     }
 }
 

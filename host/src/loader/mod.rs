@@ -22,6 +22,7 @@
 //!
 //! Kernel counterpart: `kernel/module/main.c`, `include/linux/module.h`.
 
+pub(crate) mod callers;
 mod elf;
 pub(crate) mod library;
 mod load;
@@ -30,9 +31,9 @@ pub mod modprobe;
 pub mod params;
 mod resolve;
 mod unload;
-pub(crate) mod unloader;
 pub(crate) mod version;
 
+use modhost_abi::descriptor::InitArgs;
 use parking_lot::Mutex;
 use std::{
     fmt,
@@ -64,6 +65,7 @@ pub const MODULE_NAME_LEN: usize = 56;
 /// calls none of them after it unmaps the library.
 #[derive(Clone, Copy)]
 pub(crate) struct Entry {
+    pub(crate) init: extern "C" fn(&InitArgs) -> i32,
     pub(crate) exit: extern "C" fn(),
     pub(crate) param_changed: extern "C" fn(u32) -> i32,
 }
@@ -86,8 +88,9 @@ pub struct Module {
     pub(crate) size: u64,
     /// The mapped library: attached once init succeeded, taken at unload.
     library: Mutex<Option<Library>>,
-    /// The unload thread's job running exit and the clean-up, once rmmod started.
-    pub(crate) exit_job: Mutex<Option<Arc<unloader::Job>>>,
+    /// The caller task's job running init, then exit and the clean-up
+    /// once rmmod started.
+    pub(crate) job: Mutex<Option<Arc<callers::Job>>>,
     /// Set when the module is gone: removed and its library unmapped.
     unloaded: AtomicBool,
 }
@@ -198,7 +201,7 @@ impl Modules {
             param_writes: Mutex::new(()),
             entry: new.entry,
             library: Mutex::new(None),
-            exit_job: Mutex::new(None),
+            job: Mutex::new(None),
             unloaded: AtomicBool::new(false),
         });
         self.list.insert(0, Arc::clone(&module));

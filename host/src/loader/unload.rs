@@ -5,12 +5,13 @@
 //!
 //! 1. refuse a module that is not loaded (`ENOENT`) or that other modules
 //!    use (`EWOULDBLOCK`, even when forced); refuse one still loading or
-//!    already unloading (`EBUSY`), and one with extra references unless
-//!    forced (`rmmod -f` taints `R`);
+//!    already unloading (`EBUSY`) unless forced, which kills the tasks of
+//!    an init or exit that outlived its command; refuse one with extra
+//!    references unless forced (`rmmod -f` taints `R`);
 //! 2. `Going`; interrupt the tasks running the module's work items, so
 //!    that the interruptible wait each is in (or enters next) returns
 //!    `-EINTR` once; kthreads are left to exit's `kthread_stop`;
-//! 3. run exit on an unload thread and wait for it at most the exit timeout
+//! 3. run exit on a caller task and wait for it at most the exit timeout
 //!    (5 s by default): a stuck exit is reported (`INFO: task rmmod blocked
 //!    for more than 5 seconds`), rmmod fails with `EBUSY`, and the module
 //!    stays in lsmod as Unloading until its exit returns (the unload then
@@ -28,7 +29,7 @@
 use modhost_abi::errno::Errno;
 use std::sync::{Arc, Weak};
 
-use super::{Module, ModuleState, unloader::Job};
+use super::{Module, ModuleState, callers::Job};
 use crate::{
     error::{Error, ErrorKind, Result},
     kernel::{Kernel, KernelInner},
@@ -43,7 +44,7 @@ use crate::{
 enum Stopping {
     /// A live module, now `Going`: its exit is to be run.
     Start(Arc<Module>),
-    /// A module already going whose exit (or clean-up) is stuck, forced.
+    /// A module whose exit, clean-up or init is stuck, forced.
     Force(Arc<Module>, Option<Arc<Job>>),
 }
 
@@ -72,6 +73,60 @@ impl Kernel {
         self.delete_module(name, true)
     }
 
+    /// Unloads every module that can be unloaded, users before the modules
+    /// they use, forced while `force()` says so. A module that cannot be
+    /// unloaded (its exit or init is stuck, or a forced unload could not
+    /// stop it) is skipped and reported, and so, by the order, is every
+    /// module it uses; the others still get their exit. Returns the modules
+    /// left loaded, newest first.
+    pub fn unload_all(&self, force: &dyn Fn() -> bool) -> Vec<String> {
+        let mut skipped = Vec::new();
+        while let Some(name) = self.next_unused_module(&skipped) {
+            let forced = force();
+            let result = if forced { self.rmmod_force(&name) } else { self.rmmod(&name) };
+            let Err(e) = result else { continue };
+            // A forced unload requested while this one waited: retry so.
+            if !forced && force() {
+                continue;
+            }
+            self.inner.log(Level::Err, &format!("modhost: shutdown: {e}"));
+            skipped.push(name);
+        }
+        let left: Vec<String> = self.lsmod().into_iter().map(|m| m.name).collect();
+        if !left.is_empty() {
+            self.inner.log(Level::Err, &format!("modhost: shutdown: left loaded: {}", left.join(" ")));
+        }
+        left
+    }
+
+    /// `rmmod -f` for every module whose init or exit is running now:
+    /// kills their tasks, so that the waits they sleep in return and the
+    /// unloads waiting for them go on (a second signal at shutdown).
+    pub fn kill_stuck_modules(&self) {
+        let stuck: Vec<Arc<Module>> = {
+            let modules = self.inner.modules.lock();
+            modules
+                .visible()
+                .filter(|m| matches!(m.state(), ModuleState::Coming | ModuleState::Going))
+                .cloned()
+                .collect()
+        };
+        for module in stuck {
+            self.inner.taint.add(TaintFlag::ForcedRmmod);
+            self.inner.log(Level::Warning, &format!("{}: forcing the unload: killing its tasks", module.name()));
+            self.inner.kill_tasks_of(&module);
+        }
+    }
+
+    /// A loaded module that no other module uses and that is not in `skipped`, newest first.
+    fn next_unused_module(&self, skipped: &[String]) -> Option<String> {
+        let modules = self.inner.modules.lock();
+        modules
+            .visible()
+            .find(|m| modules.holders(m).is_empty() && !skipped.iter().any(|s| s == m.name()))
+            .map(|m| m.name().to_string())
+    }
+
     fn delete_module(&self, name: &str, force: bool) -> Result<()> {
         Task::current().adopt(self.inner.id);
         let (module, job) = match self.try_stop_module(name, force)? {
@@ -93,7 +148,7 @@ impl Kernel {
         }
         let seconds = self.inner.exit_timeout.as_secs_f64();
         if !finished {
-            self.inner.report_blocked_exit(&job, seconds);
+            self.inner.report_blocked_call(&job);
         }
         let what = if finished { "left code running" } else { "exit is blocked" };
         Err(Error::new(
@@ -125,10 +180,17 @@ impl Kernel {
             ModuleState::Live => {}
             ModuleState::Going if force => {
                 self.inner.taint.add(TaintFlag::ForcedRmmod);
-                let job = module.exit_job.lock().clone().filter(|job| !job.is_done());
+                let job = module.job.lock().clone().filter(|job| !job.is_done());
                 return Ok(Stopping::Force(module, job));
             }
             ModuleState::Going => return Err(Error::new(ErrorKind::Busy, Errno::EBUSY, name, "already unloading")),
+            // An init that outlived its insmod: killing its task ends its
+            // waits, and its load is undone when init returns.
+            ModuleState::Coming if force && module.job.lock().is_some() => {
+                self.inner.taint.add(TaintFlag::ForcedRmmod);
+                let job = module.job.lock().clone();
+                return Ok(Stopping::Force(module, job));
+            }
             _ => return Err(Error::new(ErrorKind::Busy, Errno::EBUSY, name, "still loading")),
         }
         if modules.refcount(&module) > 0 {
@@ -150,7 +212,7 @@ impl KernelInner {
     /// `kthread_stop`, as in the kernel.
     fn interrupt_tasks_of(&self, module: &Module) {
         for task in self.tasks_in(module) {
-            if !matches!(task.kind(), TaskKind::Unload | TaskKind::KThread) {
+            if !matches!(task.kind(), TaskKind::Caller | TaskKind::KThread) {
                 task.interrupt();
             }
         }
@@ -167,11 +229,11 @@ impl KernelInner {
         tasks
     }
 
-    /// Step 3: runs exit, then steps 4–6, on an unload thread.
+    /// Step 3: runs exit, then steps 4–6, on a caller task.
     fn start_exit(self: &Arc<Self>, module: &Arc<Module>) -> Arc<Job> {
         let kernel = Arc::downgrade(self);
         let target = Arc::clone(module);
-        let job = self.unloader.submit(self, move || {
+        let job = self.callers.submit(self, "rmmod", move || {
             // Wait for `/sys` parameter writes already calling into the
             // module; later ones see it `Going` and stay out.
             drop(target.param_writes.lock());
@@ -183,7 +245,7 @@ impl KernelInner {
             task.clear_signals();
             finish(&kernel, &target);
         });
-        *module.exit_job.lock() = Some(Arc::clone(&job));
+        *module.job.lock() = Some(Arc::clone(&job));
         job
     }
 
@@ -191,8 +253,8 @@ impl KernelInner {
     fn start_cleanup(self: &Arc<Self>, module: &Arc<Module>) -> Arc<Job> {
         let kernel = Arc::downgrade(self);
         let target = Arc::clone(module);
-        let job = self.unloader.submit(self, move || finish(&kernel, &target));
-        *module.exit_job.lock() = Some(Arc::clone(&job));
+        let job = self.callers.submit(self, "rmmod", move || finish(&kernel, &target));
+        *module.job.lock() = Some(Arc::clone(&job));
         job
     }
 
@@ -210,19 +272,12 @@ impl KernelInner {
         module.mark_unloaded();
         self.retire(module);
     }
-
-    /// The `INFO: task ... blocked` report for an exit that did not finish in time.
-    fn report_blocked_exit(&self, job: &Job, seconds: f64) {
-        let Some(task) = job.runner() else { return };
-        let site = task.wait_site().map(|(site, _)| site).unwrap_or_else(|| "(running)".to_string());
-        self.report_blocked(&task, &format!("{seconds}"), &site);
-    }
 }
 
-/// Steps 4–6 on the unload thread, once exit has returned.
+/// Steps 4–6 on the caller task, once exit has returned.
 fn finish(kernel: &Weak<KernelInner>, module: &Arc<Module>) {
     let Some(kernel) = kernel.upgrade() else { return };
-    if module.reclaim() {
+    if module.reclaim("at unload") {
         kernel.free_unloaded_module(module);
     }
 }

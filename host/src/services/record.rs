@@ -181,7 +181,7 @@ impl ModuleRecord {
     /// interruptible sleep does not hold the unload up; kthreads wait for
     /// `kthread_stop`, and the unload task runs exit.
     pub(crate) fn enter(&self, task: &Arc<Task>) -> ContextGuard {
-        if self.state() == ModuleState::Going && !matches!(task.kind(), TaskKind::Unload | TaskKind::KThread) {
+        if self.state() == ModuleState::Going && !matches!(task.kind(), TaskKind::Caller | TaskKind::KThread) {
             task.interrupt();
         }
         task.enter(self.context())
@@ -209,9 +209,10 @@ impl ModuleRecord {
         !self.gone_reported.swap(true, Ordering::AcqRel)
     }
 
-    /// Stops, releases and frees what the module left behind; `false` if
-    /// some of its code still runs (its library must then stay mapped).
-    pub(crate) fn reclaim(&self) -> bool {
+    /// Stops, releases and frees what the module left behind (`when`:
+    /// "at unload", "after its failed init"); `false` if some of its code
+    /// still runs (its library must then stay mapped).
+    pub(crate) fn reclaim(&self, when: &str) -> bool {
         let objects: Vec<_> = self.objects().into_iter().rev().collect();
         // A freed object may still run the module's code (a kthread whose
         // `kthread_stop` was killed, a work item its own callback freed):
@@ -219,11 +220,11 @@ impl ModuleRecord {
         for object in objects.iter().filter(|o| !o.is_freed() || o.still_running()) {
             let left = !object.is_freed();
             if let Some(what) = object.stop().filter(|_| left) {
-                self.services.log(Level::Warning, &format!("{}: {} {what} at unload", self.name, object.describe()));
+                self.services.log(Level::Warning, &format!("{}: {} {what} {when}", self.name, object.describe()));
             }
         }
         if objects.iter().any(|o| o.still_running()) {
-            let text = format!("{}: code still running after unload; its library stays mapped", self.name);
+            let text = format!("{}: code still running {when}; its library stays mapped", self.name);
             self.services.log(Level::Err, &text);
             return false;
         }

@@ -136,8 +136,9 @@ pub enum TaskKind {
     KThread,
     /// The timer thread: callbacks run here in atomic context.
     Timer,
-    /// The thread that runs module exits for rmmod.
-    Unload,
+    /// A thread that calls a module's entry point for a command: insmod's
+    /// init, rmmod's exit, a `/sys` write's notification, a `/proc` read.
+    Caller,
     /// One of the kernel's own threads (`khungtaskd`).
     Daemon,
 }

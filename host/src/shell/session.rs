@@ -55,6 +55,8 @@ pub struct Session {
     ending: AtomicBool,
     /// Unload with `rmmod -f` semantics (a signal came while ending).
     force: AtomicBool,
+    /// The running command was interrupted once (Ctrl-C at the prompt).
+    interrupted: AtomicBool,
     /// The prompt's console, switched back to plain lines at the end.
     console: Mutex<Option<PromptConsole>>,
     /// The terminal as it was before the prompt, if the prompt runs.
@@ -70,6 +72,7 @@ impl Session {
             busy: Mutex::new(()),
             ending: AtomicBool::new(false),
             force: AtomicBool::new(false),
+            interrupted: AtomicBool::new(false),
             console: Mutex::new(None),
             terminal: Mutex::new(None),
         }
@@ -111,6 +114,7 @@ impl Session {
             return None;
         }
         interrupt::reset();
+        self.interrupted.store(false, Ordering::SeqCst);
         let outcome = run_line_as(&self.kernel, line, self.format, out, err);
         let _ = out.flush();
         if let Some(console) = &*self.console.lock() {
@@ -141,9 +145,10 @@ impl Session {
     }
 
     /// Ends the session: waits for the running command, unloads every
-    /// module, stops the kernel. If the session is already ending (a signal
-    /// came first), waits for that to exit the process.
-    pub fn end(&self) {
+    /// module that can be unloaded, stops the kernel; returns whether every
+    /// module was unloaded. If the session is already ending (a signal came
+    /// first), waits for that to exit the process.
+    pub fn end(&self) -> bool {
         if self.ending.swap(true, Ordering::SeqCst) {
             loop {
                 thread::park();
@@ -151,23 +156,26 @@ impl Session {
         }
         interrupt::terminate();
         let _busy = self.busy.lock();
-        self.unload_all();
+        self.unload_all().is_empty()
     }
 
     fn on_signal(self: &Arc<Self>, signal: i32, prompt: bool) {
         let name = if signal == SIGINT { "SIGINT" } else { "SIGTERM" };
         if self.ending.load(Ordering::SeqCst) {
-            if !self.force.swap(true, Ordering::SeqCst) {
-                self.kernel.printk().log(Level::Warning, &format!("modhost: {name}: forcing the unload"));
-            }
+            self.give_up_soon(name, signal);
             return;
         }
-        if prompt && signal == SIGINT {
+        let again = prompt && signal == SIGINT && self.interrupted.swap(true, Ordering::SeqCst);
+        if prompt && signal == SIGINT && !again {
             interrupt::interrupt();
             return;
         }
         if self.ending.swap(true, Ordering::SeqCst) {
             return;
+        }
+        if again {
+            // Ctrl-C twice on a command that does not stop: end for good.
+            self.give_up_soon(name, signal);
         }
         interrupt::terminate();
         // The unload runs on a thread of its own, so that this one is free
@@ -194,33 +202,57 @@ impl Session {
             }
         }
         self.kernel.printk().log(Level::Notice, &format!("modhost: {name}: unloading every module"));
-        self.unload_all();
+        let _left = self.unload_all();
         let _ = io::stdout().flush();
         std::process::exit(128 + signal);
     }
 
-    /// Unloads every module, newest unused first, then stops the kernel's
-    /// threads. Called with `busy` held.
-    fn unload_all(&self) {
+    /// A signal while the session ends: force the unload, and if it has
+    /// not ended within a second, exit anyway, naming what is abandoned.
+    fn give_up_soon(self: &Arc<Self>, name: &'static str, signal: i32) {
+        if self.force.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        self.kernel.printk().log(Level::Warning, &format!("modhost: {name}: forcing the unload"));
+        self.kernel.kill_stuck_modules();
+        let session = Arc::clone(self);
+        let deadline = thread::Builder::new().name("give-up".into()).spawn(move || {
+            thread::sleep(GIVE_UP_AFTER);
+            session.abandon(name, signal);
+        });
+        if deadline.is_err() {
+            self.abandon(name, signal);
+        }
+    }
+
+    /// Exits now, with what is still loaded and still running.
+    fn abandon(&self, name: &str, signal: i32) -> ! {
+        if let Some(terminal) = self.terminal.lock().take() {
+            terminal.restore();
+        }
+        let left: Vec<String> = self
+            .kernel
+            .lsmod()
+            .into_iter()
+            .map(|m| format!("{} ({})", m.name, m.state.proc_name().to_lowercase()))
+            .collect();
+        let what = if left.is_empty() { "the running command".to_string() } else { left.join(", ") };
+        eprintln!("modhost: {name} again: exiting now, abandoning {what}");
+        std::process::exit(128 + signal);
+    }
+
+    /// Unloads every module that can be unloaded, newest unused first, then
+    /// stops the kernel's threads; returns the modules left loaded. Called
+    /// with `busy` held.
+    fn unload_all(&self) -> Vec<String> {
         if let Some(console) = self.console.lock().take() {
             console.finish(&self.kernel);
         }
-        while let Some(name) = self.next_unused_module() {
-            let forced = self.force.load(Ordering::SeqCst);
-            let result = if forced { self.kernel.rmmod_force(&name) } else { self.kernel.rmmod(&name) };
-            let Err(e) = result else { continue };
-            // A signal during a stuck exit asks for the forced unload: retry.
-            if !forced && self.force.load(Ordering::SeqCst) {
-                continue;
-            }
-            self.kernel.printk().log(Level::Err, &format!("modhost: shutdown: {e}"));
-            break;
-        }
-        self.kernel.shutdown();
-    }
-
-    /// A loaded module no other module uses, newest first.
-    fn next_unused_module(&self) -> Option<String> {
-        self.kernel.lsmod().into_iter().find(|m| m.holders.is_empty()).map(|m| m.name)
+        let left = self.kernel.unload_all(&|| self.force.load(Ordering::SeqCst));
+        self.kernel.stop_threads();
+        left
     }
 }
+
+/// How long a second signal lets the ending session go on before it exits.
+const GIVE_UP_AFTER: std::time::Duration = std::time::Duration::from_secs(1);

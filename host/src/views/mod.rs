@@ -39,6 +39,9 @@ pub enum Node {
     File(String),
     /// A directory with these entries (a trailing `/` marks a directory).
     Dir(Vec<String>),
+    /// A file a module made (`/proc/NAME`): its contents are what the
+    /// module's show function writes when it is read.
+    ModuleFile(String),
 }
 
 impl Kernel {
@@ -51,6 +54,7 @@ impl Kernel {
         Task::current().adopt(self.inner.id);
         match self.node(path)? {
             Node::File(contents) => Ok(contents),
+            Node::ModuleFile(name) => procfs::read_module_file(self, &name, path),
             Node::Dir(_) => Err(Error::new(ErrorKind::NoSuchFile, Errno::EISDIR, path, "is a directory")),
         }
     }
@@ -63,7 +67,9 @@ impl Kernel {
     pub fn list(&self, path: &str) -> Result<Vec<String>> {
         match self.node(path)? {
             Node::Dir(entries) => Ok(entries),
-            Node::File(_) => Err(Error::new(ErrorKind::NoSuchFile, Errno::ENOTDIR, path, "not a directory")),
+            Node::File(_) | Node::ModuleFile(_) => {
+                Err(Error::new(ErrorKind::NoSuchFile, Errno::ENOTDIR, path, "not a directory"))
+            }
         }
     }
 

@@ -25,9 +25,14 @@
 //! Kernel counterpart: `kernel/module/procfs.c`, `kernel/kallsyms.c`,
 //! `kernel/sysctl.c` (`tainted`), `mm/slab_common.c` (`slabinfo`).
 
+use modhost_abi::errno::Errno;
+use std::sync::Arc;
+
 use super::{Node, lsmod::format_proc_modules, timer_list::timer_list};
 use crate::{
+    error::{Error, ErrorKind, Result},
     kernel::Kernel,
+    loader::callers::Bounded,
     services::{entry::handles::object_counts, proc_entry},
 };
 
@@ -48,8 +53,27 @@ pub(super) fn node(kernel: &Kernel, parts: &[&str]) -> Option<Node> {
         ["sys"] => Some(Node::Dir(vec!["kernel/".into()])),
         ["sys", "kernel"] => Some(Node::Dir(vec!["tainted".into()])),
         ["sys", "kernel", "tainted"] => Some(Node::File(format!("{}\n", kernel.taint().mask()))),
-        [name] => proc_entry::read(&kernel.inner, name).map(Node::File),
+        [name] => {
+            proc_entry::names(&kernel.inner).contains(&name.to_string()).then(|| Node::ModuleFile(name.to_string()))
+        }
         _ => None,
+    }
+}
+
+/// Reads `/proc/NAME` of a module: its show function runs on a `cat`
+/// caller task, waited for at most the exit timeout.
+pub(super) fn read_module_file(kernel: &Kernel, name: &str, path: &str) -> Result<String> {
+    let inner = Arc::clone(&kernel.inner);
+    let entry = name.to_string();
+    match kernel.inner.call_bounded("cat", move || proc_entry::read(&inner, &entry)) {
+        Bounded::Done(Some(text)) => Ok(text),
+        Bounded::Done(None) => Err(Error::new(ErrorKind::NoSuchFile, Errno::ENOENT, path, "no such file or directory")),
+        Bounded::Blocked(_) => Err(Error::new(
+            ErrorKind::Busy,
+            Errno::EBUSY,
+            path,
+            "the module's show function did not return; the read is abandoned",
+        )),
     }
 }
 

@@ -9,14 +9,14 @@
 //!
 //! Kernel counterpart: `kernel/module/sysfs.c`, `kernel/params.c`.
 
-use modhost_abi::errno::Errno;
+use modhost_abi::{errno::Errno, param::ParamValue};
 use std::sync::Arc;
 
 use super::Node;
 use crate::{
     error::{Error, ErrorKind, Result},
     kernel::Kernel,
-    loader::{Module, ModuleState, params},
+    loader::{Module, ModuleState, callers::Bounded, params},
     services::task::Task,
 };
 
@@ -77,8 +77,6 @@ impl Kernel {
         if desc.perm & 0o222 == 0 {
             return Err(Error::new(ErrorKind::PermissionDenied, Errno::EACCES, path, "permission denied"));
         }
-        // Held across the module's notification, so rmmod waits for it.
-        let _writing = module.param_writes.lock();
         if module.state() != ModuleState::Live {
             return Err(Error::new(ErrorKind::Busy, Errno::ENODEV, path, "module is not live"));
         }
@@ -88,15 +86,49 @@ impl Kernel {
         let value = parsed.map_err(|errno| {
             Error::new(ErrorKind::InvalidParams, errno, path, format!("`{}' invalid: {errno}", data.trim_end()))
         })?;
-        let old = std::mem::replace(&mut module.params.lock()[index], value);
-        let ret = {
-            let _context = module.enter(&Task::current());
-            (module.entry.param_changed)(u32::try_from(index).unwrap_or(u32::MAX))
-        };
-        if let Err(errno) = Errno::from_kernel(ret) {
-            module.params.lock()[index] = old;
-            return Err(Error::new(ErrorKind::Rejected, errno, path, format!("{name} refused the value: {errno}")));
+        let target = Arc::clone(&module);
+        match self.inner.call_bounded("modhost", move || set_param(&target, index, value)) {
+            Bounded::Done(Ok(())) => Ok(()),
+            Bounded::Done(Err(NotSet::NotLive)) => {
+                Err(Error::new(ErrorKind::Busy, Errno::ENODEV, path, "module is not live"))
+            }
+            Bounded::Done(Err(NotSet::Refused(errno))) => {
+                Err(Error::new(ErrorKind::Rejected, errno, path, format!("{name} refused the value: {errno}")))
+            }
+            Bounded::Blocked(_) => Err(Error::new(
+                ErrorKind::Busy,
+                Errno::EBUSY,
+                path,
+                format!("{name}'s notification did not return; the write completes when it does"),
+            )),
         }
-        Ok(())
     }
+}
+
+/// Why a parameter write did not take.
+enum NotSet {
+    /// The module started unloading.
+    NotLive,
+    /// The module's notification refused the value.
+    Refused(Errno),
+}
+
+/// Stores the value and tells the module, on a caller task; restores the
+/// old value if the module refuses it.
+fn set_param(module: &Module, index: usize, value: ParamValue) -> std::result::Result<(), NotSet> {
+    // Held across the module's notification, so rmmod waits for it.
+    let _writing = module.param_writes.lock();
+    if module.state() != ModuleState::Live {
+        return Err(NotSet::NotLive);
+    }
+    let old = std::mem::replace(&mut module.params.lock()[index], value);
+    let ret = {
+        let _context = module.enter(&Task::current());
+        (module.entry.param_changed)(u32::try_from(index).unwrap_or(u32::MAX))
+    };
+    if let Err(errno) = Errno::from_kernel(ret) {
+        module.params.lock()[index] = old;
+        return Err(NotSet::Refused(errno));
+    }
+    Ok(())
 }

@@ -1,0 +1,268 @@
+//! The tasks that call a module's entry points for a command, so that the
+//! command can give up waiting.
+//!
+//! In the kernel, the process running `insmod`, `rmmod`, `cat /proc/NAME`
+//! or a write to `/sys/module/NAME/parameters/P` calls the module's init,
+//! exit, show function or parameter notification itself, and waits for as
+//! long as it takes: an entry point that never returns hangs that process
+//! for good. modhost runs each such call on a caller task instead, and the
+//! command waits for it only up to the exit timeout
+//! ([`KernelInner::call_bounded`]): then the hung-task report names the
+//! task and where it waits (`INFO: task insmod:7 blocked for more than 5
+//! seconds.`), the command fails, and the prompt comes back. What the call
+//! was for completes when it returns.
+//!
+//! Each thread that calls into the kernel (the shell, a test's thread) has
+//! a caller task of its own, which runs its calls one after the other and
+//! takes the name of the command (`insmod`, `rmmod`, `cat`, `modhost`): the
+//! kernel side of that process. So one thread's calls are one task's, as
+//! when they ran on the thread itself (a mutex locked in one `/sys` write
+//! is owned by the task of the next), and another thread's are another
+//! task's. A call that does not return keeps its task; the thread's next
+//! call gets a new one, as a new process would.
+//!
+//! Handing a job to an idle thread and back costs two wake-ups, some tens
+//! of µs. Neither side spins to save them: on the project's 2-vCPU machine
+//! a spinning waiter slowed the very insmod and exit it waited for (the
+//! `load` benchmark suite's cycle more than doubled with a spin).
+//!
+//! Locking: the pool's lock guards the idle caller tasks; each job's lock
+//! guards its state. Neither is held while module code runs.
+
+use parking_lot::Mutex;
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc, Weak,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
+
+use crate::{
+    kernel::KernelInner,
+    services::{
+        task::{Task, TaskKind, WaitMode},
+        wait::{Sleep, enlist, wait_until},
+    },
+};
+
+/// A unit of work for a caller thread: run it, then publish that it ran.
+pub(crate) struct Job {
+    /// The name of the task that runs it: the command's (`insmod`).
+    comm: String,
+    work: Mutex<Option<Box<dyn FnOnce() + Send>>>,
+    done: Mutex<bool>,
+    waiters: Mutex<Vec<Arc<Task>>>,
+    /// The task running the job (for the hung report's wait site).
+    runner: Mutex<Option<Arc<Task>>>,
+}
+
+impl Job {
+    /// Whether the job has finished.
+    pub(crate) fn is_done(&self) -> bool {
+        *self.done.lock()
+    }
+
+    /// The task running the job.
+    pub(crate) fn runner(&self) -> Option<Arc<Task>> {
+        self.runner.lock().clone()
+    }
+
+    /// Waits until the job finished or `bound` of real time passed; returns
+    /// whether it finished.
+    pub(crate) fn wait(&self, kernel: &KernelInner, bound: Duration) -> bool {
+        let me = Task::current();
+        let sleep = Sleep {
+            clock: &kernel.wall,
+            mode: WaitMode::Idle,
+            deadline: Some(kernel.wall.uptime() + bound),
+            site: &"a module's entry point",
+        };
+        let waited = wait_until(&me, &sleep, || {
+            let done = self.is_done();
+            if !done {
+                enlist(&mut self.waiters.lock(), &me);
+            }
+            done
+        });
+        self.waiters.lock().retain(|t| !Arc::ptr_eq(t, &me));
+        waited.is_ok() || self.is_done()
+    }
+
+    /// Runs the job on `task`, named after the command; `ready` runs after
+    /// the work and before the job is seen as done, so the task is back in
+    /// the pool before its caller can submit the next job.
+    fn run(&self, task: &Arc<Task>, ready: impl FnOnce()) {
+        task.set_name(self.comm.clone());
+        *self.runner.lock() = Some(Arc::clone(task));
+        let work = self.work.lock().take();
+        if let Some(work) = work {
+            work();
+        }
+        // A forced unload may have killed this task; the next job starts clean.
+        task.clear_signals();
+        ready();
+        *self.done.lock() = true;
+        let waiters = std::mem::take(&mut *self.waiters.lock());
+        waiters.iter().for_each(|t| t.wake_up());
+    }
+}
+
+/// One caller task and its mailbox.
+struct Worker {
+    task: Arc<Task>,
+    job: Mutex<Option<Arc<Job>>>,
+}
+
+/// The caller tasks of one kernel.
+#[derive(Default)]
+pub(crate) struct Callers {
+    /// The idle caller task of each calling thread's task, by its id.
+    idle: Mutex<HashMap<u64, Arc<Worker>>>,
+    all: Mutex<Vec<Arc<Worker>>>,
+    stopping: AtomicBool,
+}
+
+impl Callers {
+    /// Runs `work` on the calling thread's caller task, named `comm`; the
+    /// returned job says when it is done.
+    pub(crate) fn submit(
+        &self,
+        kernel: &Arc<KernelInner>,
+        comm: &str,
+        work: impl FnOnce() + Send + 'static,
+    ) -> Arc<Job> {
+        let job = Arc::new(Job {
+            comm: comm.to_string(),
+            work: Mutex::new(Some(Box::new(work))),
+            done: Mutex::new(false),
+            waiters: Mutex::new(Vec::new()),
+            runner: Mutex::new(None),
+        });
+        let caller = Task::with_current(|t| t.id());
+        let worker = self.idle.lock().remove(&caller);
+        match worker.or_else(|| self.spawn(kernel, caller)) {
+            Some(worker) => {
+                *worker.job.lock() = Some(Arc::clone(&job));
+                worker.task.wake_up();
+            }
+            // No thread to be had: run it here, unbounded, as the kernel would.
+            None => job.run(&Task::current(), || {}),
+        }
+        job
+    }
+
+    /// A new caller task for the thread whose task is `caller`.
+    fn spawn(&self, kernel: &Arc<KernelInner>, caller: u64) -> Option<Arc<Worker>> {
+        let weak = Arc::downgrade(kernel);
+        let mailbox: Arc<Mutex<Option<Arc<Worker>>>> = Arc::new(Mutex::new(None));
+        let theirs = Arc::clone(&mailbox);
+        let (task, _join) = Task::spawn(kernel.id, TaskKind::Caller, "modhost".to_string(), move |task| {
+            let worker = loop {
+                if let Some(worker) = theirs.lock().clone() {
+                    break worker;
+                }
+                std::thread::yield_now();
+            };
+            Callers::serve(&weak, &worker, &task, caller);
+        })
+        .ok()?;
+        let worker = Arc::new(Worker { task, job: Mutex::new(None) });
+        *mailbox.lock() = Some(Arc::clone(&worker));
+        self.all.lock().push(Arc::clone(&worker));
+        Some(worker)
+    }
+
+    /// A caller task's life: take a job, run it, wait for the next one of
+    /// the same caller; end when a newer task has taken its place (this one
+    /// was stuck) or at shutdown.
+    fn serve(kernel: &Weak<KernelInner>, worker: &Arc<Worker>, task: &Arc<Task>, caller: u64) {
+        loop {
+            let Some(job) = Callers::next_job(kernel, worker, task) else { return };
+            let mut stop = false;
+            job.run(task, || match kernel.upgrade() {
+                Some(kernel) if !kernel.callers.stopping.load(Ordering::Acquire) => {
+                    let mut idle = kernel.callers.idle.lock();
+                    stop = idle.contains_key(&caller);
+                    if !stop {
+                        idle.insert(caller, Arc::clone(worker));
+                    }
+                }
+                _ => stop = true,
+            });
+            if stop {
+                return;
+            }
+        }
+    }
+
+    fn next_job(kernel: &Weak<KernelInner>, worker: &Worker, task: &Arc<Task>) -> Option<Arc<Job>> {
+        loop {
+            if let Some(job) = worker.job.lock().take() {
+                return Some(job);
+            }
+            let kernel = kernel.upgrade()?;
+            if kernel.callers.stopping.load(Ordering::Acquire) {
+                return None;
+            }
+            task.prepare_to_wait();
+            if worker.job.lock().is_some() {
+                continue;
+            }
+            task.schedule(&kernel.wall, WaitMode::Idle, None, &"");
+        }
+    }
+
+    /// Stops the idle caller tasks (at shutdown; busy ones finish their job first).
+    pub(crate) fn shutdown(&self) {
+        self.stopping.store(true, Ordering::Release);
+        for worker in self.all.lock().iter() {
+            worker.task.wake_up();
+        }
+    }
+}
+
+/// How a bounded call ended.
+pub(crate) enum Bounded<R> {
+    /// It returned this.
+    Done(R),
+    /// It did not return within the bound and still runs on this job's task.
+    Blocked(Arc<Job>),
+}
+
+impl KernelInner {
+    /// Runs `call` on a caller task named `comm` and waits for it at most
+    /// the exit timeout. A call that does not return by then is reported
+    /// as a hung task (`INFO: task insmod:12 blocked for more than 5
+    /// seconds.`, with where it waits) and goes on by itself.
+    pub(crate) fn call_bounded<R: Send + 'static>(
+        self: &Arc<Self>,
+        comm: &str,
+        call: impl FnOnce() -> R + Send + 'static,
+    ) -> Bounded<R> {
+        let result = Arc::new(Mutex::new(None));
+        let slot = Arc::clone(&result);
+        let job = self.callers.submit(self, comm, move || *slot.lock() = Some(call()));
+        if job.wait(self, self.exit_timeout)
+            && let Some(value) = result.lock().take()
+        {
+            return Bounded::Done(value);
+        }
+        self.report_blocked_call(&job);
+        Bounded::Blocked(job)
+    }
+
+    /// The `INFO: task ... blocked` report for a call that did not return in time.
+    pub(crate) fn report_blocked_call(&self, job: &Job) {
+        let Some(task) = job.runner() else { return };
+        let site = task.wait_site().map(|(site, _)| site).unwrap_or_else(|| "(running)".to_string());
+        self.report_blocked(&task, &format!("{}", self.exit_timeout.as_secs_f64()), &site);
+    }
+}
+
+impl std::fmt::Debug for Callers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Callers").field("threads", &self.all.lock().len()).finish()
+    }
+}
