@@ -18,6 +18,7 @@ use std::{
     path::PathBuf,
     process::ExitCode,
     sync::Arc,
+    time::Duration,
 };
 
 /// modhost: the Linux loadable-module system, in user space.
@@ -44,10 +45,18 @@ use std::{
     modinfo -F F M [values of F]\n  \
     cat /proc/fifo {\"capacity\",\"fill\",...}: a statistics file's keys, numbers as numbers\n\
     Other commands and files print as without --json.\n\n\
-    On EOF, exit, SIGINT or SIGTERM every module is unloaded, users first;\n\
-    a second SIGINT forces the unload (rmmod -f) of modules whose exit is stuck."
+    On EOF, exit, SIGINT or SIGTERM every module is unloaded, users first; a module whose\n\
+    exit is stuck is skipped (and what it uses), and the exit status is then non-zero.\n\
+    A second SIGINT or SIGTERM forces the unload (rmmod -f) and exits within a second,\n\
+    naming what it abandons.\n\n\
+    A module's init, exit, /proc show function or parameter notification that does not\n\
+    return within --exit-timeout is reported as a hung task and its command fails."
 )]
 struct Cli {
+    /// Seconds a command waits for a module's init, exit, /proc show function or
+    /// parameter notification before it reports a hung task and fails
+    #[arg(long = "exit-timeout", value_name = "SECONDS", default_value_t = 5.0, value_parser = seconds)]
+    exit_timeout: f64,
     /// Jiffies per second (CONFIG_HZ)
     #[arg(long, default_value_t = 250, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     hz: u32,
@@ -108,7 +117,7 @@ fn main() -> ExitCode {
 /// Boots the kernel with the command line's settings and a plain console on
 /// stdout (the prompt puts its own in place).
 fn boot(cli: &Cli) -> Kernel {
-    let mut builder = Kernel::builder().hz(cli.hz);
+    let mut builder = Kernel::builder().hz(cli.hz).exit_timeout(Duration::from_secs_f64(cli.exit_timeout));
     for dir in module_path(cli) {
         builder = builder.module_path(dir);
     }
@@ -132,6 +141,14 @@ fn module_path(cli: &Cli) -> Vec<PathBuf> {
         dirs.push(dir);
     }
     dirs
+}
+
+/// A bound in seconds: positive and finite.
+fn seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s > 0.0 && s.is_finite() && s < 1e9 => Ok(s),
+        _ => Err(format!("'{text}' is not a number of seconds between 0 and 1e9")),
+    }
 }
 
 /// A console level: `1`..`8`, or a level name (one above that level).

@@ -272,3 +272,38 @@ fn sigterm_cuts_a_sleep_short() {
     assert!(sent.elapsed() < std::time::Duration::from_secs(60), "the sleep ran on: {:?}", sent.elapsed());
     assert!(lines.last().unwrap().ends_with("] testmod: exit"), "{lines:#?}");
 }
+
+#[test]
+fn the_end_unloads_every_module_but_a_stuck_one_and_fails() {
+    let output = modhost(&["--exit-timeout", "0.3"], "insmod fifo.so\ninsmod stuck.so hang=exit\ninsmod testmod.so\n");
+    let all = format!("{}{}", text(&output.stdout), text(&output.stderr));
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(all.contains("] testmod: exit"), "{all}");
+    assert!(all.contains("] fifo: unloaded"), "{all}");
+    assert!(all.contains("] modhost: shutdown: left loaded: stuck"), "{all}");
+}
+
+#[test]
+fn an_init_that_never_returns_gives_the_command_line_back() {
+    let output = modhost(&["--exit-timeout", "0.3"], "insmod stuck.so hang=init\ncat /proc/modules\n");
+    let all = format!("{}{}", text(&output.stdout), text(&output.stderr));
+    assert!(all.contains("] INFO: task insmod:"), "{all}");
+    assert!(all.contains("insmod: ERROR: could not insert module stuck.so: Device or resource busy"), "{all}");
+    assert!(all.lines().any(|l| l.starts_with("stuck ") && l.contains(" Loading ")), "{all}");
+    assert_eq!(output.status.code(), Some(1), "{all}");
+}
+
+#[test]
+fn a_second_sigterm_ends_a_spinning_unload_within_a_second() {
+    let mut modhost = Running::start(&["--exit-timeout", "60"]);
+    modhost.send("insmod stuck.so hang=spin_exit\n");
+    modhost.wait_for("stuck: loaded, hang=spin_exit");
+    modhost.signal("TERM");
+    modhost.wait_for("stuck: exit spins for ever");
+    let sent = std::time::Instant::now();
+    modhost.signal("TERM");
+    let (status, lines) = modhost.finish();
+    assert_eq!(status, Some(128 + 15), "{lines:#?}");
+    assert!(sent.elapsed() < Duration::from_secs(20), "took {:?}", sent.elapsed());
+    position(&lines, "modhost: SIGTERM again: exiting now, abandoning stuck (unloading)");
+}

@@ -71,3 +71,7 @@ mod sdk;
 // Property tests: parameter parsing and the command grammar.
 #[cfg(test)]
 mod properties;
+
+// Module code that never returns: every command comes back.
+#[cfg(test)]
+mod stuck;

@@ -69,14 +69,14 @@ impl Job {
         self.runner.lock().clone()
     }
 
-    /// Waits until the job finished or `bound` of real time passed; returns
-    /// whether it finished.
-    pub(crate) fn wait(&self, kernel: &KernelInner, bound: Duration) -> bool {
+    /// Waits until the job finished or `bound` of real time passed (for
+    /// ever if `None`); returns whether it finished.
+    pub(crate) fn wait(&self, kernel: &KernelInner, bound: Option<Duration>) -> bool {
         let me = Task::current();
         let sleep = Sleep {
             clock: &kernel.wall,
             mode: WaitMode::Idle,
-            deadline: Some(kernel.wall.uptime() + bound),
+            deadline: bound.map(|bound| kernel.wall.uptime().saturating_add(bound)),
             site: &"a module's entry point",
         };
         let waited = wait_until(&me, &sleep, || {
@@ -227,15 +227,29 @@ impl Callers {
 pub(crate) enum Bounded<R> {
     /// It returned this.
     Done(R),
-    /// It did not return within the bound and still runs on this job's task.
-    Blocked(Arc<Job>),
+    /// It did not return within the bound and still runs.
+    Blocked(Pending<R>),
+}
+
+/// A call still running on its caller task.
+pub(crate) struct Pending<R> {
+    pub(crate) job: Arc<Job>,
+    result: Arc<Mutex<Option<R>>>,
+}
+
+impl<R> Pending<R> {
+    /// Waits until the call returns, however long that takes; `None` if
+    /// its caller task died on the way.
+    pub(crate) fn finish(self, kernel: &KernelInner) -> Option<R> {
+        self.job.wait(kernel, None);
+        self.result.lock().take()
+    }
 }
 
 impl KernelInner {
     /// Runs `call` on a caller task named `comm` and waits for it at most
-    /// the exit timeout. A call that does not return by then is reported
-    /// as a hung task (`INFO: task insmod:12 blocked for more than 5
-    /// seconds.`, with where it waits) and goes on by itself.
+    /// the exit timeout. A call that does not return by then goes on by
+    /// itself; the caller reports it ([`KernelInner::report_blocked_call`]).
     pub(crate) fn call_bounded<R: Send + 'static>(
         self: &Arc<Self>,
         comm: &str,
@@ -244,17 +258,23 @@ impl KernelInner {
         let result = Arc::new(Mutex::new(None));
         let slot = Arc::clone(&result);
         let job = self.callers.submit(self, comm, move || *slot.lock() = Some(call()));
-        if job.wait(self, self.exit_timeout)
+        if job.wait(self, Some(self.exit_timeout))
             && let Some(value) = result.lock().take()
         {
             return Bounded::Done(value);
         }
-        self.report_blocked_call(&job);
-        Bounded::Blocked(job)
+        Bounded::Blocked(Pending { job, result })
     }
 
-    /// The `INFO: task ... blocked` report for a call that did not return in time.
-    pub(crate) fn report_blocked_call(&self, job: &Job) {
+    /// The `INFO: task ... blocked` report for a call that did not return
+    /// in time (`INFO: task insmod:12 blocked for more than 5 seconds.`,
+    /// with where it waits).
+    pub(crate) fn report_blocked_call<R>(&self, pending: &Pending<R>) {
+        self.report_blocked_job(&pending.job);
+    }
+
+    /// The same report for a job.
+    pub(crate) fn report_blocked_job(&self, job: &Job) {
         let Some(task) = job.runner() else { return };
         let site = task.wait_site().map(|(site, _)| site).unwrap_or_else(|| "(running)".to_string());
         self.report_blocked(&task, &format!("{}", self.exit_timeout.as_secs_f64()), &site);

@@ -270,8 +270,14 @@ impl Kernel {
         let target = Arc::clone(&module);
         match self.inner.call_bounded("insmod", move || kernel.init_and_go_live(&target, library)) {
             Bounded::Done(result) => result,
-            Bounded::Blocked(job) => {
-                *module.job.lock() = Some(job);
+            // init returned and failed; what it left is being stopped, each
+            // thing within its own bound.
+            Bounded::Blocked(pending) if module.state() != ModuleState::Coming => pending
+                .finish(&self.inner)
+                .unwrap_or_else(|| Err(Error::new(ErrorKind::InitFailed, Errno::EFAULT, module.name(), "init failed"))),
+            Bounded::Blocked(pending) => {
+                self.inner.report_blocked_call(&pending);
+                *module.job.lock() = Some(pending.job);
                 let seconds = self.inner.exit_timeout.as_secs_f64();
                 Err(Error::new(
                     ErrorKind::Busy,

@@ -142,13 +142,13 @@ impl Kernel {
                 (module, job)
             }
         };
-        let finished = job.wait(&self.inner, self.inner.exit_timeout);
+        let finished = job.wait(&self.inner, Some(self.inner.exit_timeout));
         if finished && module.is_unloaded() {
             return Ok(());
         }
         let seconds = self.inner.exit_timeout.as_secs_f64();
         if !finished {
-            self.inner.report_blocked_call(&job);
+            self.inner.report_blocked_job(&job);
         }
         let what = if finished { "left code running" } else { "exit is blocked" };
         Err(Error::new(

@@ -237,7 +237,8 @@ impl Session {
             .map(|m| format!("{} ({})", m.name, m.state.proc_name().to_lowercase()))
             .collect();
         let what = if left.is_empty() { "the running command".to_string() } else { left.join(", ") };
-        eprintln!("modhost: {name} again: exiting now, abandoning {what}");
+        self.kernel.printk().log(Level::Emerg, &format!("modhost: {name} again: exiting now, abandoning {what}"));
+        let _ = io::stdout().flush();
         std::process::exit(128 + signal);
     }
 

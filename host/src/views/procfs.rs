@@ -68,12 +68,15 @@ pub(super) fn read_module_file(kernel: &Kernel, name: &str, path: &str) -> Resul
     match kernel.inner.call_bounded("cat", move || proc_entry::read(&inner, &entry)) {
         Bounded::Done(Some(text)) => Ok(text),
         Bounded::Done(None) => Err(Error::new(ErrorKind::NoSuchFile, Errno::ENOENT, path, "no such file or directory")),
-        Bounded::Blocked(_) => Err(Error::new(
-            ErrorKind::Busy,
-            Errno::EBUSY,
-            path,
-            "the module's show function did not return; the read is abandoned",
-        )),
+        Bounded::Blocked(job) => {
+            kernel.inner.report_blocked_call(&job);
+            Err(Error::new(
+                ErrorKind::Busy,
+                Errno::EBUSY,
+                path,
+                "the module's show function did not return; the read is abandoned",
+            ))
+        }
     }
 }
 

@@ -95,12 +95,15 @@ impl Kernel {
             Bounded::Done(Err(NotSet::Refused(errno))) => {
                 Err(Error::new(ErrorKind::Rejected, errno, path, format!("{name} refused the value: {errno}")))
             }
-            Bounded::Blocked(_) => Err(Error::new(
-                ErrorKind::Busy,
-                Errno::EBUSY,
-                path,
-                format!("{name}'s notification did not return; the write completes when it does"),
-            )),
+            Bounded::Blocked(job) => {
+                self.inner.report_blocked_call(&job);
+                Err(Error::new(
+                    ErrorKind::Busy,
+                    Errno::EBUSY,
+                    path,
+                    format!("{name}'s notification did not return; the write completes when it does"),
+                ))
+            }
         }
     }
 }
