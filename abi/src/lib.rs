@@ -45,6 +45,7 @@ pub mod descriptor;
 pub mod errno;
 pub mod kstrtox;
 mod macros;
+pub mod modinfo;
 pub mod module;
 pub mod param;
 pub mod runtime;

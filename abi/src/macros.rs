@@ -133,6 +133,26 @@ macro_rules! module {
                 param_changed,
             };
 
+            const VERMAGIC: &::core::ffi::CStr = $crate::descriptor::vermagic(cfg!(panic = "unwind"));
+
+            /// What modinfo and depmod read without loading the file (see
+            /// [`modinfo`]($crate::modinfo)): the kernel's `key=value` strings.
+            #[allow(unsafe_code)]
+            // SAFETY: The section holds bytes no code reads or runs: the host
+            // reads them from the file. Its name is `MODINFO_SECTION`, which
+            // no other item of the library uses.
+            #[used]
+            #[unsafe(link_section = ".modinfo")]
+            static MODINFO: [u8; $crate::modinfo::modinfo_len(&INFO, VERMAGIC)] =
+                $crate::modinfo::modinfo(&INFO, VERMAGIC);
+
+            /// The export, import and parameter records depmod reads.
+            #[allow(unsafe_code)]
+            // SAFETY: As for `MODINFO`; the name is `TABLES_SECTION`.
+            #[used]
+            #[unsafe(link_section = ".modhost_tables")]
+            static TABLES: [u8; $crate::modinfo::tables_len(&INFO)] = $crate::modinfo::tables(&INFO);
+
             /// The root descriptor the host looks up (the kernel's `__this_module`).
             #[allow(unsafe_code, non_upper_case_globals)]
             // SAFETY: `__this_module` is the one symbol the host reads from this
@@ -142,7 +162,7 @@ macro_rules! module {
             // each slot only an address of the type the slot holds.
             #[unsafe(no_mangle)]
             pub static __this_module: $crate::descriptor::ModuleHeader =
-                $crate::descriptor::ModuleHeader::new($crate::descriptor::vermagic(cfg!(panic = "unwind")), &INFO);
+                $crate::descriptor::ModuleHeader::new(VERMAGIC, &INFO);
         };
     };
 }
