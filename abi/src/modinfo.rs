@@ -346,3 +346,185 @@ pub fn entries(section: &[u8]) -> Result<Vec<Entry<'_>>, FormatError> {
     }
     Ok(entries)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::descriptor::VERMAGIC;
+
+    /// A module declared like the shipped fifo, with one of everything more.
+    #[allow(unreachable_pub)]
+    mod fifo {
+        use crate::prelude::*;
+
+        crate::module! {
+            type: Fifo,
+            name: "fifo",
+            author: "modhost developers",
+            description: "A bounded FIFO guarded by a mutex and two counting semaphores",
+            license: "GPL",
+            version: "1.0",
+            params: {
+                size: uint { default: 32, perm: 0o444, description: "Slots in the fifo (1 to 4096)" },
+                ids: [int; 4] { default: [1], perm: 0o644, description: "" },
+            },
+            import_ns: ["CLOCK"],
+            imports: {
+                fn clock_now() -> u64;
+            },
+            exports: {
+                gpl fn fifo_put(item: u32) -> i32;
+                ns("FIFO") fn fifo_fill() -> u32;
+            },
+        }
+
+        pub(super) struct Fifo;
+
+        impl Module for Fifo {
+            fn init(_module: &'static ThisModule) -> Result<Self> {
+                Ok(Fifo)
+            }
+        }
+
+        fn fifo_put(_item: u32) -> i32 {
+            0
+        }
+
+        fn fifo_fill() -> u32 {
+            0
+        }
+    }
+
+    // SAFETY: `module!` in `fifo` above defines `__this_module` in this test
+    // binary, with this type. It is read by Rust only, so the C-safety of the
+    // layout's phantom fields is beside the point.
+    #[allow(improper_ctypes)]
+    unsafe extern "C" {
+        safe static __this_module: crate::descriptor::ModuleHeader;
+    }
+
+    /// The sections `module!` writes for `fifo`, as `(key, value)` pairs.
+    fn sections_of_fifo() -> (Vec<(String, String)>, Vec<(String, String)>) {
+        let info = __this_module.info;
+        let mut modinfo_bytes = vec![0; modinfo_len(info, VERMAGIC)];
+        write_modinfo(info, VERMAGIC, &mut Out::writing(&mut modinfo_bytes));
+        let mut tables_bytes = vec![0; tables_len(info)];
+        write_tables(info, &mut Out::writing(&mut tables_bytes));
+        let pairs = |bytes: &[u8]| -> Vec<(String, String)> {
+            entries(bytes).unwrap().into_iter().map(|e| (e.key.to_string(), e.value.to_string())).collect()
+        };
+        (pairs(&modinfo_bytes), pairs(&tables_bytes))
+    }
+
+    fn owned(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn module_writes_the_kernel_keys_into_modinfo() {
+        let (modinfo, _) = sections_of_fifo();
+        assert_eq!(
+            modinfo,
+            owned(&[
+                ("name", "fifo"),
+                ("license", "GPL"),
+                ("author", "modhost developers"),
+                ("description", "A bounded FIFO guarded by a mutex and two counting semaphores"),
+                ("version", "1.0"),
+                ("import_ns", "CLOCK"),
+                ("parmtype", "size:uint"),
+                ("parm", "size:Slots in the fifo (1 to 4096)"),
+                ("parmtype", "ids:array of int"),
+                ("parm", "ids:"),
+                ("vermagic", "modhost-abi/2 panic=unwind"),
+            ])
+        );
+    }
+
+    #[test]
+    fn module_writes_exports_imports_and_parameters_into_the_tables() {
+        let (_, tables) = sections_of_fifo();
+        assert_eq!(
+            tables,
+            owned(&[
+                ("export_gpl", "fifo_put"),
+                ("export", "fifo_fill:FIFO"),
+                ("import", "clock_now"),
+                ("kparam", "size:0444:0"),
+                ("kparam", "ids:0644:4"),
+            ])
+        );
+    }
+
+    #[test]
+    fn optional_keys_left_out_are_not_written() {
+        let info = __this_module.info;
+        let bare = ModuleInfo {
+            author: RStr::from_str(""),
+            description: RStr::from_str(""),
+            version: RStr::from_str(""),
+            import_ns: RSlice::from_slice(&[]),
+            params: RSlice::from_slice(&[]),
+            exports: RSlice::from_slice(&[]),
+            imports: RSlice::from_slice(&[]),
+            ..*info
+        };
+        let mut bytes = vec![0; modinfo_len(&bare, VERMAGIC)];
+        write_modinfo(&bare, VERMAGIC, &mut Out::writing(&mut bytes));
+        assert_eq!(bytes, b"name=fifo\0license=GPL\0vermagic=modhost-abi/2 panic=unwind\0");
+        assert_eq!(tables_len(&bare), 0);
+    }
+
+    #[test]
+    fn numbers_are_written_as_the_kernel_writes_them() {
+        let text = |write: &dyn Fn(&mut Out<'_>)| {
+            let mut bytes = [0; 16];
+            let mut out = Out::writing(&mut bytes);
+            write(&mut out);
+            let len = out.len;
+            String::from_utf8(bytes[..len].to_vec()).unwrap()
+        };
+        assert_eq!(text(&|o| o.octal_perm(0o644)), "0644");
+        assert_eq!(text(&|o| o.octal_perm(0)), "0000");
+        assert_eq!(text(&|o| o.decimal(0)), "0");
+        assert_eq!(text(&|o| o.decimal(u32::MAX)), "4294967295");
+    }
+
+    #[test]
+    fn empty_strings_are_padding_and_skipped() {
+        let found = entries(b"\0\0a=1\0\0\0b==2\0").unwrap();
+        assert_eq!(found, [Entry { key: "a", value: "1" }, Entry { key: "b", value: "=2" }]);
+        assert_eq!(entries(b"").unwrap(), []);
+    }
+
+    #[test]
+    fn malformed_sections_say_where() {
+        assert_eq!(entries(b"a=1\0b=2"), Err(FormatError::Unterminated { offset: 4 }));
+        assert_eq!(entries(b"a=1\0\xff=2\0"), Err(FormatError::NotUtf8 { offset: 4 }));
+        assert_eq!(entries(b"license\0"), Err(FormatError::NoKey { offset: 0 }));
+        assert_eq!(entries(b"a=1\0=2\0"), Err(FormatError::NoKey { offset: 4 }));
+        assert_eq!(FormatError::Unterminated { offset: 4 }.to_string(), "unterminated string at byte 4");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_are_entries_or_an_error(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..256)) {
+            if let Ok(found) = entries(&bytes) {
+                for e in found {
+                    proptest::prop_assert!(!e.key.is_empty() && !e.key.contains('=') && !e.value.contains('\0'));
+                }
+            }
+        }
+
+        #[test]
+        fn written_entries_read_back(pairs in proptest::collection::vec(("[a-z_]{1,8}", "[^\0]{0,12}"), 0..8)) {
+            let mut bytes = Vec::new();
+            for (key, value) in &pairs {
+                bytes.extend_from_slice(format!("{key}={value}\0").as_bytes());
+            }
+            let found: Vec<(String, String)> =
+                entries(&bytes).unwrap().into_iter().map(|e| (e.key.to_string(), e.value.to_string())).collect();
+            proptest::prop_assert_eq!(found, pairs);
+        }
+    }
+}

@@ -92,14 +92,19 @@ fn malformed_files_are_one_clear_error_each() {
     let scratch = Scratch::new("malformed");
     let fifo = fs::read(plugin("fifo")).unwrap();
     let last = b"vermagic=modhost-abi/2 panic=unwind\0";
-    let end = fifo.windows(last.len()).position(|w| w == last).expect("fifo's .modinfo ends with its vermagic") + last.len();
+    let end =
+        fifo.windows(last.len()).position(|w| w == last).expect("fifo's .modinfo ends with its vermagic") + last.len();
     let mut unterminated = fifo.clone();
     unterminated[end - 1] = b'x';
     let cases: [(&str, &[u8], &str); 5] = [
         ("empty.so", b"", "invalid module format: not an ELF file (too short)"),
         ("text.so", b"not a module at all\n", "invalid module format: not an ELF file"),
         ("header.so", &fifo[..64], "invalid module format: invalid ELF section header offset/size/alignment"),
-        ("truncated.so", &fifo[..fifo.len() / 2], "invalid module format: "),
+        (
+            "truncated.so",
+            &fifo[..fifo.len() / 2],
+            "invalid module format: invalid ELF section header offset/size/alignment",
+        ),
         ("unterminated.so", &unterminated, "invalid module format: .modinfo: unterminated string at byte "),
     ];
     for (name, bytes, message) in cases {

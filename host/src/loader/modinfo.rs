@@ -198,10 +198,11 @@ impl ModInfo {
                 p.description = text.to_string();
             }
             let Some(&(_, perm, max_len)) = kparams.iter().find(|(name, ..)| *name == p.name) else {
-                return Err(format!("parameter {} has no {} record", p.name, key::KPARAM));
+                return Err(format!("parameter {} has no {} record", shown(&p.name), key::KPARAM));
             };
             if (max_len > 0) != (p.max_len > 0) {
-                return Err(format!("parameter {}: its {} record disagrees with its type", p.name, key::KPARAM));
+                let name = shown(&p.name);
+                return Err(format!("parameter {name}: its {} record disagrees with its type", key::KPARAM));
             }
             (p.perm, p.max_len) = (perm, max_len);
         }
@@ -226,14 +227,14 @@ fn first(field: &mut String, value: &str) {
 fn name_and_rest<'a>(key: &str, value: &'a str) -> Result<(&'a str, &'a str), String> {
     match value.split_once(':') {
         Some((name, rest)) if !name.is_empty() => Ok((name, rest)),
-        _ => Err(format!("{key}={value} is not {key}=NAME:...")),
+        _ => Err(format!("{key}={} is not {key}=NAME:...", shown(value))),
     }
 }
 
 /// A symbol's name: not empty, no `:`.
 fn symbol_name<'a>(key: &str, value: &'a str) -> Result<&'a str, String> {
     if value.is_empty() || value.contains(':') {
-        return Err(format!("{key}={value} is not {key}=NAME"));
+        return Err(format!("{key}={} is not {key}=NAME", shown(value)));
     }
     Ok(value)
 }
@@ -249,7 +250,7 @@ fn parmtype(value: &str) -> Result<ParamInfo, String> {
     let ty = PARAM_TYPES
         .into_iter()
         .find(|t| t.name() == element)
-        .ok_or_else(|| format!("parameter {name} has unknown type '{type_name}'"))?;
+        .ok_or_else(|| format!("parameter {} has unknown type '{}'", shown(name), shown(type_name)))?;
     Ok(ParamInfo { name: name.to_string(), ty, max_len, perm: 0, description: String::new() })
 }
 
@@ -265,7 +266,7 @@ fn export(key: &str, value: &str) -> Result<ExportInfo, String> {
 
 /// `kparam=NAME:PERM:MAX`: the name, permission bits (octal) and capacity.
 fn kparam(value: &str) -> Result<(&str, u16, u32), String> {
-    let malformed = || format!("{}={value} is not {}=NAME:PERM:MAX", key::KPARAM, key::KPARAM);
+    let malformed = || format!("{}={} is not {}=NAME:PERM:MAX", key::KPARAM, shown(value), key::KPARAM);
     let (name, rest) = name_and_rest(key::KPARAM, value)?;
     let (perm, max_len) = rest.split_once(':').ok_or_else(malformed)?;
     let digits = |s: &str, radix| !s.is_empty() && s.chars().all(|c| c.is_digit(radix));
@@ -275,6 +276,12 @@ fn kparam(value: &str) -> Result<(&str, u16, u32), String> {
     let perm = u16::from_str_radix(perm, 8).ok().filter(|p| *p <= 0o777).ok_or_else(malformed)?;
     let max_len = max_len.parse().map_err(|_| malformed())?;
     Ok((name, perm, max_len))
+}
+
+/// Text from the file as an error message shows it: on one line, control
+/// characters escaped.
+fn shown(text: &str) -> String {
+    text.escape_debug().to_string()
 }
 
 /// Every parameter type, to find one by its `parmtype` name.
@@ -315,5 +322,98 @@ pub(crate) fn open_error(subject: &str, e: &OpenError) -> Error {
     match e {
         OpenError::Io(io) => Error::io(ErrorKind::Open, subject, io),
         OpenError::Format(reason) => invalid_format(subject, reason),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loader::sections::tests::{MODINFO, TABLES};
+    use proptest::prelude::*;
+
+    fn parse(modinfo: &[u8], tables: &[u8]) -> Result<ModInfo, String> {
+        ModInfo::parse(modinfo, tables)
+    }
+
+    #[test]
+    fn sections_become_the_modinfo() {
+        let info = parse(MODINFO, TABLES).unwrap();
+        assert_eq!(
+            info,
+            ModInfo {
+                name: "fifo".into(),
+                license: "GPL".into(),
+                author: String::new(),
+                description: String::new(),
+                version: String::new(),
+                import_ns: Vec::new(),
+                vermagic: "modhost-abi/2 panic=unwind".into(),
+                params: vec![ParamInfo {
+                    name: "size".into(),
+                    ty: ParamType::UInt,
+                    max_len: 0,
+                    perm: 0o444,
+                    description: "Slots".into(),
+                }],
+                exports: vec![ExportInfo { name: "fifo_put".into(), gpl_only: true, namespace: String::new() }],
+                imports: vec!["clock_now".into()],
+            }
+        );
+    }
+
+    #[test]
+    fn namespaces_arrays_and_unknown_keys() {
+        let modinfo =
+            b"name=m\0alias=x\0depends=a,b\0import_ns=NS\0import_ns=OTHER\0parmtype=ids:array of int\0name=later\0";
+        let tables = b"export=m_f:NS\0kparam=ids:0644:4\0srcversion=1\0";
+        let info = parse(modinfo, tables).unwrap();
+        assert_eq!(info.name, "m", "the first value of a key wins");
+        assert_eq!(info.import_ns, ["NS", "OTHER"]);
+        assert_eq!(info.params[0].type_name(), "array of int");
+        assert_eq!((info.params[0].max_len, info.params[0].perm), (4, 0o644));
+        assert_eq!(info.exports[0], ExportInfo { name: "m_f".into(), gpl_only: false, namespace: "NS".into() });
+    }
+
+    #[test]
+    fn malformed_entries_name_what_is_wrong() {
+        let cases: [(&[u8], &[u8], &str); 11] = [
+            (b"license=GPL\0", b"", ".modinfo has no name"),
+            (b"name=m\0license=GPL", b"", ".modinfo: unterminated string at byte 7"),
+            (b"name=m\0", b"import\0", ".modhost_tables: string at byte 0 is not key=value"),
+            (b"name=m\0parmtype=x\0", b"", "parmtype=x is not parmtype=NAME:..."),
+            (b"name=m\0parmtype=x:string\0", b"", "parameter x has unknown type 'string'"),
+            (b"name=m\0parmtype=x:int\0", b"", "parameter x has no kparam record"),
+            (
+                b"name=m\0parmtype=x:int\0",
+                b"kparam=x:0444:3\0",
+                "parameter x: its kparam record disagrees with its type",
+            ),
+            (b"name=m\0parmtype=x:int\0", b"kparam=x:0999:0\0", "kparam=x:0999:0 is not kparam=NAME:PERM:MAX"),
+            (b"name=m\0parmtype=x:int\0", b"kparam=x:1777:0\0", "kparam=x:1777:0 is not kparam=NAME:PERM:MAX"),
+            (b"name=m\0", b"export_gpl=:NS\0", "export_gpl= is not export_gpl=NAME"),
+            (b"name=m\0parmtype=x\n\0", b"", "parmtype=x\\n is not parmtype=NAME:..."),
+        ];
+        for (modinfo, tables, reason) in cases {
+            assert_eq!(parse(modinfo, tables).unwrap_err(), reason);
+        }
+    }
+
+    proptest! {
+        /// Changed bytes in either section give a ModInfo or a one-line
+        /// reason, never a panic.
+        #[test]
+        fn mutated_sections_parse_or_give_a_reason(
+            mutations in proptest::collection::vec((any::<bool>(), any::<prop::sample::Index>(), any::<u8>()), 1..6),
+        ) {
+            let (mut modinfo, mut tables) = (MODINFO.to_vec(), TABLES.to_vec());
+            for (in_modinfo, at, byte) in mutations {
+                let section = if in_modinfo { &mut modinfo } else { &mut tables };
+                let i = at.index(section.len());
+                section[i] = byte;
+            }
+            if let Err(reason) = parse(&modinfo, &tables) {
+                prop_assert!(!reason.is_empty() && !reason.contains('\n'));
+            }
+        }
     }
 }
