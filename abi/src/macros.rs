@@ -5,13 +5,18 @@
 //! and one accessor per parameter (`params::NAME`), the export table with a
 //! panic-catching `extern "C"` shim per exported function, one import slot
 //! and one plain Rust wrapper per imported function, the `init`/`exit` entry
-//! points, and the exported root descriptor `__this_module`.
+//! points, the exported root descriptor `__this_module`, and the `.modinfo`
+//! and `.modhost_tables` sections that modinfo and depmod read without
+//! loading the file ([`modinfo`](crate::modinfo), encoded at compile time
+//! from the descriptor itself, so the two never disagree).
 //!
-//! The expansion contains one `unsafe` token, `#[unsafe(no_mangle)]` on
+//! The expansion contains three `unsafe` tokens. `#[unsafe(no_mangle)]` on
 //! `__this_module`: exporting it vouches that the descriptor is truthful, in
 //! particular that each import slot has the function type its signature
 //! describes, which holds because the macro derives both from one
-//! declaration. The module's own code needs no `unsafe` at all.
+//! declaration. `#[unsafe(link_section)]` on the two section statics: they
+//! are plain bytes in sections of their own that no code reads. The
+//! module's own code needs no `unsafe` at all.
 //!
 //! Kernel counterpart: `include/linux/module.h`, `include/linux/export.h`,
 //! `include/linux/moduleparam.h`; Rust-for-Linux's `module!`.
