@@ -352,127 +352,40 @@ mod tests {
     use super::*;
     use crate::descriptor::VERMAGIC;
 
-    /// A module declared like the shipped fifo, with one of everything more.
-    #[allow(unreachable_pub)]
-    mod fifo {
-        use crate::prelude::*;
-
-        crate::module! {
-            type: Fifo,
-            name: "fifo",
-            author: "modhost developers",
-            description: "A bounded FIFO guarded by a mutex and two counting semaphores",
-            license: "GPL",
-            version: "1.0",
-            params: {
-                size: uint { default: 32, perm: 0o444, description: "Slots in the fifo (1 to 4096)" },
-                ids: [int; 4] { default: [1], perm: 0o644, description: "" },
-            },
-            import_ns: ["CLOCK"],
-            imports: {
-                fn clock_now() -> u64;
-            },
-            exports: {
-                gpl fn fifo_put(item: u32) -> i32;
-                ns("FIFO") fn fifo_fill() -> u32;
-            },
-        }
-
-        pub(super) struct Fifo;
-
-        impl Module for Fifo {
-            fn init(_module: &'static ThisModule) -> Result<Self> {
-                Ok(Fifo)
-            }
-        }
-
-        fn fifo_put(_item: u32) -> i32 {
-            0
-        }
-
-        fn fifo_fill() -> u32 {
-            0
-        }
+    extern "C" fn init(_args: &crate::descriptor::InitArgs) -> i32 {
+        0
     }
 
-    // SAFETY: `module!` in `fifo` above defines `__this_module` in this test
-    // binary, with this type. It is read by Rust only, so the C-safety of the
-    // layout's phantom fields is beside the point.
-    #[allow(improper_ctypes)]
-    unsafe extern "C" {
-        safe static __this_module: crate::descriptor::ModuleHeader;
+    extern "C" fn exit() {}
+
+    extern "C" fn param_changed(_index: u32) -> i32 {
+        0
     }
 
-    /// The sections `module!` writes for `fifo`, as `(key, value)` pairs.
-    fn sections_of_fifo() -> (Vec<(String, String)>, Vec<(String, String)>) {
-        let info = __this_module.info;
-        let mut modinfo_bytes = vec![0; modinfo_len(info, VERMAGIC)];
-        write_modinfo(info, VERMAGIC, &mut Out::writing(&mut modinfo_bytes));
-        let mut tables_bytes = vec![0; tables_len(info)];
-        write_tables(info, &mut Out::writing(&mut tables_bytes));
-        let pairs = |bytes: &[u8]| -> Vec<(String, String)> {
-            entries(bytes).unwrap().into_iter().map(|e| (e.key.to_string(), e.value.to_string())).collect()
-        };
-        (pairs(&modinfo_bytes), pairs(&tables_bytes))
-    }
+    /// A descriptor with only the keys that cannot be left out.
+    static BARE: ModuleInfo = ModuleInfo {
+        name: RStr::from_str("bare"),
+        license: RStr::from_str("GPL"),
+        author: RStr::from_str(""),
+        description: RStr::from_str(""),
+        version: RStr::from_str(""),
+        import_ns: RSlice::from_slice(&[]),
+        params: RSlice::from_slice(&[]),
+        exports: RSlice::from_slice(&[]),
+        imports: RSlice::from_slice(&[]),
+        init,
+        exit,
+        param_changed,
+    };
 
-    fn owned(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
-    }
-
-    #[test]
-    fn module_writes_the_kernel_keys_into_modinfo() {
-        let (modinfo, _) = sections_of_fifo();
-        assert_eq!(
-            modinfo,
-            owned(&[
-                ("name", "fifo"),
-                ("license", "GPL"),
-                ("author", "modhost developers"),
-                ("description", "A bounded FIFO guarded by a mutex and two counting semaphores"),
-                ("version", "1.0"),
-                ("import_ns", "CLOCK"),
-                ("parmtype", "size:uint"),
-                ("parm", "size:Slots in the fifo (1 to 4096)"),
-                ("parmtype", "ids:array of int"),
-                ("parm", "ids:"),
-                ("vermagic", "modhost-abi/2 panic=unwind"),
-            ])
-        );
-    }
-
-    #[test]
-    fn module_writes_exports_imports_and_parameters_into_the_tables() {
-        let (_, tables) = sections_of_fifo();
-        assert_eq!(
-            tables,
-            owned(&[
-                ("export_gpl", "fifo_put"),
-                ("export", "fifo_fill:FIFO"),
-                ("import", "clock_now"),
-                ("kparam", "size:0444:0"),
-                ("kparam", "ids:0644:4"),
-            ])
-        );
-    }
+    /// Encoded at compile time, as `module!` does.
+    static BARE_MODINFO: [u8; modinfo_len(&BARE, VERMAGIC)] = modinfo(&BARE, VERMAGIC);
+    static BARE_TABLES: [u8; tables_len(&BARE)] = tables(&BARE);
 
     #[test]
     fn optional_keys_left_out_are_not_written() {
-        let info = __this_module.info;
-        let bare = ModuleInfo {
-            author: RStr::from_str(""),
-            description: RStr::from_str(""),
-            version: RStr::from_str(""),
-            import_ns: RSlice::from_slice(&[]),
-            params: RSlice::from_slice(&[]),
-            exports: RSlice::from_slice(&[]),
-            imports: RSlice::from_slice(&[]),
-            ..*info
-        };
-        let mut bytes = vec![0; modinfo_len(&bare, VERMAGIC)];
-        write_modinfo(&bare, VERMAGIC, &mut Out::writing(&mut bytes));
-        assert_eq!(bytes, b"name=fifo\0license=GPL\0vermagic=modhost-abi/2 panic=unwind\0");
-        assert_eq!(tables_len(&bare), 0);
+        assert_eq!(&BARE_MODINFO, b"name=bare\0license=GPL\0vermagic=modhost-abi/2 panic=unwind\0");
+        assert_eq!(BARE_TABLES, []);
     }
 
     #[test]
