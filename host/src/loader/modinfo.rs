@@ -7,10 +7,10 @@
 //! [`inspect`] reads the same from a file for modinfo, depmod, modprobe's
 //! lookups and completion: from its `.modinfo` and `.modhost_tables`
 //! sections (format in [`modhost_abi::modinfo`]), read as bytes by
-//! [`sections`](super::sections). The file is inspected, never run: no
-//! `dlopen`, so an ELF constructor that aborts, or a system library that
-//! takes over the process when loaded, cannot touch the host. A file without
-//! a `.modinfo` section is not a module. The sections carry no parameter
+//! [`sections`]. The file is inspected, never run: no `dlopen`, so an ELF
+//! constructor that aborts, or a system library that takes over the process
+//! when loaded, cannot touch the host. A file without a `.modinfo` section
+//! is not a module. The sections carry no parameter
 //! defaults (kmod's modinfo shows none either): those are the loaded
 //! module's initial values, [`param_defaults`], read from its descriptor.
 //!
