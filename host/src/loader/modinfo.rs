@@ -23,7 +23,7 @@ use modhost_abi::{
     modinfo::{self as format, Entry, MODINFO_SECTION, TABLES_SECTION, key},
     param::{ParamType, ParamValue},
 };
-use std::path::Path;
+use std::{collections::BTreeMap, path::Path};
 
 use super::{
     library::OpenError,
@@ -166,7 +166,7 @@ impl ModInfo {
             exports: Vec::new(),
             imports: Vec::new(),
         };
-        let mut descriptions = Vec::new();
+        let (mut declared, mut descriptions) = (Vec::new(), BTreeMap::new());
         for Entry { key, value } in entries(MODINFO_SECTION, modinfo)? {
             match key {
                 key::NAME => first(&mut info.name, value),
@@ -176,35 +176,38 @@ impl ModInfo {
                 key::VERSION => first(&mut info.version, value),
                 key::VERMAGIC => first(&mut info.vermagic, value),
                 key::IMPORT_NS => info.import_ns.push(value.to_string()),
-                key::PARMTYPE => info.params.push(parmtype(value)?),
-                key::PARM => descriptions.push(name_and_rest(key, value)?),
+                key::PARMTYPE => declared.push(parmtype(value)?),
+                key::PARM => {
+                    let (name, text) = name_and_rest(key, value)?;
+                    descriptions.entry(name).or_insert(text);
+                }
                 _ => {}
             }
         }
         if info.name.is_empty() {
             return Err(format!("{MODINFO_SECTION} has no name"));
         }
-        let mut kparams = Vec::new();
+        let mut kparams = BTreeMap::new();
         for Entry { key, value } in entries(TABLES_SECTION, tables)? {
             match key {
                 key::EXPORT | key::EXPORT_GPL => info.exports.push(export(key, value)?),
                 key::IMPORT => info.imports.push(symbol_name(key, value)?.to_string()),
-                key::KPARAM => kparams.push(kparam(value)?),
+                key::KPARAM => {
+                    let (name, perm, max_len) = kparam(value)?;
+                    kparams.entry(name).or_insert((perm, max_len));
+                }
                 _ => {}
             }
         }
-        for p in &mut info.params {
-            if let Some((_, text)) = descriptions.iter().find(|(name, _)| *name == p.name) {
-                p.description = text.to_string();
-            }
-            let Some(&(_, perm, max_len)) = kparams.iter().find(|(name, ..)| *name == p.name) else {
-                return Err(format!("parameter {} has no {} record", shown(&p.name), key::KPARAM));
+        for (name, ty, is_array) in declared {
+            let Some(&(perm, max_len)) = kparams.get(name) else {
+                return Err(format!("parameter {} has no {} record", shown(name), key::KPARAM));
             };
-            if (max_len > 0) != (p.max_len > 0) {
-                let name = shown(&p.name);
-                return Err(format!("parameter {name}: its {} record disagrees with its type", key::KPARAM));
+            if (max_len > 0) != is_array {
+                return Err(format!("parameter {}: its {} record disagrees with its type", shown(name), key::KPARAM));
             }
-            (p.perm, p.max_len) = (perm, max_len);
+            let description = descriptions.get(name).copied().unwrap_or_default().to_string();
+            info.params.push(ParamInfo { name: name.to_string(), ty, max_len, perm, description });
         }
         Ok(info)
     }
@@ -239,19 +242,19 @@ fn symbol_name<'a>(key: &str, value: &'a str) -> Result<&'a str, String> {
     Ok(value)
 }
 
-/// `parmtype=NAME:TYPE`; the capacity of an array comes from its `kparam`
-/// record (`1` until then).
-fn parmtype(value: &str) -> Result<ParamInfo, String> {
+/// `parmtype=NAME:TYPE`: the name, the (element) type, and whether it is an
+/// array.
+fn parmtype(value: &str) -> Result<(&str, ParamType, bool), String> {
     let (name, type_name) = name_and_rest(key::PARMTYPE, value)?;
-    let (element, max_len) = match type_name.strip_prefix("array of ") {
-        Some(element) => (element, 1),
-        None => (type_name, 0),
+    let (element, is_array) = match type_name.strip_prefix("array of ") {
+        Some(element) => (element, true),
+        None => (type_name, false),
     };
     let ty = PARAM_TYPES
         .into_iter()
         .find(|t| t.name() == element)
         .ok_or_else(|| format!("parameter {} has unknown type '{}'", shown(name), shown(type_name)))?;
-    Ok(ParamInfo { name: name.to_string(), ty, max_len, perm: 0, description: String::new() })
+    Ok((name, ty, is_array))
 }
 
 /// `export=NAME` or `export=NAME:NAMESPACE`, and the same for `export_gpl`.
