@@ -9,6 +9,8 @@
 //! - [`param`] and [`kstrtox`]: module parameters by the kernel's rules;
 //! - [`module`](mod@module) and [`module!`]: the module lifecycle, init as a constructor
 //!   and exit as `Drop`;
+//! - [`modinfo`]: the `.modinfo` and `.modhost_tables` sections `module!`
+//!   writes, which modinfo and depmod read without loading the file;
 //! - [`table`]: the service table the host hands to `init`, in C types;
 //! - [`services`]: the safe handles and macros modules use over it
 //!   (`Timer`, `Work`, `Mutex`, `pr_info!`, ...);
@@ -45,6 +47,7 @@ pub mod descriptor;
 pub mod errno;
 pub mod kstrtox;
 mod macros;
+pub mod modinfo;
 pub mod module;
 pub mod param;
 pub mod runtime;

@@ -5,13 +5,18 @@
 //! and one accessor per parameter (`params::NAME`), the export table with a
 //! panic-catching `extern "C"` shim per exported function, one import slot
 //! and one plain Rust wrapper per imported function, the `init`/`exit` entry
-//! points, and the exported root descriptor `__this_module`.
+//! points, the exported root descriptor `__this_module`, and the `.modinfo`
+//! and `.modhost_tables` sections that modinfo and depmod read without
+//! loading the file ([`modinfo`](crate::modinfo), encoded at compile time
+//! from the descriptor itself, so the two never disagree).
 //!
-//! The expansion contains one `unsafe` token, `#[unsafe(no_mangle)]` on
+//! The expansion contains three `unsafe` tokens. `#[unsafe(no_mangle)]` on
 //! `__this_module`: exporting it vouches that the descriptor is truthful, in
 //! particular that each import slot has the function type its signature
 //! describes, which holds because the macro derives both from one
-//! declaration. The module's own code needs no `unsafe` at all.
+//! declaration. `#[unsafe(link_section)]` on the two section statics: they
+//! are plain bytes in sections of their own that no code reads. The
+//! module's own code needs no `unsafe` at all.
 //!
 //! Kernel counterpart: `include/linux/module.h`, `include/linux/export.h`,
 //! `include/linux/moduleparam.h`; Rust-for-Linux's `module!`.
@@ -133,6 +138,26 @@ macro_rules! module {
                 param_changed,
             };
 
+            const VERMAGIC: &::core::ffi::CStr = $crate::descriptor::vermagic(cfg!(panic = "unwind"));
+
+            /// What modinfo and depmod read without loading the file (see
+            /// [`modinfo`]($crate::modinfo)): the kernel's `key=value` strings.
+            #[allow(unsafe_code)]
+            // SAFETY: The section holds bytes no code reads or runs: the host
+            // reads them from the file. Its name is `MODINFO_SECTION`, which
+            // no other item of the library uses.
+            #[used]
+            #[unsafe(link_section = ".modinfo")]
+            static MODINFO: [u8; $crate::modinfo::modinfo_len(&INFO, VERMAGIC)] =
+                $crate::modinfo::modinfo(&INFO, VERMAGIC);
+
+            /// The export, import and parameter records depmod reads.
+            #[allow(unsafe_code)]
+            // SAFETY: As for `MODINFO`; the name is `TABLES_SECTION`.
+            #[used]
+            #[unsafe(link_section = ".modhost_tables")]
+            static TABLES: [u8; $crate::modinfo::tables_len(&INFO)] = $crate::modinfo::tables(&INFO);
+
             /// The root descriptor the host looks up (the kernel's `__this_module`).
             #[allow(unsafe_code, non_upper_case_globals)]
             // SAFETY: `__this_module` is the one symbol the host reads from this
@@ -142,7 +167,7 @@ macro_rules! module {
             // each slot only an address of the type the slot holds.
             #[unsafe(no_mangle)]
             pub static __this_module: $crate::descriptor::ModuleHeader =
-                $crate::descriptor::ModuleHeader::new($crate::descriptor::vermagic(cfg!(panic = "unwind")), &INFO);
+                $crate::descriptor::ModuleHeader::new(VERMAGIC, &INFO);
         };
     };
 }

@@ -27,6 +27,10 @@ mod rmmod;
 #[cfg(test)]
 mod modprobe;
 
+// Module files are inspected, never run.
+#[cfg(test)]
+mod inspect;
+
 // lsmod, /proc and /sys, parameters at runtime.
 #[cfg(test)]
 mod views;

@@ -29,8 +29,8 @@
 //!
 //! # Locking
 //!
-//! One process-wide lock, `LIBRARIES`, covers every open, every
-//! close-and-verify and every inspection, so that two hosts in one process
+//! One process-wide lock, `LIBRARIES`, covers every open and every
+//! close-and-verify, so that two hosts in one process
 //! (tests run in parallel) never see each other's libraries mid-flight.
 
 use libloading::os::unix::{Library as RawLibrary, RTLD_LOCAL, RTLD_NOW};
@@ -140,23 +140,6 @@ impl Library {
             open_files.push(id);
         }
         Ok(Library { raw, file, id, mapped_as, copy, base, size, text })
-    }
-
-    /// Maps `file` just long enough for `read` to look at its header, without
-    /// running any of the module's code; then unmaps it.
-    pub(crate) fn inspect<R>(
-        file: &Path,
-        read: impl FnOnce(Option<&ModuleHeader>, FileId) -> R,
-    ) -> Result<R, OpenError> {
-        let file = std::path::absolute(file).map_err(OpenError::Io)?;
-        let id = check_readable(&file)?;
-        let _open_files = LIBRARIES.lock();
-        let raw = dlopen(&file)?;
-        let result = read(header_of(&raw), id);
-        // An inspection never keeps the file; whether it stays resident is
-        // up to whoever else has it open.
-        let _ = raw.close();
-        Ok(result)
     }
 
     /// The exported root descriptor, if the library has one of plausible size.

@@ -160,6 +160,7 @@ impl Kernel {
         let new = NewModule {
             name,
             info,
+            param_defaults: modinfo::param_defaults(desc),
             gpl_compatible,
             entry,
             base: library.base(),

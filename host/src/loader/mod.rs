@@ -15,9 +15,10 @@
 //! `init` and `exit` are called with the lock released, as in the kernel.
 //!
 //! Files: [`load`] (insmod), [`unload`] (rmmod), [`params`], [`modprobe`]
-//! (depmod and modprobe), [`modinfo`] (what the host copies from a module),
-//! [`version`] (vermagic, layout and signature checks), [`library`]
-//! (dlopen and dlclose). The loader's unsafe code is in `library` and one
+//! (depmod and modprobe), [`modinfo`] (what the host copies from a module,
+//! or reads from a file's [`sections`] without running it), [`version`]
+//! (vermagic, layout and signature checks), [`library`] (dlopen and
+//! dlclose). The loader's unsafe code is in `library` and one
 //! read of a checked header in `version`.
 //!
 //! Kernel counterpart: `kernel/module/main.c`, `include/linux/module.h`.
@@ -30,6 +31,7 @@ pub mod modinfo;
 pub mod modprobe;
 pub mod params;
 mod resolve;
+mod sections;
 mod unload;
 pub(crate) mod version;
 
@@ -151,6 +153,8 @@ impl fmt::Debug for Module {
 pub(crate) struct NewModule {
     pub(crate) name: String,
     pub(crate) info: ModInfo,
+    /// The parameters' initial values, in declaration order.
+    pub(crate) param_defaults: Vec<modhost_abi::param::ParamValue>,
     pub(crate) gpl_compatible: bool,
     pub(crate) entry: Entry,
     pub(crate) file: PathBuf,
@@ -183,7 +187,7 @@ impl Modules {
     /// registry; `None` if the registry is full.
     pub(crate) fn add(&mut self, new: NewModule, kernel: &KernelInner) -> Option<Arc<Module>> {
         self.next_id += 1;
-        let params = new.info.params.iter().map(|p| p.default.clone()).collect();
+        let params = new.param_defaults;
         let shown = new.info.params.clone();
         let show = Box::new(move |index: usize, value: &modhost_abi::param::ParamValue| {
             shown.get(index).map(|p| params::format_value(p, value)).unwrap_or_default()

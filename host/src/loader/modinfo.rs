@@ -1,9 +1,18 @@
-//! Module information: the host's own copy of a module's descriptor.
+//! Module information: what a module says about itself, owned by the host.
 //!
 //! Nothing the host keeps may point into a plugin after it is unloaded, so
 //! the loader copies the modinfo strings, parameter declarations and symbol
-//! names into [`ModInfo`] at load time. [`inspect`] reads the same from a file
-//! without running any of its code, for `modinfo` and depmod.
+//! names into [`ModInfo`] at load time ([`ModInfo::copy`]).
+//!
+//! [`inspect`] reads the same from a file for modinfo, depmod, modprobe's
+//! lookups and completion: from its `.modinfo` and `.modhost_tables`
+//! sections (format in [`modhost_abi::modinfo`]), read as bytes by
+//! [`sections`]. The file is inspected, never run: no `dlopen`, so an ELF
+//! constructor that aborts, or a system library that takes over the process
+//! when loaded, cannot touch the host. A file without a `.modinfo` section
+//! is not a module. The sections carry no parameter
+//! defaults (kmod's modinfo shows none either): those are the loaded
+//! module's initial values, [`param_defaults`], read from its descriptor.
 //!
 //! Kernel counterpart: `.modinfo` and `setup_modinfo` in
 //! `kernel/module/main.c`; kmod's `libkmod-module.c` for reading files.
@@ -11,12 +20,14 @@
 use modhost_abi::{
     descriptor::ModuleInfo,
     errno::Errno,
+    modinfo::{self as format, Entry, MODINFO_SECTION, TABLES_SECTION, key},
     param::{ParamType, ParamValue},
 };
-use std::path::Path;
+use std::{collections::BTreeMap, path::Path};
 
 use super::{
-    library::{Library, OpenError},
+    library::OpenError,
+    sections::{self, ReadError},
     version::{self, HeaderError},
 };
 use crate::error::{Error, ErrorKind, Result};
@@ -59,8 +70,6 @@ pub struct ParamInfo {
     pub perm: u16,
     /// `MODULE_PARM_DESC`.
     pub description: String,
-    /// The default value.
-    pub default: ParamValue,
 }
 
 impl ParamInfo {
@@ -101,7 +110,6 @@ impl ModInfo {
                     max_len: p.max_len,
                     perm: p.perm,
                     description: p.description.to_string(),
-                    default: p.default_value(),
                 })
                 .collect(),
             exports: info
@@ -118,15 +126,186 @@ impl ModInfo {
     }
 }
 
-/// Reads a module file's information without running its init.
+/// The parameters' initial values, in declaration order.
+pub(crate) fn param_defaults(info: &ModuleInfo) -> Vec<ParamValue> {
+    info.params.iter().map(|p| p.default_value()).collect()
+}
+
+/// Reads a module file's information from its sections, without loading it.
+///
+/// # Errors
+///
+/// [`ErrorKind::Open`] if the file cannot be read; [`ErrorKind::InvalidFormat`]
+/// if it is not an ELF file, has no `.modinfo` section, or its sections are
+/// malformed.
 pub fn inspect(file: &Path) -> Result<ModInfo> {
     let subject = file.display().to_string();
-    let read = Library::inspect(file, |header, id| version::check_header(header, id).map(ModInfo::copy));
-    match read {
-        Ok(Ok(info)) => Ok(info),
-        Ok(Err(e)) => Err(header_error(&subject, &e)),
-        Err(e) => Err(open_error(&subject, &e)),
+    let sections = sections::read(file).map_err(|e| match e {
+        ReadError::Io(io) => Error::io(ErrorKind::Open, &subject, &io),
+        ReadError::Invalid(reason) => invalid_format(&subject, reason),
+    })?;
+    let Some(modinfo) = sections.modinfo else {
+        return Err(invalid_format(&subject, format!("no {MODINFO_SECTION} section: not a module")));
+    };
+    ModInfo::parse(&modinfo, sections.tables.as_deref().unwrap_or_default())
+        .map_err(|reason| invalid_format(&subject, reason))
+}
+
+impl ModInfo {
+    /// The information in a `.modinfo` and a `.modhost_tables` section.
+    fn parse(modinfo: &[u8], tables: &[u8]) -> Result<ModInfo, String> {
+        let mut info = ModInfo {
+            name: String::new(),
+            license: String::new(),
+            author: String::new(),
+            description: String::new(),
+            version: String::new(),
+            import_ns: Vec::new(),
+            vermagic: String::new(),
+            params: Vec::new(),
+            exports: Vec::new(),
+            imports: Vec::new(),
+        };
+        let (mut declared, mut descriptions) = (Vec::new(), BTreeMap::new());
+        for Entry { key, value } in entries(MODINFO_SECTION, modinfo)? {
+            match key {
+                key::NAME => first(&mut info.name, value),
+                key::LICENSE => first(&mut info.license, value),
+                key::AUTHOR => first(&mut info.author, value),
+                key::DESCRIPTION => first(&mut info.description, value),
+                key::VERSION => first(&mut info.version, value),
+                key::VERMAGIC => first(&mut info.vermagic, value),
+                key::IMPORT_NS => info.import_ns.push(value.to_string()),
+                key::PARMTYPE => declared.push(parmtype(value)?),
+                key::PARM => {
+                    let (name, text) = name_and_rest(key, value)?;
+                    descriptions.entry(name).or_insert(text);
+                }
+                _ => {}
+            }
+        }
+        if info.name.is_empty() {
+            return Err(format!("{MODINFO_SECTION} has no name"));
+        }
+        let mut kparams = BTreeMap::new();
+        for Entry { key, value } in entries(TABLES_SECTION, tables)? {
+            match key {
+                key::EXPORT | key::EXPORT_GPL => info.exports.push(export(key, value)?),
+                key::IMPORT => info.imports.push(symbol_name(key, value)?.to_string()),
+                key::KPARAM => {
+                    let (name, perm, max_len) = kparam(value)?;
+                    kparams.entry(name).or_insert((perm, max_len));
+                }
+                _ => {}
+            }
+        }
+        for (name, ty, is_array) in declared {
+            let Some(&(perm, max_len)) = kparams.get(name) else {
+                return Err(format!("parameter {} has no {} record", shown(name), key::KPARAM));
+            };
+            if (max_len > 0) != is_array {
+                return Err(format!("parameter {}: its {} record disagrees with its type", shown(name), key::KPARAM));
+            }
+            let description = descriptions.get(name).copied().unwrap_or_default().to_string();
+            info.params.push(ParamInfo { name: name.to_string(), ty, max_len, perm, description });
+        }
+        Ok(info)
     }
+}
+
+/// A section's entries, or why they cannot be read.
+fn entries<'a>(section: &str, bytes: &'a [u8]) -> Result<Vec<Entry<'a>>, String> {
+    format::entries(bytes).map_err(|e| format!("{section}: {e}"))
+}
+
+/// Keeps the first value of a key that should appear once, as the kernel's
+/// `get_modinfo` does.
+fn first(field: &mut String, value: &str) {
+    if field.is_empty() {
+        field.push_str(value);
+    }
+}
+
+/// `NAME:REST`, with a name that is not empty.
+fn name_and_rest<'a>(key: &str, value: &'a str) -> Result<(&'a str, &'a str), String> {
+    match value.split_once(':') {
+        Some((name, rest)) if !name.is_empty() => Ok((name, rest)),
+        _ => Err(format!("{key}={} is not {key}=NAME:...", shown(value))),
+    }
+}
+
+/// A symbol's name: not empty, no `:`.
+fn symbol_name<'a>(key: &str, value: &'a str) -> Result<&'a str, String> {
+    if value.is_empty() || value.contains(':') {
+        return Err(format!("{key}={} is not {key}=NAME", shown(value)));
+    }
+    Ok(value)
+}
+
+/// `parmtype=NAME:TYPE`: the name, the (element) type, and whether it is an
+/// array.
+fn parmtype(value: &str) -> Result<(&str, ParamType, bool), String> {
+    let (name, type_name) = name_and_rest(key::PARMTYPE, value)?;
+    let (element, is_array) = match type_name.strip_prefix("array of ") {
+        Some(element) => (element, true),
+        None => (type_name, false),
+    };
+    let ty = PARAM_TYPES
+        .into_iter()
+        .find(|t| t.name() == element)
+        .ok_or_else(|| format!("parameter {} has unknown type '{}'", shown(name), shown(type_name)))?;
+    Ok((name, ty, is_array))
+}
+
+/// `export=NAME` or `export=NAME:NAMESPACE`, and the same for `export_gpl`.
+fn export(key: &str, value: &str) -> Result<ExportInfo, String> {
+    let (name, namespace) = value.split_once(':').unwrap_or((value, ""));
+    Ok(ExportInfo {
+        name: symbol_name(key, name)?.to_string(),
+        gpl_only: key == key::EXPORT_GPL,
+        namespace: namespace.to_string(),
+    })
+}
+
+/// `kparam=NAME:PERM:MAX`: the name, permission bits (octal) and capacity.
+fn kparam(value: &str) -> Result<(&str, u16, u32), String> {
+    let malformed = || format!("{}={} is not {}=NAME:PERM:MAX", key::KPARAM, shown(value), key::KPARAM);
+    let (name, rest) = name_and_rest(key::KPARAM, value)?;
+    let (perm, max_len) = rest.split_once(':').ok_or_else(malformed)?;
+    let digits = |s: &str, radix| !s.is_empty() && s.chars().all(|c| c.is_digit(radix));
+    if !digits(perm, 8) || !digits(max_len, 10) {
+        return Err(malformed());
+    }
+    let perm = u16::from_str_radix(perm, 8).ok().filter(|p| *p <= 0o777).ok_or_else(malformed)?;
+    let max_len = max_len.parse().map_err(|_| malformed())?;
+    Ok((name, perm, max_len))
+}
+
+/// Text from the file as an error message shows it: on one line, control
+/// characters escaped.
+fn shown(text: &str) -> String {
+    text.escape_debug().to_string()
+}
+
+/// Every parameter type, to find one by its `parmtype` name.
+const PARAM_TYPES: [ParamType; 12] = [
+    ParamType::Byte,
+    ParamType::Short,
+    ParamType::UShort,
+    ParamType::Int,
+    ParamType::UInt,
+    ParamType::Long,
+    ParamType::ULong,
+    ParamType::ULLong,
+    ParamType::HexInt,
+    ParamType::CharP,
+    ParamType::Bool,
+    ParamType::InvBool,
+];
+
+/// "invalid module format: REASON" about `subject`.
+fn invalid_format(subject: &str, reason: impl std::fmt::Display) -> Error {
+    Error::new(ErrorKind::InvalidFormat, Errno::ENOEXEC, subject, format!("invalid module format: {reason}"))
 }
 
 /// The error for a library that is not a loadable module.
@@ -145,8 +324,99 @@ pub(crate) fn header_error(subject: &str, e: &HeaderError) -> Error {
 pub(crate) fn open_error(subject: &str, e: &OpenError) -> Error {
     match e {
         OpenError::Io(io) => Error::io(ErrorKind::Open, subject, io),
-        OpenError::Format(reason) => {
-            Error::new(ErrorKind::InvalidFormat, Errno::ENOEXEC, subject, format!("invalid module format: {reason}"))
+        OpenError::Format(reason) => invalid_format(subject, reason),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loader::sections::tests::{MODINFO, TABLES};
+    use proptest::prelude::*;
+
+    fn parse(modinfo: &[u8], tables: &[u8]) -> Result<ModInfo, String> {
+        ModInfo::parse(modinfo, tables)
+    }
+
+    #[test]
+    fn sections_become_the_modinfo() {
+        let info = parse(MODINFO, TABLES).unwrap();
+        assert_eq!(
+            info,
+            ModInfo {
+                name: "fifo".into(),
+                license: "GPL".into(),
+                author: String::new(),
+                description: String::new(),
+                version: String::new(),
+                import_ns: Vec::new(),
+                vermagic: "modhost-abi/2 panic=unwind".into(),
+                params: vec![ParamInfo {
+                    name: "size".into(),
+                    ty: ParamType::UInt,
+                    max_len: 0,
+                    perm: 0o444,
+                    description: "Slots".into(),
+                }],
+                exports: vec![ExportInfo { name: "fifo_put".into(), gpl_only: true, namespace: String::new() }],
+                imports: vec!["clock_now".into()],
+            }
+        );
+    }
+
+    #[test]
+    fn namespaces_arrays_and_unknown_keys() {
+        let modinfo =
+            b"name=m\0alias=x\0depends=a,b\0import_ns=NS\0import_ns=OTHER\0parmtype=ids:array of int\0name=later\0";
+        let tables = b"export=m_f:NS\0kparam=ids:0644:4\0srcversion=1\0";
+        let info = parse(modinfo, tables).unwrap();
+        assert_eq!(info.name, "m", "the first value of a key wins");
+        assert_eq!(info.import_ns, ["NS", "OTHER"]);
+        assert_eq!(info.params[0].type_name(), "array of int");
+        assert_eq!((info.params[0].max_len, info.params[0].perm), (4, 0o644));
+        assert_eq!(info.exports[0], ExportInfo { name: "m_f".into(), gpl_only: false, namespace: "NS".into() });
+    }
+
+    #[test]
+    fn malformed_entries_name_what_is_wrong() {
+        let cases: [(&[u8], &[u8], &str); 11] = [
+            (b"license=GPL\0", b"", ".modinfo has no name"),
+            (b"name=m\0license=GPL", b"", ".modinfo: unterminated string at byte 7"),
+            (b"name=m\0", b"import\0", ".modhost_tables: string at byte 0 is not key=value"),
+            (b"name=m\0parmtype=x\0", b"", "parmtype=x is not parmtype=NAME:..."),
+            (b"name=m\0parmtype=x:string\0", b"", "parameter x has unknown type 'string'"),
+            (b"name=m\0parmtype=x:int\0", b"", "parameter x has no kparam record"),
+            (
+                b"name=m\0parmtype=x:int\0",
+                b"kparam=x:0444:3\0",
+                "parameter x: its kparam record disagrees with its type",
+            ),
+            (b"name=m\0parmtype=x:int\0", b"kparam=x:0999:0\0", "kparam=x:0999:0 is not kparam=NAME:PERM:MAX"),
+            (b"name=m\0parmtype=x:int\0", b"kparam=x:1777:0\0", "kparam=x:1777:0 is not kparam=NAME:PERM:MAX"),
+            (b"name=m\0", b"export_gpl=:NS\0", "export_gpl= is not export_gpl=NAME"),
+            (b"name=m\0parmtype=x\n\0", b"", "parmtype=x\\n is not parmtype=NAME:..."),
+        ];
+        for (modinfo, tables, reason) in cases {
+            assert_eq!(parse(modinfo, tables).unwrap_err(), reason);
+        }
+    }
+
+    proptest! {
+        /// Changed bytes in either section give a ModInfo or a one-line
+        /// reason, never a panic.
+        #[test]
+        fn mutated_sections_parse_or_give_a_reason(
+            mutations in proptest::collection::vec((any::<bool>(), any::<prop::sample::Index>(), any::<u8>()), 1..6),
+        ) {
+            let (mut modinfo, mut tables) = (MODINFO.to_vec(), TABLES.to_vec());
+            for (in_modinfo, at, byte) in mutations {
+                let section = if in_modinfo { &mut modinfo } else { &mut tables };
+                let i = at.index(section.len());
+                section[i] = byte;
+            }
+            if let Err(reason) = parse(&modinfo, &tables) {
+                prop_assert!(!reason.is_empty() && !reason.contains('\n'));
+            }
         }
     }
 }

@@ -219,14 +219,7 @@ mod tests {
     }
 
     fn param(name: &str, ty: ParamType, max_len: u32) -> ParamInfo {
-        ParamInfo {
-            name: name.to_string(),
-            ty,
-            max_len,
-            perm: 0o444,
-            description: String::new(),
-            default: ParamValue::Scalar(ParamScalar::Signed(0)),
-        }
+        ParamInfo { name: name.to_string(), ty, max_len, perm: 0o444, description: String::new() }
     }
 
     #[test]

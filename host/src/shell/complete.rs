@@ -12,9 +12,12 @@
 //! | `rmmod X` | loaded modules |
 //! | `cat X`, `ls X`, `echo V > X` | `/proc` and `/sys` paths |
 //!
-//! Parameters come from the file's modinfo ([`Kernel::modinfo`]), which
-//! reads the descriptor without running the module's init. A word is split
-//! from the line at whitespace; quotes are not interpreted here.
+//! Modules and their parameters come from the files' `.modinfo` sections
+//! ([`Kernel::depmod`], [`Kernel::modinfo`]): the files are read, never
+//! loaded, so a TAB runs no code of theirs, and a `.so` without a
+//! `.modinfo` (a procedural macro's library, a system library) is no
+//! candidate. A word is split from the line at whitespace; quotes are not
+//! interpreted here.
 
 use clap::CommandFactory;
 use rustyline::completion::Pair;
@@ -118,33 +121,32 @@ fn params(kernel: &Kernel, module: &str, args: &[&str], word: &str) -> Vec<Pair>
 fn module_files(kernel: &Kernel, word: &str) -> Vec<Pair> {
     let mut candidates = Vec::new();
     if !word.contains('/') {
-        candidates.extend(module_names(kernel, "").into_iter().filter_map(|p| {
-            let file = format!("{}.so", p.replacement);
-            file.starts_with(word).then(|| pair(file.clone(), file))
-        }));
+        let mut files: Vec<String> = kernel
+            .depmod()
+            .iter()
+            .filter_map(|(_, entry)| {
+                let file = entry.path.file_name()?.to_str()?;
+                let file = file.strip_prefix("lib").unwrap_or(file).to_string();
+                file.starts_with(word).then_some(file)
+            })
+            .collect();
+        files.sort();
+        files.dedup();
+        candidates.extend(files.into_iter().map(|f| pair(f.clone(), f)));
     }
     candidates.extend(disk_paths(word));
     candidates
 }
 
-/// The names of the modules in the module path (`libfifo.so` → `fifo`).
+/// The names of the modules in the module path, as depmod finds them.
 fn module_names(kernel: &Kernel, word: &str) -> Vec<Pair> {
-    let mut names: Vec<String> = kernel
-        .module_path()
+    kernel
+        .depmod()
         .iter()
-        .flat_map(|dir| fs::read_dir(dir).into_iter().flatten().flatten())
-        .filter_map(|entry| {
-            let file = entry.file_name().into_string().ok()?;
-            let stem = file.strip_suffix(".so")?;
-            let name = stem.strip_prefix("lib").unwrap_or(stem);
-            // Cargo's build directories also hold the libraries of
-            // procedural macros, whose names carry a `-hash`.
-            (!name.contains('-') && name.starts_with(word)).then(|| name.to_string())
-        })
-        .collect();
-    names.sort();
-    names.dedup();
-    names.into_iter().map(|n| pair(n.clone(), n)).collect()
+        .map(|(name, _)| name)
+        .filter(|n| n.starts_with(word))
+        .map(|n| pair(n.clone(), n.clone()))
+        .collect()
 }
 
 /// `.so` files and directories whose path starts with `word`.

@@ -14,7 +14,9 @@
 //! ```
 //!
 //! Each key is padded so the value starts in column 17; parameters come
-//! last. The file is read without running any of its code.
+//! last. The file is inspected, never run: the lines come from its
+//! `.modinfo` and `.modhost_tables` sections ([`modinfo::inspect`]), so a
+//! file whose constructors would abort the process is shown like any other.
 //!
 //! Kernel counterpart: kmod's `tools/modinfo.c`.
 
