@@ -272,3 +272,45 @@ fn sigterm_cuts_a_sleep_short() {
     assert!(sent.elapsed() < std::time::Duration::from_secs(60), "the sleep ran on: {:?}", sent.elapsed());
     assert!(lines.last().unwrap().ends_with("] testmod: exit"), "{lines:#?}");
 }
+
+/// The voluntary context switches of the process's main thread so far.
+fn main_thread_wakeups(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("voluntary_ctxt_switches:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn a_sleep_waits_without_waking_up() {
+    let mut modhost = Running::start(&["--console-level", "1"]);
+    modhost.send("echo sleeping\nsleep 600\n");
+    modhost.wait_for("sleeping");
+    let pid = modhost.child.id();
+    // The script runs on the main thread; once asleep it stays asleep (a
+    // sleep that polls wakes it every few tens of milliseconds).
+    let mut before = main_thread_wakeups(pid);
+    for _ in 0..5 {
+        thread::sleep(Duration::from_millis(100));
+        let now = main_thread_wakeups(pid);
+        if now == before {
+            break;
+        }
+        before = now;
+    }
+    thread::sleep(Duration::from_millis(300));
+    let woken = main_thread_wakeups(pid) - before;
+    modhost.signal("TERM");
+    let (status, lines) = modhost.finish();
+    assert_eq!(woken, 0, "the sleeping thread woke {woken} times");
+    assert_eq!(status, Some(128 + 15), "{lines:#?}");
+}
+
+#[test]
+fn a_sleep_too_long_for_the_clock_sleeps_until_interrupted() {
+    let mut modhost = Running::start(&["--console-level", "1"]);
+    modhost.send("echo sleeping\nsleep 9.3e18\n");
+    modhost.wait_for("sleeping");
+    modhost.signal("INT");
+    let (status, lines) = modhost.finish();
+    assert_eq!(status, Some(128 + 2), "no panic: {lines:#?}");
+}

@@ -168,3 +168,10 @@ fn help_lists_every_command() {
     let (_, err, _) = run(&kernel, "insmod --bogus x.so\n");
     assert_eq!(err, "insmod: unexpected argument '--bogus' found\n");
 }
+
+#[test]
+fn sleep_refuses_negative_and_nan_intervals() {
+    let kernel = boot();
+    let (_, err, status) = run(&kernel, "sleep -1\nsleep nan\nsleep 0\n");
+    assert_eq!((err.as_str(), status), ("sleep: invalid time interval '-1'\nsleep: invalid time interval 'NaN'\n", 1));
+}

@@ -159,7 +159,8 @@ pub struct Ls {
 /// `sleep`.
 #[derive(Debug, Args)]
 pub struct Sleep {
-    /// Seconds, fractions allowed
+    /// Seconds, fractions allowed; inf sleeps until interrupted
+    #[arg(allow_negative_numbers = true)]
     pub seconds: f64,
 }
 

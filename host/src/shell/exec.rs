@@ -308,26 +308,26 @@ fn ls(kernel: &Kernel, c: &Ls, out: &mut dyn Write, err: &mut dyn Write) -> bool
     ok
 }
 
-/// `sleep`: moves a manual clock, or waits in real time in short steps, so
-/// that Ctrl-C or the end of the session cuts it short (a failure, as an
-/// interrupted `sleep` is in a shell).
+/// `sleep`: moves a manual clock, or waits in real time until the deadline
+/// or until Ctrl-C or the end of the session cuts it short (a failure, as
+/// an interrupted `sleep` is in a shell). A duration too long for the clock
+/// (`sleep inf`, `sleep 1e30`) sleeps for ever, on either clock, until
+/// interrupted.
 fn sleep(kernel: &Kernel, seconds: f64, err: &mut dyn Write) -> bool {
-    const STEP: Duration = Duration::from_millis(50);
-    let Ok(duration) = Duration::try_from_secs_f64(seconds) else {
+    if seconds.is_nan() || seconds < 0.0 {
         let _ = writeln!(err, "sleep: invalid time interval '{seconds}'");
         return false;
-    };
-    if kernel.clock().advance(duration) {
-        return true;
     }
-    let until = Instant::now() + duration;
-    while let Some(left) = until.checked_duration_since(Instant::now()).filter(|d| !d.is_zero()) {
-        if interrupt::pending() {
-            return false;
+    // `abs` turns -0 into 0; other negatives were refused above.
+    let duration = Duration::try_from_secs_f64(seconds.abs()).ok();
+    let clock = kernel.clock();
+    if clock.is_manual() {
+        match duration.filter(|d| clock.uptime().checked_add(*d).is_some()) {
+            Some(duration) => return clock.advance(duration),
+            None => return interrupt::sleep_until(None),
         }
-        std::thread::sleep(left.min(STEP));
     }
-    true
+    interrupt::sleep_until(duration.and_then(|d| Instant::now().checked_add(d)))
 }
 
 fn help(command: Option<&str>, out: &mut dyn Write, err: &mut dyn Write) -> bool {
