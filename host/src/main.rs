@@ -10,7 +10,7 @@ use modhost::{
     Kernel,
     kernel::MODULE_PATH_ENV,
     services::printk::Level,
-    shell::{Format, Script, console, repl, session::Session},
+    shell::{Format, Script, console, repl, script, session::Session},
 };
 use std::{
     fs::File,
@@ -83,12 +83,15 @@ fn main() -> ExitCode {
         eprintln!("modhost: warning: cannot handle signals: {e}");
     }
     let (mut out, mut err) = (io::stdout(), io::stderr());
+    let mut run_script = |input: &mut dyn BufRead| {
+        script::run_lines(input, &mut out, &mut err, cli.errexit, |line, out, err| session.run(line, out, err))
+    };
     let script = if !cli.commands.is_empty() {
         let lines = cli.commands.join("\n");
-        session.run_script(lines.as_bytes(), &mut out, &mut err, cli.errexit)
+        run_script(&mut lines.as_bytes())
     } else if let Some(path) = &cli.script {
         match open_script(path) {
-            Ok(input) => session.run_script(input, &mut out, &mut err, cli.errexit),
+            Ok(mut input) => run_script(&mut input),
             Err(e) => {
                 eprintln!("modhost: {}: {e}", path.display());
                 Script { ok: false, exit: Some(2) }
@@ -97,7 +100,7 @@ fn main() -> ExitCode {
     } else if prompt {
         repl::run_repl(&session, cli.history.clone().or_else(repl::default_history).as_deref())
     } else {
-        session.run_script(io::stdin().lock(), &mut out, &mut err, cli.errexit)
+        run_script(&mut io::stdin().lock())
     };
     session.end();
     ExitCode::from(u8::try_from(script.status()).unwrap_or(1))

@@ -314,3 +314,12 @@ fn a_sleep_too_long_for_the_clock_sleeps_until_interrupted() {
     let (status, lines) = modhost.finish();
     assert_eq!(status, Some(128 + 2), "no panic: {lines:#?}");
 }
+
+#[test]
+fn a_huge_line_is_refused_without_being_echoed() {
+    let huge = "x".repeat(8 << 20);
+    let out = modhost(&["--console-level", "1"], &format!("{huge}\nlsmod\n"));
+    assert_eq!(text(&out.stderr), "modhost: line 1: line too long (8388608 bytes; the limit is 65536)\n");
+    assert!(text(&out.stdout).starts_with("Module"), "the next line still ran");
+    assert_eq!(out.status.code(), Some(1));
+}

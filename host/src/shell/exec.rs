@@ -16,7 +16,7 @@ use std::{
 };
 
 use super::{
-    command::{self, Cat, Command, Echo, Insmod, Line, Ls, Modinfo, Modprobe, Rmmod, Words},
+    command::{self, Cat, Command, Echo, Insmod, Line, Ls, Modinfo, Modprobe, Redirect, Rmmod, Words},
     dmesg::dmesg,
     interrupt, json,
 };
@@ -67,9 +67,12 @@ pub fn run_line(kernel: &Kernel, line: &str, out: &mut dyn Write, err: &mut dyn 
 
 /// Runs one line, printing results in `format`.
 pub fn run_line_as(kernel: &Kernel, line: &str, format: Format, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
-    let Some(Words { words, redirect }) = command::split(line) else {
-        let _ = writeln!(err, "modhost: unbalanced quotes");
-        return Outcome::done(false);
+    let Words { words, redirect } = match command::split(line) {
+        Ok(words) => words,
+        Err(e) => {
+            let _ = writeln!(err, "modhost: {e}");
+            return Outcome::done(false);
+        }
     };
     if words.is_empty() {
         return Outcome::done(true);
@@ -91,7 +94,7 @@ pub fn run_line_as(kernel: &Kernel, line: &str, format: Format, out: &mut dyn Wr
         Command::Depmod => Outcome::done(depmod(kernel, out)),
         Command::Dmesg(c) => Outcome::done(dmesg(kernel, &c, out, err)),
         Command::Cat(c) => Outcome::done(cat(kernel, &c, format, out, err)),
-        Command::Echo(c) => Outcome::done(echo(kernel, &c, redirect.as_deref(), out, err)),
+        Command::Echo(c) => Outcome::done(echo(kernel, &c, redirect.as_ref(), out, err)),
         Command::Ls(c) => Outcome::done(ls(kernel, &c, out, err)),
         Command::Ps => Outcome::done(write_out(out, &format_ps(&kernel.ps()))),
         Command::Sleep(c) => Outcome::done(sleep(kernel, c.seconds, err)),
@@ -265,12 +268,15 @@ fn cat(kernel: &Kernel, c: &Cat, format: Format, out: &mut dyn Write, err: &mut 
     ok
 }
 
-fn echo(kernel: &Kernel, c: &Echo, redirect: Option<&str>, out: &mut dyn Write, err: &mut dyn Write) -> bool {
+/// `echo`, to the output or to a file. `>>` writes as `>` does: a `/proc`
+/// or `/sys` file has no end to append to, and the kernel ignores
+/// `O_APPEND` there (a parameter's store replaces its value either way).
+fn echo(kernel: &Kernel, c: &Echo, redirect: Option<&Redirect>, out: &mut dyn Write, err: &mut dyn Write) -> bool {
     let mut text = c.words.join(" ");
     if !c.no_newline {
         text.push('\n');
     }
-    let Some(path) = redirect else {
+    let Some(Redirect { path, .. }) = redirect else {
         return write_out(out, &text);
     };
     match kernel.write(path, &text) {
