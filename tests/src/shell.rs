@@ -211,3 +211,22 @@ fn echo_redirections_behave_as_in_a_shell() {
     assert_eq!(out, "3 extra\n4\n");
     assert_eq!((err.as_str(), status), ("modhost: syntax error near unexpected token `newline'\n", 1));
 }
+
+#[test]
+fn an_instance_name_must_be_a_module_name_as_given() {
+    let kernel = boot();
+    let (_, err, status) = run(&kernel, "insmod --name a/b testmod.so\ninsmod --name é testmod.so\nlsmod\n");
+    let rule = "a module name is 1 to 55 ASCII letters, digits, '_' or '-'";
+    assert_eq!(
+        err,
+        format!(
+            "insmod: invalid value 'a/b' for '--name <NAME>': {rule}\n\
+             insmod: invalid value 'é' for '--name <NAME>': {rule}\n"
+        )
+    );
+    assert_eq!(status, 1);
+    assert!(kernel.lsmod().is_empty());
+    let e = kernel.insmod_named(plugin("testmod"), Some("a/b"), "").unwrap_err();
+    assert_eq!(e.kind(), modhost::ErrorKind::InvalidName, "{e}");
+    assert!(kernel.lsmod().is_empty());
+}

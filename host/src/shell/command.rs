@@ -10,6 +10,8 @@
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
+use crate::loader::{MODULE_NAME_RULE, valid_module_name};
+
 /// One parsed line.
 #[derive(Debug, Parser)]
 #[command(multicall = true, disable_help_subcommand = true)]
@@ -57,7 +59,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct Insmod {
     /// Load as another instance with this name
-    #[arg(long)]
+    #[arg(long, value_parser = instance_name)]
     pub name: Option<String>,
     /// The module file: a path, or a name in the module path (fifo.so)
     pub file: Option<PathBuf>,
@@ -176,6 +178,11 @@ pub struct Help {
 pub struct Exit {
     /// The exit status
     pub status: Option<i32>,
+}
+
+/// `--name`: an instance name must be a valid module name, as it is given.
+fn instance_name(name: &str) -> Result<String, &'static str> {
+    if valid_module_name(name) { Ok(name.to_string()) } else { Err(MODULE_NAME_RULE) }
 }
 
 /// The command names, for `help` and suggestions.

@@ -22,7 +22,7 @@ use super::{
 };
 use crate::{
     Error, ErrorKind, Kernel,
-    loader::{modinfo::inspect, normalize_name, params::join_args},
+    loader::{MODULE_NAME_RULE, modinfo::inspect, normalize_name, params::join_args},
     views::{lsmod::format_lsmod, modinfo::format_modinfo, ps::format_ps},
 };
 
@@ -91,7 +91,7 @@ pub fn run_line_as(kernel: &Kernel, line: &str, format: Format, out: &mut dyn Wr
         Command::Lsmod => Outcome::done(lsmod(kernel, format, out)),
         Command::Modinfo(c) => Outcome::done(modinfo(kernel, &c, format, out, err)),
         Command::Modprobe(c) => Outcome::done(modprobe(kernel, &c, out, err)),
-        Command::Depmod => Outcome::done(depmod(kernel, out)),
+        Command::Depmod => Outcome::done(depmod(kernel, out, err)),
         Command::Dmesg(c) => Outcome::done(dmesg(kernel, &c, out, err)),
         Command::Cat(c) => Outcome::done(cat(kernel, &c, format, out, err)),
         Command::Echo(c) => Outcome::done(echo(kernel, &c, redirect.as_ref(), out, err)),
@@ -133,6 +133,14 @@ fn insmod(kernel: &Kernel, c: &Insmod, err: &mut dyn Write) -> bool {
     };
     match kernel.insmod_named(file, c.name.as_deref(), &join_args(&c.params)) {
         Ok(_) => true,
+        Err(e) if e.kind() == ErrorKind::InvalidName => {
+            let (file, name) = (file.display(), e.subject());
+            let _ = writeln!(
+                err,
+                "insmod: ERROR: could not insert module {file}: invalid name '{name}': {MODULE_NAME_RULE}"
+            );
+            false
+        }
         Err(e) if e.kind() == ErrorKind::Open => {
             let _ = writeln!(err, "insmod: ERROR: could not load module {}: {}", file.display(), e.insmod_strerror());
             false
@@ -171,7 +179,7 @@ fn module_name_of(arg: &str) -> String {
     {
         return normalize_name(&info.name);
     }
-    normalize_name(arg)
+    normalize_name(arg.rsplit('/').next().unwrap_or(arg))
 }
 
 fn lsmod(kernel: &Kernel, format: Format, out: &mut dyn Write) -> bool {
@@ -244,8 +252,20 @@ fn modprobe_insert_error(e: &Error) -> String {
     format!("modprobe: ERROR: could not insert '{}': {reason}", e.subject())
 }
 
-fn depmod(kernel: &Kernel, out: &mut dyn Write) -> bool {
-    write_out(out, &kernel.depmod().to_modules_dep())
+/// `depmod`: `modules.dep`; or, as kmod's depmod, no map at all when
+/// modules depend on each other in a cycle.
+fn depmod(kernel: &Kernel, out: &mut dyn Write, err: &mut dyn Write) -> bool {
+    let map = kernel.depmod();
+    let cycles = map.cycles();
+    if cycles.is_empty() {
+        return write_out(out, &map.to_modules_dep());
+    }
+    for cycle in &cycles {
+        let _ = writeln!(err, "depmod: ERROR: Cycle detected: {}", cycle.join(" -> "));
+    }
+    let modules: std::collections::BTreeSet<&String> = cycles.iter().flatten().collect();
+    let _ = writeln!(err, "depmod: ERROR: Found {} modules in dependency cycles!", modules.len());
+    false
 }
 
 fn cat(kernel: &Kernel, c: &Cat, format: Format, out: &mut dyn Write, err: &mut dyn Write) -> bool {
