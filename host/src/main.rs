@@ -4,17 +4,21 @@
 //! prompt when stdin is a terminal, else stdin as a script); the session
 //! (`modhost::shell::session`) runs them and ends the same way whichever it
 //! was: on EOF, `exit`, SIGINT or SIGTERM, every module is unloaded.
+//!
+//! The binary owns the process's stdout and stderr: it takes fds 1 and 2
+//! over at startup (`modhost::shell::stdio`), so that module code writing
+//! there is logged rather than mixed into results.
 
 use clap::Parser;
 use modhost::{
     Kernel,
     kernel::MODULE_PATH_ENV,
     services::printk::Level,
-    shell::{Format, Script, console, repl, script, session::Session},
+    shell::{Format, Script, console, repl, script, session::Session, stdio},
 };
 use std::{
     fs::File,
-    io::{self, BufRead, BufReader, IsTerminal},
+    io::{self, BufRead, BufReader, IsTerminal, LineWriter, Write},
     path::PathBuf,
     process::ExitCode,
     sync::Arc,
@@ -77,14 +81,25 @@ struct Cli {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let format = if cli.json { Format::Json } else { Format::Text };
-    let session = Arc::new(Session::new(boot(&cli), format));
+    let kernel = boot(&cli);
+    // From here on results and messages go through the host's own copies
+    // of stdout and stderr; what module code writes to fds 1 and 2 is logged.
+    if let Err(e) = stdio::take_over(&kernel) {
+        eprintln!("modhost: warning: module code shares stdout and stderr: {e}");
+    }
+    kernel.printk().set_console(Some(console::plain()));
+    let session = Arc::new(Session::new(kernel, format));
     let prompt = cli.commands.is_empty() && cli.script.is_none() && io::stdin().is_terminal();
     if let Err(e) = session.handle_signals(prompt) {
-        eprintln!("modhost: warning: cannot handle signals: {e}");
+        let _ = writeln!(stdio::stderr(), "modhost: warning: cannot handle signals: {e}");
     }
-    let (mut out, mut err) = (io::stdout(), io::stderr());
+    let (mut out, mut err) = (LineWriter::new(stdio::stdout()), LineWriter::new(stdio::stderr()));
     let mut run_script = |input: &mut dyn BufRead| {
-        script::run_lines(input, &mut out, &mut err, cli.errexit, |line, out, err| session.run(line, out, err))
+        script::run_lines(input, &mut out, &mut err, cli.errexit, |line, out, err| {
+            let outcome = session.run(line, out, err);
+            stdio::restore();
+            outcome
+        })
     };
     let script = if !cli.commands.is_empty() {
         let lines = cli.commands.join("\n");
@@ -93,7 +108,7 @@ fn main() -> ExitCode {
         match open_script(path) {
             Ok(mut input) => run_script(&mut input),
             Err(e) => {
-                eprintln!("modhost: {}: {e}", path.display());
+                let _ = writeln!(stdio::stderr(), "modhost: {}: {e}", path.display());
                 Script { ok: false, exit: Some(2) }
             }
         }
@@ -103,11 +118,12 @@ fn main() -> ExitCode {
         run_script(&mut io::stdin().lock())
     };
     session.end();
+    stdio::flush();
     ExitCode::from(u8::try_from(script.status()).unwrap_or(1))
 }
 
-/// Boots the kernel with the command line's settings and a plain console on
-/// stdout (the prompt puts its own in place).
+/// Boots the kernel with the command line's settings; the console is set
+/// once the output is taken over (the prompt puts its own in place).
 fn boot(cli: &Cli) -> Kernel {
     let mut builder = Kernel::builder().hz(cli.hz);
     for dir in module_path(cli) {
@@ -116,9 +132,7 @@ fn boot(cli: &Cli) -> Kernel {
     if let Some(level) = cli.console_level.as_deref().and_then(console_level) {
         builder = builder.console_level(level);
     }
-    let kernel = builder.boot();
-    kernel.printk().set_console(Some(console::plain()));
-    kernel
+    builder.boot()
 }
 
 /// `--module-path`, then `$MODHOST_MODULE_PATH`, then `deps/` beside the binary and its directory.

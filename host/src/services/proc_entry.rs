@@ -202,6 +202,14 @@ pub(crate) fn unregister(services: &Services, entry: &Object<ProcEntry>) {
     }
 }
 
+impl Object<SeqFile> {
+    /// Ends the read: the show function's handle goes stale.
+    fn free_leftover_quietly(&self) {
+        use super::object::AnyObject;
+        self.free_leftover();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::ProcError;
@@ -220,13 +228,5 @@ mod tests {
         assert_eq!(warning("..").unwrap_err().0, "name '..'");
         assert_eq!(warning("42").unwrap_err().0, "create '/proc/42' by hand");
         assert_eq!(ProcError::check("fifo", true), Err(ProcError::Exists));
-    }
-}
-
-impl Object<SeqFile> {
-    /// Ends the read: the show function's handle goes stale.
-    fn free_leftover_quietly(&self) {
-        use super::object::AnyObject;
-        self.free_leftover();
     }
 }
