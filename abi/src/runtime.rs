@@ -29,7 +29,7 @@ use std::{
 use crate::{
     descriptor::InitArgs,
     errno::Errno,
-    services::printk::Level,
+    services::printk::{Level, RecordBuf},
     table::{Callback, Handle, KernelServicesRef, ModuleHandle},
 };
 
@@ -154,8 +154,8 @@ pub(crate) fn printk(level: Level, args: fmt::Arguments<'_>) {
     let text = match args.as_str() {
         Some(text) => text,
         None => {
-            formatted = args.to_string();
-            &formatted
+            formatted = RecordBuf::format(args);
+            formatted.as_str()
         }
     };
     match binding() {

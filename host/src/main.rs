@@ -4,17 +4,21 @@
 //! prompt when stdin is a terminal, else stdin as a script); the session
 //! (`modhost::shell::session`) runs them and ends the same way whichever it
 //! was: on EOF, `exit`, SIGINT or SIGTERM, every module is unloaded.
+//!
+//! The binary owns the process's stdout and stderr: it takes fds 1 and 2
+//! over at startup (`modhost::shell::stdio`), so that module code writing
+//! there is logged rather than mixed into results.
 
 use clap::Parser;
 use modhost::{
     Kernel,
     kernel::MODULE_PATH_ENV,
     services::printk::Level,
-    shell::{Format, Script, console, repl, session::Session},
+    shell::{Format, Script, console, repl, session::Session, stdio},
 };
 use std::{
     fs::File,
-    io::{self, BufRead, BufReader, IsTerminal},
+    io::{self, BufRead, BufReader, IsTerminal, LineWriter, Write},
     path::PathBuf,
     process::ExitCode,
     sync::Arc,
@@ -86,36 +90,45 @@ struct Cli {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let format = if cli.json { Format::Json } else { Format::Text };
-    let session = Arc::new(Session::new(boot(&cli), format));
+    let kernel = boot(&cli);
+    // From here on results and messages go through the host's own copies
+    // of stdout and stderr; what module code writes to fds 1 and 2 is logged.
+    if let Err(e) = stdio::take_over(&kernel) {
+        eprintln!("modhost: warning: module code shares stdout and stderr: {e}");
+    }
+    kernel.printk().set_console(Some(console::plain()));
+    let session = Arc::new(Session::new(kernel, format));
     let prompt = cli.commands.is_empty() && cli.script.is_none() && io::stdin().is_terminal();
     if let Err(e) = session.handle_signals(prompt) {
-        eprintln!("modhost: warning: cannot handle signals: {e}");
+        let _ = writeln!(stdio::stderr(), "modhost: warning: cannot handle signals: {e}");
     }
-    let (mut out, mut err) = (io::stdout(), io::stderr());
+    let (mut out, mut err) = (LineWriter::new(stdio::stdout()), LineWriter::new(stdio::stderr()));
+    let mut run_script = |input: &mut dyn BufRead| session.run_script(input, &mut out, &mut err, cli.errexit);
     let script = if !cli.commands.is_empty() {
         let lines = cli.commands.join("\n");
-        session.run_script(lines.as_bytes(), &mut out, &mut err, cli.errexit)
+        run_script(&mut lines.as_bytes())
     } else if let Some(path) = &cli.script {
         match open_script(path) {
-            Ok(input) => session.run_script(input, &mut out, &mut err, cli.errexit),
+            Ok(mut input) => run_script(&mut input),
             Err(e) => {
-                eprintln!("modhost: {}: {e}", path.display());
+                let _ = writeln!(stdio::stderr(), "modhost: {}: {e}", path.display());
                 Script { ok: false, exit: Some(2) }
             }
         }
     } else if prompt {
         repl::run_repl(&session, cli.history.clone().or_else(repl::default_history).as_deref())
     } else {
-        session.run_script(io::stdin().lock(), &mut out, &mut err, cli.errexit)
+        run_script(&mut io::stdin().lock())
     };
     let all_unloaded = session.end();
+    stdio::flush();
     // Modules left loaded at the end (shown in dmesg) fail a clean run.
     let status = if all_unloaded || script.status() != 0 { script.status() } else { 1 };
     ExitCode::from(u8::try_from(status).unwrap_or(1))
 }
 
-/// Boots the kernel with the command line's settings and a plain console on
-/// stdout (the prompt puts its own in place).
+/// Boots the kernel with the command line's settings; the console is set
+/// once the output is taken over (the prompt puts its own in place).
 fn boot(cli: &Cli) -> Kernel {
     let mut builder = Kernel::builder().hz(cli.hz).exit_timeout(Duration::from_secs_f64(cli.exit_timeout));
     for dir in module_path(cli) {
@@ -124,9 +137,7 @@ fn boot(cli: &Cli) -> Kernel {
     if let Some(level) = cli.console_level.as_deref().and_then(console_level) {
         builder = builder.console_level(level);
     }
-    let kernel = builder.boot();
-    kernel.printk().set_console(Some(console::plain()));
-    kernel
+    builder.boot()
 }
 
 /// `--module-path`, then `$MODHOST_MODULE_PATH`, then `deps/` beside the binary and its directory.

@@ -73,13 +73,14 @@ fn dash_c_and_script_files() {
 }
 
 #[test]
-fn console_messages_are_plain_lines_and_exit_unloads_everything() {
-    let out = modhost(&[], "insmod testmod.so\n");
-    let stdout = text(&out.stdout);
+fn console_messages_are_plain_lines_on_stderr_and_exit_unloads_everything() {
+    let out = modhost(&[], "insmod testmod.so\nlsmod\n");
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert!(out.status.success());
-    let init = stdout.lines().position(|l| l.contains("] testmod: init as testmod:")).expect(&stdout);
-    let exit = stdout.lines().position(|l| l.ends_with("] testmod: exit")).expect(&stdout);
-    assert!(init < exit, "{stdout}");
+    let init = stderr.lines().position(|l| l.contains("] testmod: init as testmod:")).expect(&stderr);
+    let exit = stderr.lines().position(|l| l.ends_with("] testmod: exit")).expect(&stderr);
+    assert!(init < exit, "{stderr}");
+    assert!(stdout.starts_with("Module ") && !stdout.contains("testmod: "), "only results on stdout: {stdout}");
 }
 
 #[test]
@@ -98,9 +99,9 @@ fn help_and_version() {
 fn exit_sets_the_status_and_still_unloads() {
     let out = modhost(&[], "insmod testmod.so\nexit 3\nlsmod\n");
     assert_eq!(out.status.code(), Some(3));
-    let stdout = text(&out.stdout);
-    assert!(stdout.lines().any(|l| l.ends_with("] testmod: exit")), "{stdout}");
-    assert!(!stdout.contains("Module "), "nothing runs after exit: {stdout}");
+    let stderr = text(&out.stderr);
+    assert!(stderr.lines().any(|l| l.ends_with("] testmod: exit")), "{stderr}");
+    assert!(!text(&out.stdout).contains("Module "), "nothing runs after exit");
 }
 
 #[test]
@@ -149,7 +150,8 @@ fn json_output_of_lsmod_modinfo_and_statistics() {
     assert_eq!(lines.len(), 6);
 }
 
-/// A modhost whose stdin stays open, and its stdout line by line.
+/// A modhost whose stdin stays open, and its stdout and stderr line by line
+/// (the console is on stderr: lines of one stream keep their order).
 struct Running {
     child: Child,
     stdin: ChildStdin,
@@ -166,13 +168,16 @@ impl Running {
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
         let stdin = child.stdin.take().unwrap();
         let stdout = BufReader::new(child.stdout.take().unwrap());
+        let stderr = BufReader::new(child.stderr.take().unwrap());
         let (tx, lines) = mpsc::channel();
+        let tx2 = tx.clone();
         thread::spawn(move || stdout.lines().map_while(Result::ok).try_for_each(|line| tx.send(line)));
+        thread::spawn(move || stderr.lines().map_while(Result::ok).try_for_each(|line| tx2.send(line)));
         Running { child, stdin, lines, seen: Vec::new(), looked: 0 }
     }
 
@@ -306,4 +311,76 @@ fn a_second_sigterm_ends_a_spinning_unload_within_a_second() {
     assert_eq!(status, Some(128 + 15), "{lines:#?}");
     assert!(sent.elapsed() < Duration::from_secs(20), "took {:?}", sent.elapsed());
     position(&lines, "modhost: SIGTERM again: exiting now, abandoning stuck (unloading)");
+}
+
+/// The voluntary context switches of the process's main thread so far.
+fn main_thread_wakeups(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("voluntary_ctxt_switches:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn a_sleep_waits_without_waking_up() {
+    let mut modhost = Running::start(&["--console-level", "1"]);
+    modhost.send("echo sleeping\nsleep 600\n");
+    modhost.wait_for("sleeping");
+    let pid = modhost.child.id();
+    // The script runs on the main thread; once asleep it stays asleep (a
+    // sleep that polls wakes it every few tens of milliseconds).
+    let mut before = main_thread_wakeups(pid);
+    for _ in 0..5 {
+        thread::sleep(Duration::from_millis(100));
+        let now = main_thread_wakeups(pid);
+        if now == before {
+            break;
+        }
+        before = now;
+    }
+    thread::sleep(Duration::from_millis(300));
+    let woken = main_thread_wakeups(pid) - before;
+    modhost.signal("TERM");
+    let (status, lines) = modhost.finish();
+    assert_eq!(woken, 0, "the sleeping thread woke {woken} times");
+    assert_eq!(status, Some(128 + 15), "{lines:#?}");
+}
+
+#[test]
+fn a_sleep_too_long_for_the_clock_sleeps_until_interrupted() {
+    let mut modhost = Running::start(&["--console-level", "1"]);
+    modhost.send("echo sleeping\nsleep 9.3e18\n");
+    modhost.wait_for("sleeping");
+    modhost.signal("INT");
+    let (status, lines) = modhost.finish();
+    assert_eq!(status, Some(128 + 2), "no panic: {lines:#?}");
+}
+
+#[test]
+fn a_huge_line_is_refused_without_being_echoed() {
+    let huge = "x".repeat(8 << 20);
+    let out = modhost(&["--console-level", "1"], &format!("{huge}\nlsmod\n"));
+    assert_eq!(text(&out.stderr), "modhost: line 1: line too long (8388608 bytes; the limit is 65536)\n");
+    assert!(text(&out.stdout).starts_with("Module"), "the next line still ran");
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn what_module_code_writes_is_logged_and_results_stay_whole() {
+    let out = modhost(
+        &[],
+        "insmod evil.so say=hello\nlsmod\necho 1 > /sys/module/evil/parameters/close_stdout\nlsmod\n\
+         echo -n again > /sys/module/evil/parameters/say\n",
+    );
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    let lsmod = stdout.lines().next().unwrap().to_string() + "\n" + stdout.lines().nth(1).unwrap() + "\n";
+    assert_eq!(stdout, format!("{lsmod}{lsmod}"), "results only, and still after fd 1 was closed");
+    assert_eq!(out.status.code(), Some(0));
+    for line in [
+        "] evil: stdout: hello",
+        "] evil: stderr: hello on stderr",
+        "] modhost: fd 1 (stdout) was closed or replaced; restored",
+        "] evil: stdout: again",
+    ] {
+        assert!(stderr.lines().any(|l| l.ends_with(line)), "{line:?} in {stderr}");
+    }
 }

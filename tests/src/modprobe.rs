@@ -133,3 +133,36 @@ fn modinfo_of_a_loaded_instance_reads_its_file() {
     let err = kernel.modinfo("nosuchmodule").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
 }
+
+/// Runs `script` through the shell; returns (stdout, stderr, status).
+fn shell(kernel: &modhost::Kernel, script: &str) -> (String, String, i32) {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let status = modhost::shell::run_script(kernel, script.as_bytes(), &mut out, &mut err, false).status();
+    (String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap(), status)
+}
+
+#[test]
+fn depmod_reports_a_dependency_cycle_as_kmod_does() {
+    let kernel = boot();
+    assert_eq!(kernel.depmod().cycles(), [["cyclea", "cycleb", "cyclea"]]);
+    let (out, err, status) = shell(&kernel, "depmod\n");
+    assert_eq!(
+        (out.as_str(), err.as_str(), status),
+        (
+            "",
+            "depmod: ERROR: Cycle detected: cyclea -> cycleb -> cyclea\n\
+             depmod: ERROR: Found 2 modules in dependency cycles!\n",
+            1
+        )
+    );
+    let err = kernel.modprobe("cyclea", "").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnknownSymbol, "neither can load first: {err}");
+    assert!(kernel.lsmod().is_empty());
+}
+
+#[test]
+fn modprobe_r_of_an_unknown_module_is_fatal() {
+    let kernel = boot();
+    let (_, err, status) = shell(&kernel, "modprobe -r nosuchmodule\nmodprobe -r testmod\n");
+    assert_eq!((err.as_str(), status), ("modprobe: FATAL: Module nosuchmodule not found.\n", 1));
+}

@@ -168,3 +168,65 @@ fn help_lists_every_command() {
     let (_, err, _) = run(&kernel, "insmod --bogus x.so\n");
     assert_eq!(err, "insmod: unexpected argument '--bogus' found\n");
 }
+
+#[test]
+fn sleep_refuses_negative_and_nan_intervals() {
+    let kernel = boot();
+    let (_, err, status) = run(&kernel, "sleep -1\nsleep nan\nsleep 0\n");
+    assert_eq!((err.as_str(), status), ("sleep: invalid time interval '-1'\nsleep: invalid time interval 'NaN'\n", 1));
+}
+
+#[test]
+fn a_line_over_the_bound_is_refused_with_its_number_and_length() {
+    let kernel = boot();
+    let long = "x".repeat(1 << 20);
+    let (out, err, status) = run(&kernel, &format!("echo one\n{long}\necho two\n"));
+    assert_eq!(err, "modhost: line 2: line too long (1048576 bytes; the limit is 65536)\n");
+    assert_eq!((out.as_str(), status), ("one\ntwo\n", 1));
+}
+
+#[test]
+fn a_line_that_is_not_utf8_is_refused_and_the_run_goes_on() {
+    let kernel = boot();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let script: &[u8] = b"echo one\necho two\necho \xff\necho four\n";
+    let result = run_script(&kernel, script, &mut out, &mut err, false);
+    assert_eq!(String::from_utf8(err).unwrap(), "modhost: line 3: input is not valid UTF-8\n");
+    assert_eq!((String::from_utf8(out).unwrap().as_str(), result.status()), ("one\ntwo\nfour\n", 1));
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let result = run_script(&kernel, script, &mut out, &mut err, true);
+    assert_eq!((String::from_utf8(out).unwrap().as_str(), result.status()), ("one\ntwo\n", 1), "errexit stops");
+}
+
+#[test]
+fn echo_redirections_behave_as_in_a_shell() {
+    let kernel = boot();
+    let script = "insmod testmod.so\n\
+                  echo -n 3 > /sys/module/testmod/parameters/name extra\n\
+                  cat /sys/module/testmod/parameters/name\n\
+                  echo 4 >> /sys/module/testmod/parameters/i\n\
+                  cat /sys/module/testmod/parameters/i\n\
+                  echo 5 >\n";
+    let (out, err, status) = run(&kernel, script);
+    assert_eq!(out, "3 extra\n4\n");
+    assert_eq!((err.as_str(), status), ("modhost: syntax error near unexpected token `newline'\n", 1));
+}
+
+#[test]
+fn an_instance_name_must_be_a_module_name_as_given() {
+    let kernel = boot();
+    let (_, err, status) = run(&kernel, "insmod --name a/b testmod.so\ninsmod --name é testmod.so\nlsmod\n");
+    let rule = "a module name is 1 to 55 ASCII letters, digits, '_' or '-'";
+    assert_eq!(
+        err,
+        format!(
+            "insmod: invalid value 'a/b' for '--name <NAME>': {rule}\n\
+             insmod: invalid value 'é' for '--name <NAME>': {rule}\n"
+        )
+    );
+    assert_eq!(status, 1);
+    assert!(kernel.lsmod().is_empty());
+    let e = kernel.insmod_named(plugin("testmod"), Some("a/b"), "").unwrap_err();
+    assert_eq!(e.kind(), modhost::ErrorKind::InvalidName, "{e}");
+    assert!(kernel.lsmod().is_empty());
+}

@@ -115,3 +115,34 @@ fn proc_timer_list_shows_armed_timers_and_delayed_work_soonest_first() {
     assert!(!list.contains("timertest"), "the timer fired and left the list:\n{list}");
     assert!(kernel.list("/proc").unwrap().contains(&"timer_list".to_string()));
 }
+
+#[test]
+fn a_module_may_not_take_a_proc_name_of_the_kernel_or_one_with_a_slash() {
+    let kernel = boot();
+    let kernel_entries = kernel.list("/proc").unwrap();
+    for entry in &kernel_entries {
+        let name = entry.trim_end_matches('/');
+        assert!(kernel.list(&format!("/proc/{name}")).is_ok() || kernel.read(&format!("/proc/{name}")).is_ok());
+        let err = kernel.insmod(plugin("evil"), &format!("proc={name}")).unwrap_err();
+        assert_eq!(err.errno(), modhost::Errno::EEXIST, "{name}: {err}");
+        assert_dmesg_contains(&kernel, &format!("[evil]: proc_dir_entry '/proc/{name}' already registered"));
+    }
+    for (name, warning) in [("a/b", "name 'a/b'"), ("\"a\nb\"", "name 'a\\nb'"), ("123", "create '/proc/123' by hand")]
+    {
+        kernel.insmod(plugin("evil"), &format!("proc={name}")).unwrap_err();
+        assert_dmesg_contains(&kernel, &format!("[evil]: {warning}"));
+    }
+    assert_eq!(kernel.list("/proc").unwrap(), kernel_entries, "listed once each, nothing added");
+    assert!(kernel.lsmod().is_empty());
+    kernel.insmod(plugin("evil"), "proc=evil").unwrap();
+    assert_eq!(kernel.read("/proc/evil").unwrap(), "evil\n");
+}
+
+#[test]
+fn a_huge_printk_is_cut_at_the_record_bound_and_counted() {
+    let kernel = boot();
+    kernel.insmod(plugin("evil"), "big=10000000").unwrap();
+    let record = dmesg(&kernel).into_iter().find(|l| l.starts_with("evil: big: ")).unwrap();
+    assert_eq!(record.len(), modhost::services::printk::RECORD_TEXT_MAX);
+    assert_eq!(kernel.printk().truncated(), 1);
+}

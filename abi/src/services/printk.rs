@@ -5,9 +5,21 @@
 //! timestamps it with the kernel clock and keeps it in the dmesg ring buffer.
 //! One trailing newline, as kernel format strings carry, is dropped.
 //!
+//! One message is at most [`PRINTKRB_RECORD_MAX`] bytes, as in the kernel
+//! (`vprintk_store` reserves no more, and the rest of the text is cut
+//! without a mark). The module formats into a buffer of that size, not into
+//! a `String` as long as the text: a huge argument costs no more than a
+//! short one. The buffer keeps one byte more than the host stores, so the
+//! host sees that the text was cut and counts it.
+//!
 //! Kernel counterpart: `include/linux/printk.h`, `kernel/printk/printk.c`.
 
 use core::fmt;
+
+/// The kernel's bound on one printk record, in bytes with the terminating
+/// NUL (`kernel/printk/internal.h`): a record's text is at most one byte
+/// less.
+pub const PRINTKRB_RECORD_MAX: usize = 1024;
 
 /// A log level, `KERN_EMERG` (0) to `KERN_DEBUG` (7); lower is more severe.
 #[repr(u8)]
@@ -152,9 +164,44 @@ macro_rules! pr_debug {
     ($($arg:tt)*) => { $crate::printk!($crate::services::printk::Level::Debug, $($arg)*) };
 }
 
+/// Text formatted into at most [`PRINTKRB_RECORD_MAX`] bytes; what does
+/// not fit is dropped, and formatting stops there.
+#[derive(Debug, Default)]
+pub struct RecordBuf {
+    text: String,
+}
+
+impl RecordBuf {
+    /// Formats `args`, cut at [`PRINTKRB_RECORD_MAX`] bytes (on a character
+    /// boundary).
+    pub fn format(args: fmt::Arguments<'_>) -> RecordBuf {
+        let mut buf = RecordBuf { text: String::new() };
+        // An error only says that the buffer is full.
+        let _ = fmt::write(&mut buf, args);
+        buf
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl fmt::Write for RecordBuf {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let room = PRINTKRB_RECORD_MAX - self.text.len();
+        if s.len() <= room {
+            self.text.push_str(s);
+            return Ok(());
+        }
+        self.text.push_str(&s[..s.floor_char_boundary(room)]);
+        Err(fmt::Error)
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Level;
+    use super::{Level, PRINTKRB_RECORD_MAX, RecordBuf};
 
     #[test]
     fn levels_parse_by_name_and_number() {
@@ -164,5 +211,14 @@ mod tests {
         assert_eq!(Level::parse("8"), None);
         assert_eq!(Level::parse("loud"), None);
         assert!(Level::Err < Level::Info);
+    }
+
+    #[test]
+    fn a_record_is_formatted_into_a_bounded_buffer() {
+        let huge = "é".repeat(PRINTKRB_RECORD_MAX);
+        let buf = RecordBuf::format(format_args!("x{huge}"));
+        assert!(buf.as_str().len() <= PRINTKRB_RECORD_MAX && buf.as_str().len() >= PRINTKRB_RECORD_MAX - 1);
+        assert!(buf.as_str().starts_with("xé"));
+        assert_eq!(RecordBuf::format(format_args!("a{}", 1)).as_str(), "a1");
     }
 }

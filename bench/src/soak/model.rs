@@ -161,6 +161,9 @@ impl Lab {
             }
             Op::InsmodBadParam { .. } => Err(ErrorKind::InvalidParams),
             Op::Rmmod { name } if !self.is_loaded(name) => Err(ErrorKind::NotLoaded),
+            // Of a name neither loaded nor a file of the module path (an
+            // instance name): kmod's `Module NAME not found.`
+            Op::ModprobeRemove { name } if !self.is_loaded(name) && !in_module_path(name) => Err(ErrorKind::NotFound),
             Op::Rmmod { name: "fifo" } | Op::ModprobeRemove { name: "fifo" } if self.users() > 0 => {
                 Err(ErrorKind::InUse)
             }
@@ -192,7 +195,7 @@ impl Lab {
                 // modprobe -r also removes what the module's file needs, once
                 // unused: producer.so and consumer.so need fifo. Other
                 // instance names are not in the module path's map.
-                if matches!(*name, "producer" | "consumer") && self.users() == 0 {
+                if in_module_path(name) && self.users() == 0 {
                     self.loaded.remove("fifo");
                 }
             }
@@ -213,6 +216,12 @@ impl Lab {
     fn users(&self) -> usize {
         self.loaded.iter().filter(|n| **n != "fifo").count()
     }
+}
+
+/// Whether `name` is a module file's name (`fifo.so`, `producer.so`,
+/// `consumer.so`), not only an instance's.
+fn in_module_path(name: &str) -> bool {
+    matches!(name, "fifo" | "producer" | "consumer")
 }
 
 #[cfg(test)]
@@ -238,5 +247,6 @@ mod tests {
         assert_eq!(lab.expect(&Op::ModprobeRemove { name: "producer" }), Ok(()));
         lab.apply(&Op::ModprobeRemove { name: "producer" });
         assert_eq!(lab.loaded(), ["fifo"]);
+        assert_eq!(lab.expect(&Op::ModprobeRemove { name: "producer2" }), Err(ErrorKind::NotFound));
     }
 }

@@ -259,18 +259,23 @@ impl Modules {
     }
 }
 
+/// The rule [`valid_module_name`] checks, in words, for error messages.
+pub const MODULE_NAME_RULE: &str = "a module name is 1 to 55 ASCII letters, digits, '_' or '-'";
+
 /// Whether `name` is a valid module name: non-empty, shorter than
-/// [`MODULE_NAME_LEN`], letters, digits, `_` and `-` only.
+/// [`MODULE_NAME_LEN`], ASCII letters, digits, `_` and `-` only (so that it
+/// is a `/sys/module` directory, a `/proc/modules` word and a C identifier).
 pub fn valid_module_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() < MODULE_NAME_LEN
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
-/// kmod's name normalisation: `-` becomes `_`, and everything from the first
-/// `.` is cut (`fifo.so` → `fifo`).
+/// kmod's name normalisation (`modname_normalize`): `-` becomes `_`, and
+/// everything from the first `.` is cut (`fifo.so` → `fifo`). A `/` stays,
+/// so that a path given as a name (`--name a/b`) is refused as invalid
+/// rather than read as its last component.
 pub fn normalize_name(name: &str) -> String {
-    let base = name.rsplit('/').next().unwrap_or(name);
-    let stem = base.split('.').next().unwrap_or(base);
+    let stem = name.split('.').next().unwrap_or(name);
     stem.replace('-', "_")
 }

@@ -72,6 +72,52 @@ impl DepMap {
         order.push(name.to_string());
     }
 
+    /// The dependency cycles, as kmod's depmod reports them: each a path
+    /// from a module back to itself (`a -> b -> a` is `[a, b, a]`), every
+    /// module in a cycle on at least one path. Modules in a cycle can never
+    /// load (each waits for the other's symbols).
+    pub fn cycles(&self) -> Vec<Vec<String>> {
+        let mut cycles = Vec::new();
+        let mut reported = BTreeSet::new();
+        for name in self.modules.keys() {
+            if reported.contains(name) {
+                continue;
+            }
+            if let Some(path) = self.path_back_to(name) {
+                reported.extend(path.iter().cloned());
+                cycles.push(path);
+            }
+        }
+        cycles
+    }
+
+    /// A path of dependencies from `start` back to itself, if there is one
+    /// (a depth-first search, each module visited once).
+    fn path_back_to(&self, start: &str) -> Option<Vec<String>> {
+        let mut path = vec![start.to_string()];
+        let mut next = vec![0usize];
+        let mut seen = BTreeSet::from([start.to_string()]);
+        while let Some(at) = next.last_mut() {
+            let current = path.last()?;
+            let depends = self.modules.get(current).map_or(&[][..], |e| e.depends.as_slice());
+            let Some(dep) = depends.get(*at) else {
+                path.pop();
+                next.pop();
+                continue;
+            };
+            *at += 1;
+            if dep == start {
+                path.push(start.to_string());
+                return Some(path);
+            }
+            if seen.insert(dep.clone()) {
+                path.push(dep.clone());
+                next.push(0);
+            }
+        }
+        None
+    }
+
     /// The text of `modules.dep`: `path: dep-path ...`, all dependencies
     /// transitively, one line per module.
     pub fn to_modules_dep(&self) -> String {
@@ -179,17 +225,21 @@ impl Kernel {
     }
 
     /// Removes `name`, then every module it needed that is now unused
-    /// (`modprobe -r`); returns the modules it removed. A module that is not
-    /// loaded is a success with nothing removed.
+    /// (`modprobe -r`); returns the modules it removed. A module in the
+    /// search path that is not loaded is a success with nothing removed.
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::InUse`] if `name` is in use; the dependencies' own
-    /// failures are not errors.
+    /// [`ErrorKind::NotFound`] (`not found.`) for a module neither loaded
+    /// nor in the search path, [`ErrorKind::InUse`] if `name` is in use; the
+    /// dependencies' own failures are not errors.
     pub fn modprobe_remove(&self, name: &str) -> Result<Vec<String>> {
         let map = self.depmod();
         let name = normalize_name(name);
         if !self.is_loaded(&name) {
+            if map.get(&name).is_none() {
+                return Err(Error::new(ErrorKind::NotFound, Errno::ENOENT, name, "not found."));
+            }
             return Ok(Vec::new());
         }
         if self.refcount(&name) > 0 {

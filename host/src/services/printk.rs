@@ -3,7 +3,12 @@
 //! Every message is a [`Record`] with a sequence number, the kernel clock's
 //! uptime and a level. Records live in a ring buffer bounded in bytes; when
 //! it is full the oldest records go and the ring counts them, so `dmesg`
-//! can say how many were lost. A message whose level is below the console
+//! can say how many were lost. One message is at most the kernel's
+//! [`RECORD_TEXT_MAX`] bytes of text, a module's name prefix included
+//! (`PRINTKRB_RECORD_MAX` less the NUL): the kernel cuts a longer message
+//! without a mark, and so does modhost, counting the cut ([`Printk::truncated`]);
+//! a huge message costs no more memory than a full record.
+//! A message whose level is below the console
 //! level is also handed to the console sink as it happens (the REPL prints
 //! it above the prompt, a script prints it on stderr).
 //!
@@ -18,16 +23,20 @@ use std::{
     collections::VecDeque,
     fmt,
     sync::atomic::{AtomicU8, Ordering},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
-pub use modhost_abi::services::printk::Level;
+pub use modhost_abi::services::printk::{Level, PRINTKRB_RECORD_MAX};
 
 use super::clock::Clock;
 
 /// The default ring size in bytes of text (the kernel's `log_buf_len` is 128 KiB
 /// and more; a host with chatty modules keeps a little more).
 pub const DEFAULT_RING_BYTES: usize = 1 << 20;
+
+/// The most text one message keeps, in bytes: the kernel's record bound
+/// less its terminating NUL.
+pub const RECORD_TEXT_MAX: usize = PRINTKRB_RECORD_MAX - 1;
 
 /// The kernel's default console level: everything but `KERN_DEBUG` is printed.
 pub const DEFAULT_CONSOLE_LEVEL: u8 = 7;
@@ -73,6 +82,8 @@ struct Ring {
     clear_seq: u64,
     /// Records lost because the ring was full, since boot.
     dropped: u64,
+    /// Messages cut at [`RECORD_TEXT_MAX`], since boot.
+    truncated: u64,
 }
 
 impl Printk {
@@ -87,6 +98,7 @@ impl Printk {
                 next_seq: 0,
                 clear_seq: 0,
                 dropped: 0,
+                truncated: 0,
             }),
             logged: Condvar::new(),
             console_level: AtomicU8::new(DEFAULT_CONSOLE_LEVEL),
@@ -94,15 +106,29 @@ impl Printk {
         }
     }
 
-    /// Logs `text` at `level`, one record per line; one trailing newline is dropped.
+    /// Logs `text` at `level`, one record per line; one trailing newline is
+    /// dropped, and the text is cut at [`RECORD_TEXT_MAX`] bytes.
     pub fn log(&self, level: Level, text: &str) {
+        self.log_as(level, None, text);
+    }
+
+    /// Logs a module's `text`, each line prefixed with `module: ` as the
+    /// kernel's `pr_fmt(KBUILD_MODNAME ": ")` does; the prefixes count
+    /// towards the bound.
+    pub(crate) fn log_module(&self, level: Level, module: &str, text: &str) {
+        self.log_as(level, Some(module), text);
+    }
+
+    fn log_as(&self, level: Level, module: Option<&str>, text: &str) {
         let text = text.strip_suffix('\n').unwrap_or(text);
+        let (lines, cut) = bounded_lines(module, text);
         let time = self.clock.uptime();
-        let mut logged = Vec::new();
+        let mut logged = Vec::with_capacity(lines.len());
         {
             let mut ring = self.ring.lock();
-            for line in text.split('\n') {
-                let record = Record { seq: ring.next_seq, time, level, text: line.to_string() };
+            ring.truncated += u64::from(cut);
+            for line in lines {
+                let record = Record { seq: ring.next_seq, time, level, text: line };
                 ring.push(record.clone());
                 logged.push(record);
             }
@@ -150,17 +176,28 @@ impl Printk {
         self.ring.lock().dropped
     }
 
-    /// Waits up to `timeout` for a record with sequence number `seq` or later
-    /// (`dmesg -w`); returns whether one exists.
-    pub fn wait_for(&self, seq: u64, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
+    /// How many messages were cut at [`RECORD_TEXT_MAX`] since boot.
+    pub fn truncated(&self) -> u64 {
+        self.ring.lock().truncated
+    }
+
+    /// Waits for a record with sequence number `seq` or later (`dmesg -w`),
+    /// or until `stop` is true; returns whether such a record exists. `stop`
+    /// is looked at first and after every [`Printk::wake_waiters`].
+    pub fn wait_for(&self, seq: u64, stop: &dyn Fn() -> bool) -> bool {
         let mut ring = self.ring.lock();
-        while ring.next_seq <= seq {
-            if self.logged.wait_until(&mut ring, deadline).timed_out() {
-                break;
-            }
+        while ring.next_seq <= seq && !stop() {
+            self.logged.wait(&mut ring);
         }
         ring.next_seq > seq
+    }
+
+    /// Wakes every [`Printk::wait_for`] to look at its `stop` again.
+    pub fn wake_waiters(&self) {
+        // Under the ring's lock, so that a waiter is either before its look
+        // at `stop` or already waiting.
+        let _ring = self.ring.lock();
+        self.logged.notify_all();
     }
 
     /// The console level: messages below it are printed as they happen.
@@ -177,6 +214,34 @@ impl Printk {
     pub fn set_console(&self, sink: Option<ConsoleSink>) {
         *self.console.lock() = sink;
     }
+}
+
+/// The lines of one message, each with the module's prefix, cut so that
+/// together (with the newlines between them) they hold at most
+/// [`RECORD_TEXT_MAX`] bytes; and whether anything was cut.
+fn bounded_lines(module: Option<&str>, text: &str) -> (Vec<String>, bool) {
+    let prefix = module.map(|m| format!("{m}: ")).unwrap_or_default();
+    let mut lines = Vec::new();
+    let mut room = RECORD_TEXT_MAX;
+    let mut rest = text.split('\n').peekable();
+    while let Some(line) = rest.next() {
+        let whole = prefix.len() + line.len();
+        if whole > room {
+            let mut record = prefix[..prefix.floor_char_boundary(room)].to_string();
+            let left = room - record.len();
+            record.push_str(&line[..line.floor_char_boundary(left)]);
+            lines.push(record);
+            return (lines, true);
+        }
+        lines.push(format!("{prefix}{line}"));
+        room -= whole;
+        if rest.peek().is_some() {
+            // The newline before the next line.
+            let Some(left) = room.checked_sub(1) else { return (lines, true) };
+            room = left;
+        }
+    }
+    (lines, false)
 }
 
 impl Ring {
@@ -245,6 +310,27 @@ mod tests {
         let records = log.records();
         assert_eq!(records.len(), 1);
         assert_eq!(records[0].seq, 1);
+    }
+
+    #[test]
+    fn a_message_is_cut_at_the_record_bound_and_counted() {
+        let (_, log) = printk(1 << 20);
+        log.log(Level::Info, &"x".repeat(RECORD_TEXT_MAX));
+        assert_eq!(log.truncated(), 0, "a full record is not cut");
+        log.log_module(Level::Info, "evil", &"y".repeat(100 * RECORD_TEXT_MAX));
+        let records = log.records();
+        assert_eq!(records[1].text.len(), RECORD_TEXT_MAX);
+        assert!(records[1].text.starts_with("evil: yyy"));
+        assert_eq!(log.truncated(), 1);
+        // Lines share the bound, newlines included.
+        let line = "z".repeat(600);
+        log.log_module(Level::Info, "evil", &format!("{line}\n{line}\n{line}"));
+        let texts: Vec<usize> = log.records()[2..].iter().map(|r| r.text.len()).collect();
+        assert_eq!(texts, [606, RECORD_TEXT_MAX - 607]);
+        assert_eq!(log.truncated(), 2);
+        // A character is never split.
+        log.log(Level::Info, &"é".repeat(RECORD_TEXT_MAX));
+        assert_eq!(log.records().last().unwrap().text.len(), RECORD_TEXT_MAX - 1);
     }
 
     #[test]

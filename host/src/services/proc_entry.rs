@@ -8,10 +8,19 @@
 //! afterwards. Removal takes the write lock, so it waits for reads in
 //! progress, and the show function is never called again after it.
 //!
+//! Names are checked as `__proc_create` and `proc_register` check them,
+//! with the kernel's WARN text ([`ProcError::warning`]): a name the kernel's
+//! own files use ([`KERNEL_ENTRIES`]) or another module's is already
+//! registered; a `/` names a directory modules cannot make here; empty,
+//! over 255 bytes, `.`, `..` and numbers (`/proc/PID`) are refused. modhost
+//! refuses control characters too (the kernel does not), so that every name
+//! is one line of `ls /proc`.
+//!
 //! Kernel counterpart: `fs/proc/generic.c` (`proc_create_single`,
-//! `proc_remove`), `fs/seq_file.c`.
+//! `__proc_create`, `xlate_proc_name`, `proc_register`, `proc_remove`),
+//! `fs/seq_file.c`.
 
-use modhost_abi::table::Callback;
+use modhost_abi::{errno::Errno, table::Callback};
 use parking_lot::{Mutex, RwLock};
 use std::sync::Arc;
 
@@ -23,8 +32,12 @@ use super::{
     task::Task,
 };
 
-/// The names the kernel's own `/proc` files use.
-const RESERVED: [&str; 3] = ["modules", "kallsyms", "sys"];
+/// The kernel's own `/proc` entries (`sys` is a directory): the views serve
+/// them, and no module may register these names.
+pub(crate) const KERNEL_ENTRIES: [&str; 5] = ["kallsyms", "modules", "slabinfo", "sys", "timer_list"];
+
+/// The longest name `__proc_create` takes (`NAME_MAX`).
+const NAME_MAX: usize = 255;
 
 /// The proc files of one kernel, by name.
 pub(crate) type ProcEntries = Mutex<Vec<Arc<Object<ProcEntry>>>>;
@@ -49,10 +62,61 @@ pub(crate) struct SeqFile {
 /// Why `proc_create` refused a name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ProcError {
-    /// Another file has it.
+    /// The kernel's file or another module's has it (`proc_register`).
     Exists,
-    /// Empty, or with a `/`.
-    Invalid,
+    /// It has a `/`: a directory that is not there (`xlate_proc_name`).
+    NoDirectory,
+    /// Empty, or longer than `NAME_MAX`.
+    Length,
+    /// `.` or `..`.
+    Dots,
+    /// A number: the name of a process's directory.
+    Number,
+    /// A control character, such as a newline.
+    Control,
+}
+
+impl ProcError {
+    /// Why `name` may not be a module's `/proc` file, if it may not;
+    /// `taken` tells whether another file has it.
+    fn check(name: &str, taken: bool) -> Result<(), ProcError> {
+        if name.contains('/') {
+            Err(ProcError::NoDirectory)
+        } else if name.is_empty() || name.len() > NAME_MAX {
+            Err(ProcError::Length)
+        } else if name == "." || name == ".." {
+            Err(ProcError::Dots)
+        } else if name.parse::<u32>().is_ok_and(|n| n != u32::MAX) {
+            Err(ProcError::Number)
+        } else if name.chars().any(char::is_control) {
+            Err(ProcError::Control)
+        } else if taken || KERNEL_ENTRIES.contains(&name) {
+            Err(ProcError::Exists)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The kernel's WARN text for `name` (a control character escaped).
+    pub(crate) fn warning(self, name: &str) -> String {
+        let shown = name.escape_debug();
+        match self {
+            ProcError::Exists => format!("proc_dir_entry '/proc/{shown}' already registered"),
+            ProcError::NoDirectory | ProcError::Control => format!("name '{shown}'"),
+            ProcError::Length => format!("name len {}", name.len()),
+            ProcError::Dots => format!("name '{shown}'"),
+            ProcError::Number => format!("create '/proc/{shown}' by hand"),
+        }
+    }
+
+    /// What the module's call returns.
+    pub(crate) fn errno(self) -> Errno {
+        match self {
+            ProcError::Exists => Errno::EEXIST,
+            ProcError::NoDirectory => Errno::ENOENT,
+            _ => Errno::EINVAL,
+        }
+    }
 }
 
 impl Kind for ProcEntry {
@@ -95,12 +159,7 @@ pub(crate) fn create(
 ) -> Result<Option<Arc<Object<ProcEntry>>>, ProcError> {
     let services = &owner.services;
     let mut entries = services.proc_entries.lock();
-    if name.is_empty() || name.contains('/') {
-        return Err(ProcError::Invalid);
-    }
-    if RESERVED.contains(&name) || entries.iter().any(|e| e.inner.name == name) {
-        return Err(ProcError::Exists);
-    }
+    ProcError::check(name, entries.iter().any(|e| e.inner.name == name))?;
     let entry = ProcEntry {
         name: name.to_string(),
         show: ModuleCallback::new(show),
@@ -148,5 +207,26 @@ impl Object<SeqFile> {
     fn free_leftover_quietly(&self) {
         use super::object::AnyObject;
         self.free_leftover();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ProcError;
+
+    #[test]
+    fn names_are_checked_as_the_kernel_checks_them() {
+        let warning = |name: &str| ProcError::check(name, false).map_err(|e| (e.warning(name), e.errno()));
+        assert_eq!(warning("fifo"), Ok(()));
+        assert_eq!(
+            warning("timer_list"),
+            Err(("proc_dir_entry '/proc/timer_list' already registered".into(), modhost_abi::errno::Errno::EEXIST))
+        );
+        assert_eq!(warning("a/b").unwrap_err().0, "name 'a/b'");
+        assert_eq!(warning("a\nb").unwrap_err().0, "name 'a\\nb'");
+        assert_eq!(warning("").unwrap_err().0, "name len 0");
+        assert_eq!(warning("..").unwrap_err().0, "name '..'");
+        assert_eq!(warning("42").unwrap_err().0, "create '/proc/42' by hand");
+        assert_eq!(ProcError::check("fifo", true), Err(ProcError::Exists));
     }
 }

@@ -211,7 +211,7 @@ pub struct Task {
     name: Mutex<String>,
     /// The module the thread belongs to (a workqueue's or kthread's owner).
     owner: Mutex<Option<Arc<str>>>,
-    context: Mutex<Option<Context>>,
+    context: Mutex<Contexts>,
     park: Mutex<Park>,
     wakeup: Condvar,
     /// A signal is pending (`kthread_stop`): interruptible waits return.
@@ -225,6 +225,16 @@ pub struct Task {
     should_stop: AtomicBool,
     /// The thread has finished: the task is history, kept only by its owners.
     exited: AtomicBool,
+}
+
+/// The module whose code a task runs now, and the last one it left.
+#[derive(Default)]
+struct Contexts {
+    now: Option<Context>,
+    /// Kept for the capture of stdout (`shell::capture`), which reads it
+    /// after the fact; moved, not cloned, when a context ends, so that it
+    /// costs the entries nothing.
+    last: Option<Context>,
 }
 
 struct Park {
@@ -248,7 +258,7 @@ impl Task {
             kernel: AtomicU64::new(kernel),
             name: Mutex::new(name),
             owner: Mutex::new(None),
-            context: Mutex::new(None),
+            context: Mutex::new(Contexts::default()),
             park: Mutex::new(Park {
                 state: TaskState::Running,
                 woken: false,
@@ -366,14 +376,20 @@ impl Task {
 
     /// The module whose code the task runs now, if any.
     pub fn context(&self) -> Option<Context> {
-        self.context.lock().clone()
+        self.context.lock().now.clone()
+    }
+
+    /// The module whose code the task ran last, if it is not running any
+    /// now.
+    pub fn last_context(&self) -> Option<Context> {
+        self.context.lock().last.clone()
     }
 
     /// Runs module code as `context` until the guard drops; the previous
     /// context comes back then (an exported function called from another
     /// module keeps the caller's context, so the guard is not taken there).
     pub fn enter(self: &Arc<Self>, context: Context) -> ContextGuard {
-        let previous = self.context.lock().replace(context);
+        let previous = self.context.lock().now.replace(context);
         ContextGuard { task: Arc::clone(self), previous: Some(previous) }
     }
 
@@ -570,7 +586,11 @@ pub struct ContextGuard {
 impl Drop for ContextGuard {
     fn drop(&mut self) {
         if let Some(previous) = self.previous.take() {
-            *self.task.context.lock() = previous;
+            let mut contexts = self.task.context.lock();
+            let left = std::mem::replace(&mut contexts.now, previous);
+            if left.is_some() {
+                contexts.last = left;
+            }
         }
     }
 }

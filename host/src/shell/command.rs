@@ -3,12 +3,14 @@
 //! A line is split into words like a shell does (quotes, backslashes; `#`
 //! starts a comment), then parsed by clap as a multicall command: the first
 //! word is the command. `echo VALUE > PATH` takes its redirection from the
-//! words before clap sees them.
+//! words before clap sees them, as a shell does (see [`split`]).
 //!
 //! The grammar is data only; [`super::exec`] runs it.
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
+
+use crate::loader::{MODULE_NAME_RULE, valid_module_name};
 
 /// One parsed line.
 #[derive(Debug, Parser)]
@@ -57,7 +59,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct Insmod {
     /// Load as another instance with this name
-    #[arg(long)]
+    #[arg(long, value_parser = instance_name)]
     pub name: Option<String>,
     /// The module file: a path, or a name in the module path (fifo.so)
     pub file: Option<PathBuf>,
@@ -159,7 +161,8 @@ pub struct Ls {
 /// `sleep`.
 #[derive(Debug, Args)]
 pub struct Sleep {
-    /// Seconds, fractions allowed
+    /// Seconds, fractions allowed; inf sleeps until interrupted
+    #[arg(allow_negative_numbers = true)]
     pub seconds: f64,
 }
 
@@ -177,32 +180,74 @@ pub struct Exit {
     pub status: Option<i32>,
 }
 
+/// `--name`: an instance name must be a valid module name, as it is given.
+fn instance_name(name: &str) -> Result<String, &'static str> {
+    if valid_module_name(name) { Ok(name.to_string()) } else { Err(MODULE_NAME_RULE) }
+}
+
 /// The command names, for `help` and suggestions.
 pub const COMMANDS: [&str; 14] = [
     "insmod", "rmmod", "lsmod", "modinfo", "modprobe", "depmod", "dmesg", "cat", "echo", "ls", "ps", "sleep", "help",
     "exit",
 ];
 
-/// A line split into words, with an `echo` redirection target taken out.
+/// A line split into words, with an `echo` redirection taken out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Words {
     /// The words, command first.
     pub words: Vec<String>,
-    /// The file after `>`, if any.
-    pub redirect: Option<String>,
+    /// The output redirection, if any.
+    pub redirect: Option<Redirect>,
 }
 
-/// Splits a line into words; `None` for unbalanced quotes.
-pub fn split(line: &str) -> Option<Words> {
-    let mut words = shlex::split(line)?;
-    let mut redirect = None;
-    if let Some(at) = words.iter().position(|w| w.starts_with('>')) {
-        let target = words[at][1..].to_string();
-        let target = if target.is_empty() { words.get(at + 1).cloned().unwrap_or_default() } else { target };
-        words.truncate(at);
-        redirect = Some(target);
+/// `> FILE` or `>> FILE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redirect {
+    /// The file.
+    pub path: String,
+    /// `>>`: append rather than truncate.
+    pub append: bool,
+}
+
+/// Why a line could not be split into words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SplitError {
+    /// A quote is not closed.
+    UnbalancedQuotes,
+    /// `>` or `>>` with no file after it.
+    MissingTarget,
+}
+
+impl std::fmt::Display for SplitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SplitError::UnbalancedQuotes => "unbalanced quotes",
+            SplitError::MissingTarget => "syntax error near unexpected token `newline'",
+        })
     }
-    Some(Words { words, redirect })
+}
+
+/// Splits a line into words and takes out its redirections, as a shell
+/// does: `>FILE`, `> FILE`, `>>FILE` and `>> FILE` anywhere on the line; the
+/// words around them are the command's, so `echo 3 > FILE extra` writes
+/// `3 extra`; of several redirections the last one counts.
+pub fn split(line: &str) -> Result<Words, SplitError> {
+    let mut rest = shlex::split(line).ok_or(SplitError::UnbalancedQuotes)?.into_iter();
+    let mut words = Vec::new();
+    let mut redirect = None;
+    while let Some(word) = rest.next() {
+        let Some(target) = word.strip_prefix('>') else {
+            words.push(word);
+            continue;
+        };
+        let (target, append) = match target.strip_prefix('>') {
+            Some(target) => (target, true),
+            None => (target, false),
+        };
+        let path = if target.is_empty() { rest.next().ok_or(SplitError::MissingTarget)? } else { target.to_string() };
+        redirect = Some(Redirect { path, append });
+    }
+    Ok(Words { words, redirect })
 }
 
 /// The known command closest to `word`, if one is close enough.
@@ -221,14 +266,23 @@ mod tests {
 
     #[test]
     fn words_quotes_and_redirection() {
+        let target = |w: &Words| w.redirect.as_ref().map(|r| (r.path.clone(), r.append));
         let w = split("insmod producer.so item=\"a b\" # a comment").unwrap();
         assert_eq!(w.words, ["insmod", "producer.so", "item=a b"]);
         let w = split("echo 10 > /sys/module/producer/parameters/rate").unwrap();
         assert_eq!(w.words, ["echo", "10"]);
-        assert_eq!(w.redirect.as_deref(), Some("/sys/module/producer/parameters/rate"));
+        assert_eq!(target(&w), Some(("/sys/module/producer/parameters/rate".into(), false)));
         let w = split("echo -n 10 >/sys/x").unwrap();
-        assert_eq!((w.words.len(), w.redirect.as_deref()), (3, Some("/sys/x")));
-        assert!(split("echo \"unbalanced").is_none());
+        assert_eq!((w.words.len(), target(&w)), (3, Some(("/sys/x".into(), false))));
+        let w = split("echo 3 > /sys/x extra").unwrap();
+        assert_eq!(w.words, ["echo", "3", "extra"]);
+        assert_eq!(target(&w), Some(("/sys/x".into(), false)));
+        let w = split("echo 3 >> /sys/x").unwrap();
+        assert_eq!(target(&w), Some(("/sys/x".into(), true)));
+        let w = split("echo 3 >>/sys/x > /sys/y").unwrap();
+        assert_eq!(target(&w), Some(("/sys/y".into(), false)));
+        assert_eq!(split("echo \"unbalanced"), Err(SplitError::UnbalancedQuotes));
+        assert_eq!(split("echo 3 >"), Err(SplitError::MissingTarget));
     }
 
     #[test]

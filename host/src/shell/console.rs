@@ -1,7 +1,9 @@
 //! The console: where kernel messages below the console level are printed as
 //! they happen, and the terminal state to give back at the end.
 //!
-//! Without a prompt the console is [`plain`]: one line on stdout per record.
+//! Without a prompt the console is [`plain`]: one line per record, on the
+//! host's stdout when it is a terminal, else on its stderr, so that stdout
+//! carries only command results and a script can parse them.
 //! At the prompt it is a [`PromptConsole`]: records go to rustyline's
 //! external printer, which prints them above the line being typed and
 //! redraws that line. The printer may block (rustyline hands each message
@@ -20,12 +22,21 @@ use std::{
     time::Duration,
 };
 
+use super::stdio;
 use crate::{Kernel, services::printk::ConsoleSink};
 
-/// A console that prints each record as a line on stdout.
+/// A console that prints each record as a line: on stdout if it is a
+/// terminal, else on stderr.
 pub fn plain() -> ConsoleSink {
-    Box::new(|record| {
-        let _ = writeln!(io::stdout().lock(), "{record}");
+    let on_terminal = stdio::stdout_is_terminal();
+    Box::new(move |record| {
+        // One write per line, so that lines from several threads stay whole.
+        let line = format!("{record}\n");
+        let _ = if on_terminal {
+            stdio::stdout().write_all(line.as_bytes())
+        } else {
+            stdio::stderr().write_all(line.as_bytes())
+        };
     })
 }
 
@@ -59,7 +70,7 @@ impl PromptConsole {
                     match item {
                         Queued::Line(line) => {
                             if printer.print(line.clone()).is_err() {
-                                let _ = io::stdout().lock().write_all(line.as_bytes());
+                                let _ = stdio::stdout().write_all(line.as_bytes());
                             }
                         }
                         Queued::Flush(done) => {

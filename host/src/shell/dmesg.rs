@@ -4,7 +4,7 @@
 //! `-n LEVEL`, `-x` (decode the level), `-t` (no timestamps) and `-w`
 //! (follow: print records as they are logged until interrupted).
 
-use std::{io::Write, time::Duration};
+use std::{io::Write, sync::Arc};
 
 use super::{command::Dmesg, interrupt};
 use crate::{
@@ -61,15 +61,13 @@ pub(super) fn dmesg(kernel: &Kernel, c: &Dmesg, out: &mut dyn Write, err: &mut d
 }
 
 /// `dmesg -w`: prints records from `seq` on as they are logged, until the
-/// command is interrupted (Ctrl-C, a signal, the end of the session).
+/// command is interrupted (Ctrl-C, a signal, the end of the session). It
+/// sleeps until a record comes or an interrupt wakes it: no polling.
 fn follow(kernel: &Kernel, mut seq: u64, shown: &dyn Fn(&&Record) -> bool, c: &Dmesg, out: &mut dyn Write) {
-    // Short waits, so that an interrupt is seen within a tenth of a second.
-    const POLL: Duration = Duration::from_millis(100);
     let _ = out.flush();
-    while !interrupt::pending() {
-        if !kernel.printk().wait_for(seq, POLL) {
-            continue;
-        }
+    let services = Arc::clone(&kernel.inner.services);
+    let _waker = interrupt::Waker::register(move || services.printk.wake_waiters());
+    while !interrupt::pending() && kernel.printk().wait_for(seq, &interrupt::pending) {
         for record in kernel.printk().records_since(seq) {
             seq = record.seq + 1;
             if shown(&&record) {

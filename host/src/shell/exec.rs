@@ -16,13 +16,13 @@ use std::{
 };
 
 use super::{
-    command::{self, Cat, Command, Echo, Insmod, Line, Ls, Modinfo, Modprobe, Rmmod, Words},
+    command::{self, Cat, Command, Echo, Insmod, Line, Ls, Modinfo, Modprobe, Redirect, Rmmod, Words},
     dmesg::dmesg,
     interrupt, json,
 };
 use crate::{
     Error, ErrorKind, Kernel,
-    loader::{modinfo::inspect, normalize_name, params::join_args},
+    loader::{MODULE_NAME_RULE, modinfo::inspect, normalize_name, params::join_args},
     views::{lsmod::format_lsmod, modinfo::format_modinfo, ps::format_ps},
 };
 
@@ -67,9 +67,12 @@ pub fn run_line(kernel: &Kernel, line: &str, out: &mut dyn Write, err: &mut dyn 
 
 /// Runs one line, printing results in `format`.
 pub fn run_line_as(kernel: &Kernel, line: &str, format: Format, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
-    let Some(Words { words, redirect }) = command::split(line) else {
-        let _ = writeln!(err, "modhost: unbalanced quotes");
-        return Outcome::done(false);
+    let Words { words, redirect } = match command::split(line) {
+        Ok(words) => words,
+        Err(e) => {
+            let _ = writeln!(err, "modhost: {e}");
+            return Outcome::done(false);
+        }
     };
     if words.is_empty() {
         return Outcome::done(true);
@@ -88,10 +91,10 @@ pub fn run_line_as(kernel: &Kernel, line: &str, format: Format, out: &mut dyn Wr
         Command::Lsmod => Outcome::done(lsmod(kernel, format, out)),
         Command::Modinfo(c) => Outcome::done(modinfo(kernel, &c, format, out, err)),
         Command::Modprobe(c) => Outcome::done(modprobe(kernel, &c, out, err)),
-        Command::Depmod => Outcome::done(depmod(kernel, out)),
+        Command::Depmod => Outcome::done(depmod(kernel, out, err)),
         Command::Dmesg(c) => Outcome::done(dmesg(kernel, &c, out, err)),
         Command::Cat(c) => Outcome::done(cat(kernel, &c, format, out, err)),
-        Command::Echo(c) => Outcome::done(echo(kernel, &c, redirect.as_deref(), out, err)),
+        Command::Echo(c) => Outcome::done(echo(kernel, &c, redirect.as_ref(), out, err)),
         Command::Ls(c) => Outcome::done(ls(kernel, &c, out, err)),
         Command::Ps => Outcome::done(write_out(out, &format_ps(&kernel.ps()))),
         Command::Sleep(c) => Outcome::done(sleep(kernel, c.seconds, err)),
@@ -130,6 +133,14 @@ fn insmod(kernel: &Kernel, c: &Insmod, err: &mut dyn Write) -> bool {
     };
     match kernel.insmod_named(file, c.name.as_deref(), &join_args(&c.params)) {
         Ok(_) => true,
+        Err(e) if e.kind() == ErrorKind::InvalidName => {
+            let (file, name) = (file.display(), e.subject());
+            let _ = writeln!(
+                err,
+                "insmod: ERROR: could not insert module {file}: invalid name '{name}': {MODULE_NAME_RULE}"
+            );
+            false
+        }
         Err(e) if e.kind() == ErrorKind::Open => {
             let _ = writeln!(err, "insmod: ERROR: could not load module {}: {}", file.display(), e.insmod_strerror());
             false
@@ -168,7 +179,7 @@ fn module_name_of(arg: &str) -> String {
     {
         return normalize_name(&info.name);
     }
-    normalize_name(arg)
+    normalize_name(arg.rsplit('/').next().unwrap_or(arg))
 }
 
 fn lsmod(kernel: &Kernel, format: Format, out: &mut dyn Write) -> bool {
@@ -241,8 +252,20 @@ fn modprobe_insert_error(e: &Error) -> String {
     format!("modprobe: ERROR: could not insert '{}': {reason}", e.subject())
 }
 
-fn depmod(kernel: &Kernel, out: &mut dyn Write) -> bool {
-    write_out(out, &kernel.depmod().to_modules_dep())
+/// `depmod`: `modules.dep`; or, as kmod's depmod, no map at all when
+/// modules depend on each other in a cycle.
+fn depmod(kernel: &Kernel, out: &mut dyn Write, err: &mut dyn Write) -> bool {
+    let map = kernel.depmod();
+    let cycles = map.cycles();
+    if cycles.is_empty() {
+        return write_out(out, &map.to_modules_dep());
+    }
+    for cycle in &cycles {
+        let _ = writeln!(err, "depmod: ERROR: Cycle detected: {}", cycle.join(" -> "));
+    }
+    let modules: std::collections::BTreeSet<&String> = cycles.iter().flatten().collect();
+    let _ = writeln!(err, "depmod: ERROR: Found {} modules in dependency cycles!", modules.len());
+    false
 }
 
 fn cat(kernel: &Kernel, c: &Cat, format: Format, out: &mut dyn Write, err: &mut dyn Write) -> bool {
@@ -265,12 +288,15 @@ fn cat(kernel: &Kernel, c: &Cat, format: Format, out: &mut dyn Write, err: &mut 
     ok
 }
 
-fn echo(kernel: &Kernel, c: &Echo, redirect: Option<&str>, out: &mut dyn Write, err: &mut dyn Write) -> bool {
+/// `echo`, to the output or to a file. `>>` writes as `>` does: a `/proc`
+/// or `/sys` file has no end to append to, and the kernel ignores
+/// `O_APPEND` there (a parameter's store replaces its value either way).
+fn echo(kernel: &Kernel, c: &Echo, redirect: Option<&Redirect>, out: &mut dyn Write, err: &mut dyn Write) -> bool {
     let mut text = c.words.join(" ");
     if !c.no_newline {
         text.push('\n');
     }
-    let Some(path) = redirect else {
+    let Some(Redirect { path, .. }) = redirect else {
         return write_out(out, &text);
     };
     match kernel.write(path, &text) {
@@ -308,26 +334,26 @@ fn ls(kernel: &Kernel, c: &Ls, out: &mut dyn Write, err: &mut dyn Write) -> bool
     ok
 }
 
-/// `sleep`: moves a manual clock, or waits in real time in short steps, so
-/// that Ctrl-C or the end of the session cuts it short (a failure, as an
-/// interrupted `sleep` is in a shell).
+/// `sleep`: moves a manual clock, or waits in real time until the deadline
+/// or until Ctrl-C or the end of the session cuts it short (a failure, as
+/// an interrupted `sleep` is in a shell). A duration too long for the clock
+/// (`sleep inf`, `sleep 1e30`) sleeps for ever, on either clock, until
+/// interrupted.
 fn sleep(kernel: &Kernel, seconds: f64, err: &mut dyn Write) -> bool {
-    const STEP: Duration = Duration::from_millis(50);
-    let Ok(duration) = Duration::try_from_secs_f64(seconds) else {
+    if seconds.is_nan() || seconds < 0.0 {
         let _ = writeln!(err, "sleep: invalid time interval '{seconds}'");
         return false;
-    };
-    if kernel.clock().advance(duration) {
-        return true;
     }
-    let until = Instant::now() + duration;
-    while let Some(left) = until.checked_duration_since(Instant::now()).filter(|d| !d.is_zero()) {
-        if interrupt::pending() {
-            return false;
+    // `abs` turns -0 into 0; other negatives were refused above.
+    let duration = Duration::try_from_secs_f64(seconds.abs()).ok();
+    let clock = kernel.clock();
+    if clock.is_manual() {
+        match duration.filter(|d| clock.uptime().checked_add(*d).is_some()) {
+            Some(duration) => return clock.advance(duration),
+            None => return interrupt::sleep_until(None),
         }
-        std::thread::sleep(left.min(STEP));
     }
-    true
+    interrupt::sleep_until(duration.and_then(|d| Instant::now().checked_add(d)))
 }
 
 fn help(command: Option<&str>, out: &mut dyn Write, err: &mut dyn Write) -> bool {

@@ -5,6 +5,7 @@
 //! with kmod's output and wording, and [`script`] runs lines one after
 //! another, the way `modhost --script FILE` and a pipe on stdin do.
 
+mod capture;
 pub mod command;
 pub mod complete;
 pub mod console;
@@ -15,6 +16,7 @@ pub mod json;
 pub mod repl;
 pub mod script;
 pub mod session;
+pub mod stdio;
 
 pub use exec::{Flow, Format, Outcome, run_line, run_line_as};
 pub use script::{Script, run_script};

@@ -8,7 +8,7 @@
 //! session. Completion and hints are [`super::complete`]'s.
 
 use rustyline::{
-    CompletionType, Config, Context, Editor, Helper,
+    Behavior, CompletionType, Config, Context, Editor, Helper,
     completion::{Completer, Pair},
     error::ReadlineError,
     highlight::Highlighter,
@@ -16,7 +16,11 @@ use rustyline::{
     history::DefaultHistory,
     validate::Validator,
 };
-use std::{borrow::Cow, io, path::Path};
+use std::{
+    borrow::Cow,
+    io::{self, LineWriter, Write},
+    path::Path,
+};
 
 use super::{
     complete,
@@ -24,6 +28,7 @@ use super::{
     exec::Flow,
     script::Script,
     session::Session,
+    stdio,
 };
 use crate::Kernel;
 
@@ -33,11 +38,17 @@ pub const PROMPT: &str = "modhost# ";
 /// Reads and runs lines at the prompt until EOF or `exit`; `history` is the
 /// history file, if any.
 pub fn run_repl(session: &Session, history: Option<&Path>) -> Script {
-    let config = Config::builder().completion_type(CompletionType::List).auto_add_history(false).build();
+    // The terminal itself, not fds 0 and 1: fd 1 is the capture's pipe
+    // (`super::stdio`).
+    let config = Config::builder()
+        .completion_type(CompletionType::List)
+        .auto_add_history(false)
+        .behavior(Behavior::PreferTerm)
+        .build();
     let mut editor = match Editor::<ShellHelper<'_>, DefaultHistory>::with_config(config) {
         Ok(editor) => editor,
         Err(e) => {
-            eprintln!("modhost: cannot start the prompt: {e}");
+            let _ = writeln!(stdio::stderr(), "modhost: cannot start the prompt: {e}");
             return Script { ok: false, exit: Some(1) };
         }
     };
@@ -53,7 +64,8 @@ pub fn run_repl(session: &Session, history: Option<&Path>) -> Script {
         match editor.readline(PROMPT) {
             Ok(line) => {
                 history.add(&mut editor, &line);
-                let Some(outcome) = session.run(&line, &mut io::stdout(), &mut io::stderr()) else { break };
+                let (mut out, mut err) = (LineWriter::new(stdio::stdout()), LineWriter::new(stdio::stderr()));
+                let Some(outcome) = session.run(&line, &mut out, &mut err) else { break };
                 ok &= outcome.ok;
                 if let Flow::Exit(status) = outcome.flow {
                     return Script { ok, exit: Some(status) };
@@ -61,11 +73,11 @@ pub fn run_repl(session: &Session, history: Option<&Path>) -> Script {
             }
             Err(ReadlineError::Interrupted) => {}
             Err(ReadlineError::Eof) => {
-                println!();
+                let _ = writeln!(stdio::stdout());
                 break;
             }
             Err(e) => {
-                eprintln!("modhost: {e}");
+                let _ = writeln!(stdio::stderr(), "modhost: {e}");
                 return Script { ok: false, exit: None };
             }
         }
@@ -86,7 +98,9 @@ impl<'a> History<'a> {
                 Ok(()) => {}
                 // No history yet: the first line entered creates the file.
                 Err(ReadlineError::Io(e)) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => eprintln!("modhost: warning: cannot read history {}: {e}", path.display()),
+                Err(e) => {
+                    let _ = writeln!(stdio::stderr(), "modhost: warning: cannot read history {}: {e}", path.display());
+                }
             }
         }
         History { file, warned: false }
@@ -100,7 +114,7 @@ impl<'a> History<'a> {
         if let Err(e) = editor.append_history(path)
             && !std::mem::replace(&mut self.warned, true)
         {
-            eprintln!("modhost: warning: cannot write history {}: {e}", path.display());
+            let _ = writeln!(stdio::stderr(), "modhost: warning: cannot write history {}: {e}", path.display());
         }
     }
 }

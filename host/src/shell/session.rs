@@ -20,7 +20,7 @@
 //! - any signal while the session is ending forces the unload: modules whose
 //!   exit is stuck are removed as `rmmod -f` removes them.
 //!
-//! A running `sleep` or `dmesg -w` stops within a tenth of a second.
+//! A running `sleep` or `dmesg -w` stops at once.
 
 use parking_lot::Mutex;
 use signal_hook::{
@@ -38,9 +38,10 @@ use std::{
 
 use super::{
     console::{PromptConsole, TerminalMode},
-    exec::{Flow, Format, Outcome, run_line_as},
+    exec::{Format, Outcome, run_line_as},
     interrupt,
-    script::Script,
+    script::{self, Script},
+    stdio,
 };
 use crate::{Kernel, services::printk::Level};
 
@@ -116,6 +117,8 @@ impl Session {
         interrupt::reset();
         self.interrupted.store(false, Ordering::SeqCst);
         let outcome = run_line_as(&self.kernel, line, self.format, out, err);
+        // Module code may have closed fd 1 or 2 under the capture.
+        stdio::restore();
         let _ = out.flush();
         if let Some(console) = &*self.console.lock() {
             console.flush();
@@ -124,24 +127,9 @@ impl Session {
     }
 
     /// Runs every line of `input`; stops early at `exit`, when the session
-    /// ends, or at the first failure with `errexit`.
+    /// ends, or at the first failure with `errexit` (see [`script::run_lines`]).
     pub fn run_script(&self, input: impl BufRead, out: &mut dyn Write, err: &mut dyn Write, errexit: bool) -> Script {
-        let mut ok = true;
-        for line in input.lines() {
-            let Ok(line) = line else {
-                let _ = writeln!(err, "modhost: input is not valid UTF-8");
-                return Script { ok: false, exit: None };
-            };
-            let Some(outcome) = self.run(&line, out, err) else { break };
-            ok &= outcome.ok;
-            if let Flow::Exit(status) = outcome.flow {
-                return Script { ok, exit: Some(status) };
-            }
-            if errexit && !outcome.ok {
-                break;
-            }
-        }
-        Script { ok, exit: None }
+        script::run_lines(input, out, err, errexit, |line, out, err| self.run(line, out, err))
     }
 
     /// Ends the session: waits for the running command, unloads every
@@ -196,14 +184,14 @@ impl Session {
             // half-typed line; give the terminal back, start a new line, and
             // print the unload's messages as plain lines from here on.
             terminal.restore();
-            println!();
+            let _ = writeln!(stdio::stdout());
             if let Some(console) = self.console.lock().take() {
                 console.finish(&self.kernel);
             }
         }
         self.kernel.printk().log(Level::Notice, &format!("modhost: {name}: unloading every module"));
         let _left = self.unload_all();
-        let _ = io::stdout().flush();
+        stdio::flush();
         std::process::exit(128 + signal);
     }
 
@@ -238,7 +226,7 @@ impl Session {
             .collect();
         let what = if left.is_empty() { "the running command".to_string() } else { left.join(", ") };
         self.kernel.printk().log(Level::Emerg, &format!("modhost: {name} again: exiting now, abandoning {what}"));
-        let _ = io::stdout().flush();
+        stdio::flush();
         std::process::exit(128 + signal);
     }
 

@@ -40,9 +40,11 @@ use crate::{
 pub(super) fn node(kernel: &Kernel, parts: &[&str]) -> Option<Node> {
     match parts {
         [] => {
-            let mut entries =
-                vec!["kallsyms".to_string(), "modules".into(), "slabinfo".into(), "sys/".into(), "timer_list".into()];
-            entries.extend(proc_entry::names(&kernel.inner));
+            let kernel_entries = proc_entry::KERNEL_ENTRIES.iter().map(|name| match *name {
+                "sys" => "sys/".to_string(),
+                file => file.to_string(),
+            });
+            let mut entries: Vec<String> = kernel_entries.chain(proc_entry::names(&kernel.inner)).collect();
             entries.sort();
             Some(Node::Dir(entries))
         }

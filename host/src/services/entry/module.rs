@@ -17,12 +17,8 @@ entries! {
         /// `printk`: each line prefixed with the module's name, as
         /// `pr_fmt(KBUILD_MODNAME ": ")` does.
         fn printk(c, level: u32, text: RStr<'_>) -> () {
-            let text = text.as_str();
-            let text = text.strip_suffix('\n').unwrap_or(text);
-            let name = &c.module().name;
-            let prefixed: Vec<String> = text.split('\n').map(|line| format!("{name}: {line}")).collect();
             let level = Level::from_u8(u8::try_from(level).unwrap_or(u8::MAX));
-            c.services().log(level, &prefixed.join("\n"));
+            c.services().printk.log_module(level, &c.module().name, text.as_str());
             Ok(())
         }
 

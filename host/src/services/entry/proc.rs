@@ -9,24 +9,20 @@ use modhost_abi::{
 };
 
 use super::{entries, site_text};
-use crate::services::{
-    printk::Level,
-    proc_entry::{self, ProcEntry, ProcError, SeqFile},
-};
+use crate::services::proc_entry::{self, ProcEntry, SeqFile};
 
 entries! {
     ProcOps {
-        /// `proc_create_single`: null (and a log line) if the name is taken
-        /// or invalid.
+        /// `proc_create_single`: null, and the kernel's WARN, if the name is
+        /// taken or invalid.
         fn proc_create(c, name: RStr<'_>, show: Callback, site: Site) -> Handle {
             let name = name.as_str();
             match proc_entry::create(c.module(), name, show, site_text(&site)) {
                 Ok(Some(entry)) => Ok(entry.handle()),
                 Ok(None) => Err(Errno::ENOMEM),
                 Err(error) => {
-                    let why = if error == ProcError::Exists { "already exists" } else { "is not a valid name" };
-                    c.services().log(Level::Err, &format!("{}: proc_create: /proc/{name} {why}", c.module().name));
-                    Err(Errno::EEXIST)
+                    c.warn(&site, &error.warning(name));
+                    Err(error.errno())
                 }
             }
         }
