@@ -38,11 +38,13 @@ dmesg -l err,warn
 SESSION
 
 # Two commands fail on purpose (rmmod of a module in use, a bad
-# parameter), so the session's own status is 1; memcheck's is 99.
+# parameter), so the session's own status is 1; memcheck's is 99. modhost
+# turns what reaches fds 1 and 2 into kernel log lines, so memcheck reports
+# through fd 3, a copy of this script's stderr.
 status=0
 valgrind --tool=memcheck --error-exitcode=99 --errors-for-leak-kinds=none \
-    --track-origins=yes --quiet \
-    target/debug/modhost --module-path target/debug --console-level 4 --script "$session" || status=$?
+    --track-origins=yes --quiet --log-fd=3 \
+    target/debug/modhost --module-path target/debug --console-level 4 --script "$session" 3>&2 || status=$?
 case $status in
     0 | 1) echo "valgrind.sh: the session: memcheck found no errors" ;;
     99) echo "valgrind.sh: the session: memcheck found errors (above)" >&2; exit 1 ;;
