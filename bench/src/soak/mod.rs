@@ -4,43 +4,58 @@
 //! careless user would: insmod and rmmod fifo, producers and consumers in
 //! any order, `modprobe -r`, rate writes through /sys, bad parameters,
 //! reads of /proc, all while items flow at rates from paused to 20×HZ. Each
-//! operation must give the outcome the loaded set calls for ([`model`]) and
-//! return within [`OP_BOUND`]; a watchdog aborts the process if one hangs.
-//! At the end it unloads everything and checks that the item ledger
-//! balances ([`ledger`]), that no module task, thread or mapped library is
-//! left, that the RSS grew by less than [`RSS_GROWTH_LIMIT`], and that
-//! nothing oopsed, warned or hung. The same seed gives the same operations.
+//! operation must give the outcome the loaded set calls for ([`model`]),
+//! after which lsmod must show that set, and return within [`OP_BOUND`]; a
+//! watchdog aborts the process if one hangs ([`watchdog`]). The first
+//! disagreement stops the run and is reported with the operations that led
+//! to it and the seed that replays it ([`history`]). At the end it unloads
+//! everything and checks that the item ledger balances ([`ledger`]), that
+//! no module task, thread or mapped library is left, that nothing oopsed,
+//! warned or hung, and that the RSS grew by less than [`RSS_GROWTH_LIMIT`]
+//! from a baseline taken after a warm-up ([`memory`]). The same seed gives
+//! the same operations.
 //!
 //! It reads process-wide figures ([`process`]), so it runs alone in its
 //! process: `modhost-bench soak --seconds N`, or `tests/tests/soak.rs`.
 
+mod console;
+mod driver;
+mod history;
 mod ledger;
+mod memory;
 mod model;
 mod process;
+mod watchdog;
+
+pub use driver::OP_BOUND;
+pub use history::{Disagreement, Divergence};
+pub use memory::{Memory, RSS_GROWTH_LIMIT, Sample};
+pub use watchdog::HANG_LIMIT;
 
 use crate::rng::Rng;
-use model::{CONSUMERS, Lab, Op, PRODUCERS};
-use modhost::{Kernel, services::printk::Record};
+use console::Console;
+use driver::Driver;
+use ledger::Ledger;
+use model::{CONSUMERS, Op, PRODUCERS};
+use modhost::Kernel;
 use std::{
     collections::BTreeMap,
     fmt,
     path::Path,
-    sync::{Arc, Mutex, MutexGuard},
-    thread,
+    sync::{Mutex, MutexGuard},
     time::{Duration, Instant},
 };
-
-/// How long one operation may take: an rmmod of a blocked producer is
-/// meant to return within a second.
-pub const OP_BOUND: Duration = Duration::from_secs(2);
-/// How long one operation may take before the watchdog calls it a hang and
-/// aborts the process (a hung soak must fail, not stall CI).
-pub const HANG_LIMIT: Duration = Duration::from_secs(60);
-/// How much the RSS may grow between the warm-up and the end of the run.
-pub const RSS_GROWTH_LIMIT: u64 = 32 << 20;
+use watchdog::Watchdog;
 
 /// The plugin files the soak loads.
 const FILES: [&str; 3] = ["libfifo.so", "libproducer.so", "libconsumer.so"];
+
+/// How long the warm-up waits at most for the printk ring to fill, and
+/// runs random operations at most.
+const WARM_UP_LIMIT: Duration = Duration::from_secs(60);
+
+/// At most this many failure lines are kept; the rest are counted.
+const MAX_FAILURES: usize = 20;
 
 /// What a soak run did and found.
 #[derive(Debug, Default)]
@@ -52,18 +67,37 @@ pub struct Report {
     pub operations: BTreeMap<&'static str, (u64, u64)>,
     /// The slowest operation and how long it took.
     pub slowest: (Duration, String),
+    /// Where host and model first disagreed, if they did.
+    pub divergence: Option<Divergence>,
+    pub memory: Memory,
     /// Every invariant checked, with whether it held.
     pub invariants: Vec<(String, bool)>,
-    /// What went wrong, one line each; empty when the run passed.
+    /// What went wrong, one line each (the first [`MAX_FAILURES`]); empty
+    /// when the run passed.
     pub failures: Vec<String>,
+    /// Failures beyond those kept.
+    pub more_failures: u64,
 }
 
 impl Report {
     fn check(&mut self, what: impl Into<String>, held: bool, failure: impl FnOnce() -> String) {
         self.invariants.push((what.into(), held));
         if !held {
-            self.failures.push(failure());
+            self.fail(failure());
         }
+    }
+
+    fn fail(&mut self, line: String) {
+        if self.failures.len() < MAX_FAILURES {
+            self.failures.push(line);
+        } else {
+            self.more_failures += 1;
+        }
+    }
+
+    /// How many operations the timed run made.
+    pub fn operation_count(&self) -> u64 {
+        self.operations.values().map(|(ok, refused)| ok + refused).sum()
     }
 }
 
@@ -73,37 +107,35 @@ pub fn run(module_dir: &Path, duration: Duration, seed: u64) -> Report {
     let watchdog = Watchdog::start();
     let threads_before_boot = process::threads();
     let kernel = Kernel::builder().module_path(module_dir).boot();
-    let log = capture_info(&kernel);
-    let mut lab = Lab::default();
-    warm_up(&kernel, &mut lab, &watchdog, &mut report);
-    let (threads_base, rss_base) = (process::threads(), process::rss_bytes());
+    let mut soak = Soak {
+        kernel: &kernel,
+        driver: Driver::new(&kernel, seed, watchdog),
+        console: Console::attach(&kernel),
+        ledger: Ledger::new(&PRODUCERS, &CONSUMERS),
+        // The warm-up's random operations come from a stream of their
+        // own, so that the run's depend on the seed alone.
+        rng: Rng::new(!seed),
+    };
 
+    report.memory = soak.warm_up(warm_up_time(duration));
+    let threads_base = process::threads();
     let start = Instant::now();
-    let mut rng = Rng::new(seed);
-    for n in 0.. {
-        if start.elapsed() >= duration {
-            break;
-        }
-        let op = lab.choose(&mut rng);
-        step(&kernel, &mut lab, &op, &watchdog, &mut report);
-        if n % 16 == 0 {
-            check_lsmod(&kernel, &lab, &mut report);
-        }
-    }
-    unload_all(&kernel, &mut lab, &watchdog, &mut report);
+    soak.driver.start_run(start);
+    soak.rng = Rng::new(seed);
+    soak.random_steps(start, duration, |at| report.memory.sample_if_due(at, duration));
+    soak.driver.unload_all();
+    soak.settle();
+    soak.ledger.close_books();
     report.elapsed = start.elapsed();
+    report.memory.end = Sample::now();
 
-    check_operations(&mut report);
-    check_ledger(log.lock_ok().clone(), &mut report);
+    let Soak { driver, console, ledger, .. } = soak;
+    check_operations(&driver, &mut report);
+    check_ledger(ledger, &mut report);
     check_leftovers(&kernel, threads_base, &mut report);
-    check_health(&kernel, &log.lock_ok(), &mut report);
-    let rss_end = process::rss_bytes();
-    let growth = rss_end.saturating_sub(rss_base);
-    report.check(
-        format!("RSS grew by {} KiB (limit {} KiB)", growth >> 10, RSS_GROWTH_LIMIT >> 10),
-        growth < RSS_GROWTH_LIMIT,
-        || format!("RSS grew from {} KiB to {} KiB", rss_base >> 10, rss_end >> 10),
-    );
+    check_health(&kernel, &console, &mut report);
+    check_memory(&mut report);
+    drop(driver);
     let left = kernel.shutdown();
     report.check("shutdown unloaded every module", left.is_empty(), || format!("left loaded: {left:?}"));
     drop(kernel);
@@ -114,103 +146,104 @@ pub fn run(module_dir: &Path, duration: Duration, seed: u64) -> Report {
     report
 }
 
-/// Keeps every KERN_INFO-and-above record as it is logged: the ledger's
-/// lines must survive the per-item KERN_DEBUG flood that wraps the ring.
-fn capture_info(kernel: &Kernel) -> Arc<Mutex<Vec<Record>>> {
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&log);
-    kernel.printk().set_console_level(7);
-    kernel.printk().set_console(Some(Box::new(move |record: &Record| sink.lock_ok().push(record.clone()))));
-    log
+/// How long a run of `duration` warms up with random operations: a tenth
+/// of it, at most [`WARM_UP_LIMIT`].
+fn warm_up_time(duration: Duration) -> Duration {
+    (duration / 10).min(WARM_UP_LIMIT)
 }
 
-/// One full load and unload of the lab, so that the figures taken after it
-/// count what the run leaks, not the pools and caches a first use fills.
-fn warm_up(kernel: &Kernel, lab: &mut Lab, watchdog: &Watchdog, report: &mut Report) {
-    let load = [
-        Op::InsmodFifo { size: 8 },
-        Op::InsmodProducer { name: "producer", item: "warm".into(), rate: 1000 },
-        Op::InsmodConsumer { name: "consumer", rate: 500 },
-        Op::Pause { ms: 100 },
-    ];
-    for op in &load {
-        step(kernel, lab, op, watchdog, report);
-    }
-    unload_all(kernel, lab, watchdog, report);
-    report.operations.clear();
+/// A run in progress: the kernel, the driver in step with the model, and
+/// the books the console feeds.
+struct Soak<'k> {
+    kernel: &'k Kernel,
+    driver: Driver<'k, Kernel>,
+    console: Console,
+    ledger: Ledger,
+    rng: Rng,
 }
 
-/// Runs one operation under the watchdog and checks its outcome and time.
-fn step(kernel: &Kernel, lab: &mut Lab, op: &Op, watchdog: &Watchdog, report: &mut Report) {
-    let expected = lab.expect(op);
-    watchdog.arm(op.to_string());
-    let started = Instant::now();
-    let outcome = op.run(kernel);
-    let took = started.elapsed();
-    watchdog.disarm();
-
-    let tally = report.operations.entry(op.kind()).or_default();
-    if outcome.is_ok() {
-        tally.0 += 1
-    } else {
-        tally.1 += 1
-    }
-    if !matches!(op, Op::Pause { .. }) {
-        if took > report.slowest.0 {
-            report.slowest = (took, op.to_string());
+impl Soak<'_> {
+    /// Brings the host's bounded stores to their bounds before the
+    /// baseline is taken: loads each module file under each instance name
+    /// the run uses, touches each kind of operation, lets short items flow
+    /// until the printk ring wraps, unloads everything; then runs random
+    /// operations for `random` (allocator caches, high-water marks of
+    /// objects and threads settle), and unloads everything again. Returns
+    /// the memory figures with the baseline.
+    fn warm_up(&mut self, random: Duration) -> Memory {
+        let started = Instant::now();
+        let mut load = vec![Op::InsmodFifo { size: 64 }, Op::InsmodBadParam { name: "producer" }];
+        load.extend(PRODUCERS.map(|name| Op::InsmodProducer { name, item: "w".into(), rate: 5000 }));
+        load.extend(CONSUMERS.map(|name| Op::InsmodConsumer { name, rate: 5000 }));
+        load.extend([Op::WriteRate { name: "producer", rate: 1000 }, Op::ReadStats]);
+        for op in &load {
+            self.driver.step(op);
+            self.settle();
         }
-        if took > OP_BOUND {
-            report.failures.push(format!("{op}: took {took:?}, more than {OP_BOUND:?}"));
+        let ring_full = |kernel: &Kernel| kernel.printk().dropped() > 0;
+        while !ring_full(self.kernel) && started.elapsed() < WARM_UP_LIMIT && self.driver.divergence.is_none() {
+            self.driver.step(&Op::Pause { ms: 100 });
         }
-    }
-    if outcome != expected {
-        report.failures.push(format!("{op}: expected {expected:?}, got {outcome:?} (loaded: {:?})", lab.loaded()));
-    }
-    if outcome.is_ok() {
-        lab.apply(op);
-    }
-}
-
-/// What lsmod shows must be what the soak believes is loaded.
-fn check_lsmod(kernel: &Kernel, lab: &Lab, report: &mut Report) {
-    let mut shown: Vec<String> = kernel.lsmod().into_iter().map(|m| m.name).collect();
-    shown.sort();
-    if shown != lab.loaded() {
-        report.failures.push(format!("lsmod shows {shown:?}, expected {:?}", lab.loaded()));
-    }
-}
-
-/// Unloads consumers and producers, then the fifo.
-fn unload_all(kernel: &Kernel, lab: &mut Lab, watchdog: &Watchdog, report: &mut Report) {
-    for name in CONSUMERS.iter().chain(&PRODUCERS).chain(&["fifo"]) {
-        if lab.is_loaded(name) {
-            step(kernel, lab, &Op::Rmmod { name }, watchdog, report);
+        self.driver.step(&Op::ModprobeRemove { name: "consumer" });
+        self.driver.unload_all();
+        self.random_steps(Instant::now(), random, |_| {});
+        self.driver.unload_all();
+        self.settle();
+        Memory {
+            warm_up: started.elapsed(),
+            warm_up_operations: self.driver.operations(),
+            ring_full: ring_full(self.kernel),
+            baseline: Sample::now(),
+            ..Memory::default()
         }
     }
-    check_lsmod(kernel, lab, report);
+
+    /// Random operations from `start` for `length`, or until host and
+    /// model disagree; `after_each` is told how far in each one ended.
+    fn random_steps(&mut self, start: Instant, length: Duration, mut after_each: impl FnMut(Duration)) {
+        while start.elapsed() < length && self.driver.divergence.is_none() {
+            let op = self.driver.lab.choose(&mut self.rng);
+            self.driver.step(&op);
+            self.settle();
+            after_each(start.elapsed());
+        }
+    }
+
+    /// The ledger takes the lines logged since the last time.
+    fn settle(&mut self) {
+        self.ledger.take(self.console.ledger_lines());
+    }
 }
 
-fn check_operations(report: &mut Report) {
-    let total: u64 = report.operations.values().map(|(ok, refused)| ok + refused).sum();
-    let wrong = report.failures.iter().filter(|f| f.contains(": expected ")).count();
-    let slow = report.failures.iter().filter(|f| f.contains(": took ")).count();
-    report.invariants.push((format!("{total} operations: each gave the outcome the loaded set calls for"), wrong == 0));
-    report.invariants.push((format!("each returned within {OP_BOUND:?} (slowest: {:?})", report.slowest.0), slow == 0));
-    let lsmod = report.failures.iter().any(|f| f.starts_with("lsmod shows"));
+fn check_operations(driver: &Driver<'_, Kernel>, report: &mut Report) {
+    report.operations = driver.tally.clone();
+    report.slowest = driver.slowest.clone();
+    report.divergence = driver.divergence.clone();
+    let total = report.operation_count();
+    let diverged = |kind| report.divergence.as_ref().is_some_and(|d| d.kind == kind);
+    let (outcome, lsmod) = (diverged(Disagreement::Outcome), diverged(Disagreement::Lsmod));
+    report.invariants.push((format!("{total} operations: each gave the outcome the loaded set calls for"), !outcome));
     report.invariants.push(("lsmod always showed what was loaded".into(), !lsmod));
+    if let Some(divergence) = &report.divergence {
+        let line = divergence.to_string();
+        report.fail(line);
+    }
+    let (slow, first) = &driver.slow;
+    report.check(format!("each returned within {OP_BOUND:?} (slowest: {:?})", driver.slowest.0), *slow == 0, || {
+        format!("{slow} operations took more than {OP_BOUND:?}, the first: {}", first.as_deref().unwrap_or("?"))
+    });
 }
 
-fn check_ledger(records: Vec<Record>, report: &mut Report) {
-    let ledger = ledger::balance(records, &PRODUCERS, &CONSUMERS);
-    let held = ledger.failures.is_empty();
+fn check_ledger(ledger: Ledger, report: &mut Report) {
     report.invariants.push((
         format!(
             "the item ledger balances over {} fifo lifetimes ({} items put, {} discarded at unload)",
             ledger.lifetimes, ledger.items, ledger.discarded
         ),
-        held,
+        ledger.failures.is_empty(),
     ));
-    report.failures.extend(ledger.failures);
+    ledger.failures.into_iter().for_each(|line| report.fail(line));
+    report.more_failures += ledger.more_failures;
 }
 
 /// Nothing of the modules is left: tasks, threads, mapped libraries.
@@ -229,52 +262,23 @@ fn check_leftovers(kernel: &Kernel, threads_base: usize, report: &mut Report) {
 }
 
 /// No oops, warning, bug or hung task; no taint.
-fn check_health(kernel: &Kernel, log: &[Record], report: &mut Report) {
-    const TROUBLE: [&str; 4] = ["Oops:", "WARNING:", "BUG:", "INFO: task"];
-    let trouble: Vec<&str> =
-        log.iter().map(|r| r.text.as_str()).filter(|t| TROUBLE.iter().any(|m| t.contains(m))).collect();
+fn check_health(kernel: &Kernel, console: &Console, report: &mut Report) {
+    let (trouble, more) = console.trouble();
     report.check("no oops, warning, BUG or hung task in the log", trouble.is_empty(), || {
-        format!("the log reports trouble: {}", trouble.join(" | "))
+        format!("the log reports trouble: {} (and {more} more)", trouble.join(" | "))
     });
     let taint = kernel.taint().letters();
     report.check("the kernel is not tainted", kernel.taint().mask() == 0, || format!("tainted: {taint}"));
 }
 
-/// Aborts the process if an operation runs longer than [`HANG_LIMIT`].
-#[derive(Debug)]
-struct Watchdog {
-    current: Arc<Mutex<Option<(Instant, String)>>>,
-}
-
-impl Watchdog {
-    fn start() -> Watchdog {
-        let current: Arc<Mutex<Option<(Instant, String)>>> = Arc::default();
-        let watched = Arc::downgrade(&current);
-        thread::Builder::new()
-            .name("soak-watchdog".into())
-            .spawn(move || {
-                while let Some(current) = watched.upgrade() {
-                    if let Some((since, op)) = &*current.lock_ok()
-                        && since.elapsed() > HANG_LIMIT
-                    {
-                        eprintln!("soak: {op}: no return after {HANG_LIMIT:?}; the host hangs");
-                        std::process::abort();
-                    }
-                    drop(current);
-                    thread::sleep(Duration::from_millis(100));
-                }
-            })
-            .expect("the watchdog thread starts");
-        Watchdog { current }
-    }
-
-    fn arm(&self, op: String) {
-        *self.current.lock_ok() = Some((Instant::now(), op));
-    }
-
-    fn disarm(&self) {
-        *self.current.lock_ok() = None;
-    }
+fn check_memory(report: &mut Report) {
+    let memory = &report.memory;
+    let (growth, baseline, end) = (memory.rss_growth(), memory.baseline.rss, memory.end.rss);
+    report.check(
+        format!("RSS grew by {} KiB after the warm-up (limit {} KiB)", growth >> 10, RSS_GROWTH_LIMIT >> 10),
+        growth < RSS_GROWTH_LIMIT,
+        || format!("RSS grew from {} KiB after the warm-up to {} KiB", baseline >> 10, end >> 10),
+    );
 }
 
 impl fmt::Display for Report {
@@ -285,12 +289,16 @@ impl fmt::Display for Report {
             writeln!(f, "  {kind:<24} {ok:>6} / {refused}")?;
         }
         writeln!(f, "slowest: {} ({:?})", self.slowest.1, self.slowest.0)?;
+        writeln!(f, "{}", self.memory)?;
         writeln!(f, "invariants:")?;
         for (what, held) in &self.invariants {
             writeln!(f, "  [{}] {what}", if *held { "ok" } else { "FAILED" })?;
         }
         for failure in &self.failures {
             writeln!(f, "FAILED: {failure}")?;
+        }
+        if self.more_failures > 0 {
+            writeln!(f, "FAILED: and {} more", self.more_failures)?;
         }
         Ok(())
     }

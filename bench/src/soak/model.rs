@@ -203,6 +203,14 @@ impl Lab {
         }
     }
 
+    /// Takes the host's word for what is loaded: after a divergence, so
+    /// that the run can unload everything and end cleanly. Names the soak
+    /// never loads are left out.
+    pub(crate) fn adopt(&mut self, shown: &[String]) {
+        let known = ["fifo"].into_iter().chain(PRODUCERS).chain(CONSUMERS);
+        self.loaded = known.filter(|name| shown.iter().any(|s| s == name)).collect();
+    }
+
     pub(crate) fn is_loaded(&self, name: &str) -> bool {
         self.loaded.contains(name)
     }

@@ -39,3 +39,14 @@ pub(crate) fn mappings_of(files: &[&str]) -> Vec<String> {
     let maps = fs::read_to_string("/proc/self/maps").unwrap_or_default();
     maps.lines().filter(|line| files.iter().any(|f| line.contains(f))).map(str::to_string).collect()
 }
+
+/// Bytes the allocator has handed out and not had back, over all its
+/// arenas (glibc's `mallinfo2`): unlike the RSS, blind to fragmentation
+/// and to memory the allocator keeps for reuse, so the two together tell
+/// a leak from a heap that settles.
+pub(crate) fn heap_in_use() -> u64 {
+    // SAFETY: `mallinfo2` only reads the allocator's statistics under its
+    // own locks and returns them by value.
+    let info = unsafe { libc::mallinfo2() };
+    (info.uordblks + info.hblkhd) as u64
+}

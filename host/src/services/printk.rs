@@ -1,16 +1,22 @@
 //! printk: the one log of the host and of every module, and its console.
 //!
 //! Every message is a [`Record`] with a sequence number, the kernel clock's
-//! uptime and a level. Records live in a ring buffer bounded in bytes; when
-//! it is full the oldest records go and the ring counts them, so `dmesg`
-//! can say how many were lost. One message is at most the kernel's
-//! [`RECORD_TEXT_MAX`] bytes of text, a module's name prefix included
-//! (`PRINTKRB_RECORD_MAX` less the NUL): the kernel cuts a longer message
-//! without a mark, and so does modhost, counting the cut ([`Printk::truncated`]);
-//! a huge message costs no more memory than a full record.
-//! A message whose level is below the console
-//! level is also handed to the console sink as it happens (the REPL prints
-//! it above the prompt, a script prints it on stderr).
+//! uptime and a level. Records live in a ring bounded, as the kernel's, in
+//! bytes of text and in records (one per 32 bytes of capacity: without it,
+//! empty lines would cost memory without limit). Their texts sit back to
+//! back in one buffer reserved at boot, as in the kernel's text ring, so
+//! that logging allocates nothing that outlives the call: records made on
+//! many threads would otherwise scatter over the allocator's arenas and
+//! keep pages of each resident, and the log's memory would creep up for as
+//! long as the host runs. When the ring is full the oldest records go and
+//! the ring counts them, so `dmesg` can say how many were lost. One message
+//! is at most the kernel's [`RECORD_TEXT_MAX`] bytes of text, a module's
+//! name prefix included (`PRINTKRB_RECORD_MAX` less the NUL): the kernel
+//! cuts a longer message without a mark, and so does modhost, counting the
+//! cut ([`Printk::truncated`]). A message
+//! whose level is below the console level is also handed to the console
+//! sink as it happens (the REPL prints it above the prompt, a script prints
+//! it on stderr).
 //!
 //! Locking: the ring and the console sink each have their own lock; the sink
 //! is called without the ring's lock held, so a slow terminal never blocks a
@@ -37,6 +43,10 @@ pub const DEFAULT_RING_BYTES: usize = 1 << 20;
 /// The most text one message keeps, in bytes: the kernel's record bound
 /// less its terminating NUL.
 pub const RECORD_TEXT_MAX: usize = PRINTKRB_RECORD_MAX - 1;
+
+/// One record per this many bytes of capacity at most (the kernel's
+/// `PRB_AVGBITS`: descriptors are `log_buf_len >> 5`).
+const AVG_RECORD_BYTES: usize = 32;
 
 /// The kernel's default console level: everything but `KERN_DEBUG` is printed.
 pub const DEFAULT_CONSOLE_LEVEL: u8 = 7;
@@ -74,8 +84,10 @@ pub struct Printk {
 }
 
 struct Ring {
-    records: VecDeque<Record>,
-    bytes: usize,
+    /// One header per record, oldest first.
+    headers: VecDeque<Header>,
+    /// The records' texts back to back, in the order of `headers`.
+    text: VecDeque<u8>,
     capacity: usize,
     next_seq: u64,
     /// Records before this one were cleared by `dmesg -C`/`-c`.
@@ -86,20 +98,21 @@ struct Ring {
     truncated: u64,
 }
 
+/// A record but its text, which is the next `len` bytes of the ring's text.
+#[derive(Clone, Copy)]
+struct Header {
+    seq: u64,
+    time: Duration,
+    level: Level,
+    len: usize,
+}
+
 impl Printk {
     /// An empty log of `capacity` bytes, timestamped by `clock`.
     pub fn new(clock: Clock, capacity: usize) -> Printk {
         Printk {
             clock,
-            ring: Mutex::new(Ring {
-                records: VecDeque::new(),
-                bytes: 0,
-                capacity: capacity.max(1),
-                next_seq: 0,
-                clear_seq: 0,
-                dropped: 0,
-                truncated: 0,
-            }),
+            ring: Mutex::new(Ring::new(capacity.max(1))),
             logged: Condvar::new(),
             console_level: AtomicU8::new(DEFAULT_CONSOLE_LEVEL),
             console: Mutex::new(None),
@@ -128,9 +141,8 @@ impl Printk {
             let mut ring = self.ring.lock();
             ring.truncated += u64::from(cut);
             for line in lines {
-                let record = Record { seq: ring.next_seq, time, level, text: line };
-                ring.push(record.clone());
-                logged.push(record);
+                let seq = ring.push(time, level, &line);
+                logged.push(Record { seq, time, level, text: line });
             }
         }
         self.logged.notify_all();
@@ -144,18 +156,18 @@ impl Printk {
     /// The records since the last clear, oldest first.
     pub fn records(&self) -> Vec<Record> {
         let ring = self.ring.lock();
-        ring.records.iter().filter(|r| r.seq >= ring.clear_seq).cloned().collect()
+        ring.records_from(ring.clear_seq)
     }
 
     /// The records with a sequence number of at least `seq`, oldest first.
     pub fn records_since(&self, seq: u64) -> Vec<Record> {
-        self.ring.lock().records.iter().filter(|r| r.seq >= seq).cloned().collect()
+        self.ring.lock().records_from(seq)
     }
 
     /// Returns the records since the last clear and clears them (`dmesg -c`).
     pub fn read_clear(&self) -> Vec<Record> {
         let mut ring = self.ring.lock();
-        let records = ring.records.iter().filter(|r| r.seq >= ring.clear_seq).cloned().collect();
+        let records = ring.records_from(ring.clear_seq);
         ring.clear_seq = ring.next_seq;
         records
     }
@@ -245,16 +257,52 @@ fn bounded_lines(module: Option<&str>, text: &str) -> (Vec<String>, bool) {
 }
 
 impl Ring {
-    fn push(&mut self, record: Record) {
-        self.next_seq += 1;
-        self.bytes += record.text.len();
-        self.records.push_back(record);
-        while self.bytes > self.capacity && self.records.len() > 1 {
-            if let Some(old) = self.records.pop_front() {
-                self.bytes -= old.text.len();
+    /// An empty ring, its memory reserved (and touched only as it fills).
+    fn new(capacity: usize) -> Ring {
+        let headers = VecDeque::with_capacity(Ring::max_records(capacity));
+        let text = VecDeque::with_capacity(capacity);
+        Ring { headers, text, capacity, next_seq: 0, clear_seq: 0, dropped: 0, truncated: 0 }
+    }
+
+    fn max_records(capacity: usize) -> usize {
+        (capacity / AVG_RECORD_BYTES).max(1)
+    }
+
+    /// Appends a line, cut to the ring's capacity, after dropping the
+    /// oldest records to make room; returns its sequence number.
+    fn push(&mut self, time: Duration, level: Level, line: &str) -> u64 {
+        let mut len = line.len().min(self.capacity);
+        while !line.is_char_boundary(len) {
+            len -= 1;
+        }
+        let max_records = Ring::max_records(self.capacity);
+        while self.headers.len() >= max_records || (self.text.len() + len > self.capacity && !self.headers.is_empty()) {
+            if let Some(old) = self.headers.pop_front() {
+                self.text.drain(..old.len);
                 self.dropped += 1;
             }
         }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.headers.push_back(Header { seq, time, level, len });
+        self.text.extend(&line.as_bytes()[..len]);
+        seq
+    }
+
+    /// The records numbered `from` or later, oldest first.
+    fn records_from(&self, from: u64) -> Vec<Record> {
+        let mut start = 0;
+        let mut records = Vec::new();
+        for header in &self.headers {
+            let end = start + header.len;
+            if header.seq >= from {
+                let text: Vec<u8> = self.text.range(start..end).copied().collect();
+                let text = String::from_utf8_lossy(&text).into_owned();
+                records.push(Record { seq: header.seq, time: header.time, level: header.level, text });
+            }
+            start = end;
+        }
+        records
     }
 }
 
@@ -292,13 +340,44 @@ mod tests {
 
     #[test]
     fn a_full_ring_drops_the_oldest_and_counts_them() {
-        let (_, log) = printk(10);
+        let (_, log) = printk(100);
         for i in 0..5 {
-            log.log(Level::Info, &format!("line{i}"));
+            log.log(Level::Info, &format!("line{i}{}", "-".repeat(40)));
         }
-        let texts: Vec<_> = log.records().into_iter().map(|r| r.text).collect();
+        let texts: Vec<_> = log.records().into_iter().map(|r| r.text[..5].to_string()).collect();
         assert_eq!(texts, ["line3", "line4"]);
         assert_eq!(log.dropped(), 3);
+    }
+
+    #[test]
+    fn short_lines_are_bounded_in_number_as_well() {
+        let (_, log) = printk(100);
+        for _ in 0..1000 {
+            log.log(Level::Info, "");
+        }
+        assert_eq!(log.records().len(), 100 / AVG_RECORD_BYTES);
+        assert_eq!(log.dropped(), 1000 - 100 / AVG_RECORD_BYTES as u64);
+    }
+
+    #[test]
+    fn the_ring_never_grows_past_what_it_reserved_at_boot() {
+        let (_, log) = printk(1000);
+        let reserved = |log: &Printk| {
+            let ring = log.ring.lock();
+            (ring.headers.capacity(), ring.text.capacity())
+        };
+        let at_boot = reserved(&log);
+        for i in 0..10_000 {
+            log.log(Level::Info, &"é".repeat(i % 300));
+        }
+        log.log(Level::Info, &format!("x{}", "é".repeat(600)));
+        assert_eq!(reserved(&log), at_boot);
+        let last = log.records().pop().expect("a record");
+        assert_eq!(
+            last.text,
+            format!("x{}", "é".repeat(499)),
+            "a line is cut to the capacity, on a character boundary"
+        );
     }
 
     #[test]
