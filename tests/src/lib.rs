@@ -68,6 +68,10 @@ mod handles;
 #[cfg(test)]
 mod sdk;
 
+// Mutated module files: loaded or refused, never a crash.
+#[cfg(test)]
+mod mutants;
+
 // Property tests: parameter parsing and the command grammar.
 #[cfg(test)]
 mod properties;

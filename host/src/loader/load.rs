@@ -373,3 +373,29 @@ pub(crate) fn file_module_name(file: &Path) -> String {
     let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     normalize_name(stem.strip_prefix("lib").unwrap_or(&stem))
 }
+
+/// The loader's whole pipeline on a module image, short of init: copy,
+/// ELF checks, mapping, header, vermagic, layout and descriptor checks, the
+/// host's copy of modinfo, unmapping. For the fuzzer and the mutation
+/// tests: a module file is hostile input, and whatever it holds must end in
+/// `Ok` or an error, never in a crash. Init is not run: a mutation of code
+/// that init would run is a fault in module code, not in the loader.
+///
+/// # Errors
+///
+/// `Invalid module format` with the reason, as insmod would report it; an
+/// image that loaded but stayed mapped after its unload is a `Busy` error.
+#[doc(hidden)]
+pub fn check_module_image(bytes: &[u8]) -> Result<()> {
+    let subject = "image";
+    let library = Library::open_bytes(bytes, Path::new(subject)).map_err(|e| modinfo::open_error(subject, &e))?;
+    let checked = version::check_header(library.header(), library.file_id()).map(ModInfo::copy);
+    let residency = library.close();
+    checked.map_err(|e| modinfo::header_error(subject, &e))?;
+    match residency {
+        Residency::Unmapped => Ok(()),
+        Residency::StillResident(why) => {
+            Err(Error::new(ErrorKind::Busy, Errno::EBUSY, subject, format!("still resident after unload: {why}")))
+        }
+    }
+}

@@ -22,6 +22,8 @@
 //!
 //! Kernel counterpart: `kernel/module/main.c`, `include/linux/module.h`.
 
+mod copy;
+mod descriptor;
 mod elf;
 pub(crate) mod library;
 mod load;
@@ -51,6 +53,8 @@ use crate::{
     symbols::SymbolTable,
 };
 use library::Library;
+#[doc(hidden)]
+pub use load::check_module_image;
 use modinfo::ModInfo;
 
 /// `MODULE_NAME_LEN` on 64-bit: 56 bytes including the NUL.
