@@ -68,6 +68,10 @@ mod handles;
 #[cfg(test)]
 mod sdk;
 
+// Module files: private copies, changed files, pipes, loops, relative paths.
+#[cfg(test)]
+mod files;
+
 // Mutated module files: loaded or refused, never a crash.
 #[cfg(test)]
 mod mutants;

@@ -89,11 +89,20 @@ impl Kernel {
         }
     }
 
-    /// Resolves a module file name: an existing path as given, else the
-    /// module search path, trying `NAME`, `libNAME`, `NAME.so`, `libNAME.so`.
+    /// Resolves a module file name: an existing path as given (relative to
+    /// the directory at boot), else the module search path, trying `NAME`,
+    /// `libNAME`, `NAME.so`, `libNAME.so`. A path that exists but cannot be
+    /// looked up (a symbolic link loop, a directory without permission)
+    /// fails with its own errno, not as a missing file.
     pub(crate) fn find_module_file(&self, spec: &Path) -> Result<PathBuf> {
-        if spec.exists() || spec.components().count() > 1 {
-            return Ok(spec.to_path_buf());
+        let given = self.inner.boot_dir.join(spec);
+        match std::fs::symlink_metadata(&given) {
+            Ok(_) => return Ok(given),
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(Error::io(ErrorKind::Open, spec.display().to_string(), &e));
+            }
+            Err(_) if spec.components().count() > 1 => return Ok(given),
+            Err(_) => {}
         }
         let name = spec.to_string_lossy();
         let mut candidates = vec![name.to_string(), format!("lib{name}")];

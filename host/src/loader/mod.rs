@@ -25,6 +25,7 @@
 mod copy;
 mod descriptor;
 mod elf;
+mod isolate;
 pub(crate) mod library;
 mod load;
 pub mod modinfo;

@@ -18,7 +18,10 @@
 //!
 //! Every pointer of the header is bounded ([`Header`]) before it is
 //! followed: the version magic before it is compared, the layout before
-//! abi_stable walks it, the whole descriptor before it is returned.
+//! abi_stable walks it, the whole descriptor before it is returned. The
+//! walk itself, which follows the module's layout graph below what can be
+//! bounded, runs in a child process ([`isolate`]): a corrupted graph is a
+//! refused module, not a crashed host.
 //!
 //! Kernel counterpart: `kernel/module/version.c`, `check_modinfo` in
 //! `kernel/module/main.c`.
@@ -36,7 +39,7 @@ use modhost_abi::{
 use parking_lot::Mutex;
 use std::collections::HashSet;
 
-use super::{descriptor::Header, library::FileId};
+use super::{descriptor::Header, isolate, library::FileId};
 
 /// A check that passed once and need not be repeated.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -96,7 +99,8 @@ pub(crate) fn check_header(header: Option<Header<'_>>, file: FileId) -> Result<&
     let key = Verified::Descriptor(file);
     if !is_verified(&key) {
         let layout = header.layout().map_err(malformed)?;
-        layouts_match(<ModuleInfo as StableAbi>::LAYOUT, layout).map_err(|detail| HeaderError::Layout { detail })?;
+        isolate::in_child(|| layouts_match(<ModuleInfo as StableAbi>::LAYOUT, layout))
+            .map_err(|detail| HeaderError::Layout { detail })?;
         remember(key);
     }
     header.info().map_err(malformed)
@@ -120,7 +124,7 @@ pub(crate) fn symbol_matches(
     if is_verified(&key) {
         return Ok(());
     }
-    signatures_match(expected, found)?;
+    isolate::in_child(|| signatures_match(expected, found))?;
     remember(key);
     Ok(())
 }
