@@ -83,7 +83,7 @@ impl<'lib> Header<'lib> {
     /// The descriptor's layout, bounded at its top level.
     pub(crate) fn layout(&self) -> Result<&'static TypeLayout, String> {
         let pointer = self.word(offset_of!(ModuleHeader, layout))?;
-        type_layout(self.memory, pointer).ok_or_else(|| "descriptor layout outside the module's read-only data".into())
+        type_layout(self.memory, pointer).ok_or_else(|| "layout outside the module's read-only data".into())
     }
 
     /// The module's description, every pointer checked; call only once the
@@ -121,7 +121,7 @@ fn c_string<'lib>(memory: Memory<'lib>, address: usize) -> Option<&'lib CStr> {
 /// small fields valid, its `type_id` function in code. (abi_stable's
 /// `TypeLayout` is `repr(C)`; the offsets are checked by a test.)
 fn type_layout(memory: Memory<'_>, address: usize) -> Option<&'static TypeLayout> {
-    let read_only = |at: usize, size: usize| at % 8 == 0 && memory.contains(at, size, Access::ReadOnly);
+    let read_only = |at: usize, size: usize| at.is_multiple_of(8) && memory.contains(at, size, Access::ReadOnly);
     let fits = read_only(address, size_of::<TypeLayout>())
         && read_only(word(memory, address)?, size_of::<SharedVars>())
         && read_only(word(memory, address + size_of::<usize>())?, size_of::<MonoTypeLayout>())
@@ -140,7 +140,9 @@ fn field(name: &str) -> impl Fn(&str) -> String + '_ {
 
 /// Every field of the `ModuleInfo` at `address`.
 fn check_info(memory: Memory<'_>, address: usize) -> Result<(), String> {
-    if address % align_of::<ModuleInfo>() != 0 || !memory.contains(address, size_of::<ModuleInfo>(), Access::Read) {
+    if !address.is_multiple_of(align_of::<ModuleInfo>())
+        || !memory.contains(address, size_of::<ModuleInfo>(), Access::Read)
+    {
         return Err("module info outside the module".to_string());
     }
     for (name, offset) in [

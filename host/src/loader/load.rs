@@ -3,8 +3,9 @@
 //! [`Kernel::insmod`] reads as the kernel's `load_module`, one named step at
 //! a time, each where the kernel has it:
 //!
-//! 1. map the library and check its header: magic, vermagic, descriptor
-//!    layout (`Invalid module format` otherwise);
+//! 1. copy the file, check the copy's ELF, map it and check its header:
+//!    magic, vermagic, descriptor layout, every descriptor pointer
+//!    (`Invalid module format` otherwise; see the loader's docs);
 //! 2. reserve the name (`File exists` if taken);
 //! 3. taint for the license;
 //! 4. resolve every import (`Unknown symbol in module`), waiting for an

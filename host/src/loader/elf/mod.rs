@@ -244,7 +244,7 @@ impl<'a> Image<'a> {
 
     /// `count` values of `T` at `vaddr`, aligned for `T`'s natural alignment.
     fn slice<T: Pod>(&self, vaddr: u64, count: u64, align: u64, what: &str) -> Result<&'a [T], ElfError> {
-        if vaddr % align != 0 {
+        if !vaddr.is_multiple_of(align) {
             return Err(invalid(format!("{what} misaligned")));
         }
         let size = (std::mem::size_of::<T>() as u64)
