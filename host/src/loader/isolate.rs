@@ -12,7 +12,9 @@
 //! image costs one child, and loading the same file again costs none.
 //!
 //! The child runs only the check: glibc's `fork` leaves `malloc` usable in
-//! it, and it takes no lock of the host's.
+//! it, and it takes no lock of the host's. It prints nothing: a panic of
+//! abi_stable on a corrupt graph (which aborts, as it cannot unwind through
+//! abi_stable's `extern "C"` functions) is a quiet `SIGABRT`.
 
 use std::{
     io::Read,
@@ -36,11 +38,7 @@ pub(crate) fn in_child(check: impl FnOnce() -> Result<(), String>) -> Result<(),
     }
     if pid == 0 {
         drop(read);
-        // A fault in the check ends the child quietly, whoever handles faults in the host.
-        for signal in [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE] {
-            // SAFETY: Restores the default action in this child only.
-            unsafe { libc::signal(signal, libc::SIG_DFL) };
-        }
+        quiet_child();
         let verdict = catch_unwind(AssertUnwindSafe(check)).unwrap_or_else(|_| Err("the check panicked".into()));
         let message = verdict.as_ref().err().map_or(&[][..], |m| m.as_bytes());
         // SAFETY: Writes the message from a valid buffer, then ends the
@@ -61,9 +59,24 @@ pub(crate) fn in_child(check: impl FnOnce() -> Result<(), String>) -> Result<(),
     }
     match reap(pid) {
         Some(0) => Ok(()),
-        Some(1) => Err(message),
+        Some(1) if !message.is_empty() => Err(message),
         _ if !answered => Err("layout check did not finish".to_string()),
         _ => Err("layout unreadable: its check crashed".to_string()),
+    }
+}
+
+/// Makes a fault, an abort or a panic message of the check end the child
+/// quietly, whoever handles faults in the host, and whatever it prints:
+/// default signal actions, standard error to `/dev/null`.
+fn quiet_child() {
+    for signal in [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE, libc::SIGABRT, libc::SIGTRAP, libc::SIGSYS]
+    {
+        // SAFETY: Restores the default action, in this child only.
+        unsafe { libc::signal(signal, libc::SIG_DFL) };
+    }
+    if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
+        // SAFETY: Replaces this child's standard error with an open descriptor.
+        unsafe { libc::dup2(null.as_raw_fd(), libc::STDERR_FILENO) };
     }
 }
 
