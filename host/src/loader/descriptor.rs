@@ -77,7 +77,7 @@ impl<'lib> Header<'lib> {
     /// The version magic string.
     pub(crate) fn vermagic(&self) -> Result<&'lib CStr, String> {
         let pointer = self.word(offset_of!(ModuleHeader, vermagic))?;
-        c_string(self.memory, pointer).ok_or_else(|| "vermagic outside the module's read-only data".to_string())
+        c_string(self.memory, pointer).map_err(str::to_string)
     }
 
     /// The descriptor's layout, bounded at its top level.
@@ -111,9 +111,13 @@ fn word(memory: Memory<'_>, address: usize) -> Option<usize> {
 }
 
 /// A NUL-terminated string in read-only data.
-fn c_string<'lib>(memory: Memory<'lib>, address: usize) -> Option<&'lib CStr> {
-    let longest = (1..=VERMAGIC_MAX).rev().find(|len| memory.contains(address, *len, Access::ReadOnly))?;
-    CStr::from_bytes_until_nul(memory.bytes(address, longest, Access::ReadOnly)?).ok()
+/// A NUL-terminated string in read-only data, at most [`VERMAGIC_MAX`] bytes long.
+fn c_string<'lib>(memory: Memory<'lib>, address: usize) -> Result<&'lib CStr, &'static str> {
+    let outside = "vermagic outside the module's read-only data";
+    let longest =
+        (1..=VERMAGIC_MAX).rev().find(|len| memory.contains(address, *len, Access::ReadOnly)).ok_or(outside)?;
+    let bytes = memory.bytes(address, longest, Access::ReadOnly).ok_or(outside)?;
+    CStr::from_bytes_until_nul(bytes).map_err(|_| "vermagic not NUL-terminated")
 }
 
 /// A `TypeLayout` in read-only data, and its first level: the shared and
