@@ -28,12 +28,13 @@ for module in fifo producer consumer; do
     cp "target/release/lib$module.so" "$corpus/"
 done
 
-# -max_len: the seeds are about 600 KiB; -timeout: a hang is a finding.
+# -max_len: the seeds are about 600 KiB; -timeout: a hang is a finding (the
+# loader gives a layout-check child 10 s before it kills it and refuses).
 # Faults are the sanitizer's to report, not libFuzzer's: the loader runs its
 # layout check in a child process, where a fault is a refused module, and
 # the target clears the sanitizer's death callback there; in the fuzzing
 # process itself a fault is reported and its input kept as usual.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-handle_abort=1:handle_sigill=1:handle_sigfpe=1}
 cargo +nightly fuzz run --fuzz-dir fuzz module_file "$corpus" -- \
-    -runs="$runs" -max_len=1048576 -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+    -runs="$runs" -max_len=1048576 -timeout=30 -rss_limit_mb=4096 -print_final_stats=1 \
     -handle_segv=0 -handle_bus=0 -handle_abrt=0 -handle_ill=0 -handle_fpe=0
