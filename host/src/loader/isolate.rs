@@ -120,3 +120,25 @@ fn reap(pid: libc::pid_t) -> Option<i32> {
     }
     libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_childs_verdict_comes_back() {
+        assert_eq!(in_child(|| Ok(())), Ok(()));
+        assert_eq!(in_child(|| Err("layouts differ".to_string())), Err("layouts differ".to_string()));
+    }
+
+    #[test]
+    fn a_child_that_faults_or_panics_is_a_failed_check_and_the_host_goes_on() {
+        let crashed = in_child(|| {
+            // SAFETY: Ends the child with a fault, as a wild read in a check would.
+            unsafe { libc::raise(libc::SIGSEGV) };
+            Ok(())
+        });
+        assert_eq!(crashed, Err("layout unreadable: its check crashed".to_string()));
+        assert_eq!(in_child(|| panic!("corrupt layout")), Err("the check panicked".to_string()));
+    }
+}
