@@ -128,6 +128,18 @@ mod tests {
     }
 
     #[test]
+    fn every_errno_of_a_failed_open_prints_as_words() {
+        for errno in [libc::ELOOP, libc::EMFILE, libc::ENFILE, libc::ENAMETOOLONG, libc::ETXTBSY, libc::EFBIG] {
+            let e = Error::io(ErrorKind::Open, "x.so", &io::Error::from_raw_os_error(errno));
+            assert!(!e.insmod_strerror().starts_with("Unknown error"), "{errno}: {}", e.insmod_strerror());
+            assert_eq!(
+                e.insmod_strerror(),
+                io::Error::from_raw_os_error(errno).to_string().split(" (os error").next().unwrap()
+            );
+        }
+    }
+
+    #[test]
     fn insmod_maps_errnos_as_kmod_does() {
         let e = |errno| Error::new(ErrorKind::Exists, errno, "m", "x").insmod_strerror();
         assert_eq!(e(Errno::ENOEXEC), "Invalid module format");

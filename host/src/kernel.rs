@@ -77,6 +77,11 @@ pub(crate) struct KernelInner {
     /// How long a task may sleep uninterruptibly before the hung-task
     /// detector reports it.
     pub(crate) hung_task_timeout: Duration,
+    /// The working directory at boot, which relative paths are resolved
+    /// against: a module that changes the process's directory changes
+    /// nothing for the host.
+    pub(crate) boot_dir: PathBuf,
+    /// The module search path, absolute.
     pub(crate) module_path: Vec<PathBuf>,
     /// `module_mutex`; see the lock order.
     pub(crate) modules: Mutex<Modules>,
@@ -190,12 +195,15 @@ impl KernelBuilder {
         let id = NEXT_KERNEL_ID.fetch_add(1, Ordering::Relaxed);
         let services = Arc::new(Services::new(id, clock, self.exit_timeout, printk));
         services::register_kernel(&services);
+        let boot_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+        let module_path = self.module_path.iter().map(|dir| boot_dir.join(dir)).collect();
         let inner = Arc::new(KernelInner {
             services,
             hung_task_timeout: self.hung_task_timeout,
+            boot_dir,
             callers: Callers::default(),
             hung_task: HungTaskDetector::default(),
-            module_path: self.module_path,
+            module_path,
             modules: Mutex::new(Modules::default()),
             modules_changed: Condvar::new(),
             pinned: Mutex::new(Vec::new()),

@@ -95,6 +95,77 @@ fn a_module_whose_descriptor_layout_differs() {
     assert_dmesg_contains(&kernel, "badlayout: disagrees about version of symbol module_layout");
 }
 
+/// `testmod` with `patch` applied, written as `libtestmod.so` in `scratch`.
+fn patched_testmod(scratch: &Scratch, patch: impl FnOnce(&mut Vec<u8>)) -> PathBuf {
+    let mut bytes = fs::read(plugin("testmod")).unwrap();
+    patch(&mut bytes);
+    let file = scratch.join("libtestmod.so");
+    fs::write(&file, &bytes).unwrap();
+    file
+}
+
+/// Sets the 8 bytes at `at` to `value`.
+fn poke(bytes: &mut [u8], at: usize, value: u64) {
+    bytes[at..at + 8].copy_from_slice(&value.to_le_bytes());
+}
+
+#[test]
+fn a_descriptor_with_wild_pointers_is_an_invalid_module_format() {
+    let kernel = boot();
+    let scratch = Scratch::new("wild");
+    for (field, offset, reason) in [
+        ("vermagic", 8, "testmod: invalid module format: descriptor vermagic outside the module's read-only data"),
+        ("layout", 16, "testmod: invalid module format: descriptor layout outside the module's read-only data"),
+        ("info", 24, "testmod: invalid module format: descriptor module info outside the module"),
+    ] {
+        let file = patched_testmod(&scratch, |bytes| {
+            let at = crate::mutants::addend_of(bytes, crate::mutants::this_module(bytes) + offset).unwrap();
+            poke(bytes, at, 0x4141_4141_4141);
+        });
+        let err = refused(&kernel, file, "", ErrorKind::InvalidFormat, "Invalid module format");
+        assert_eq!(err.to_string(), reason, "{field}");
+        assert_dmesg(&kernel, reason);
+    }
+    kernel.insmod(plugin("testmod"), "").unwrap();
+}
+
+#[test]
+fn a_vermagic_without_its_nul_is_not_read_on() {
+    let kernel = boot();
+    let scratch = Scratch::new("nul");
+    let file = patched_testmod(&scratch, |bytes| {
+        let magic = b"modhost-abi/2 panic=unwind\0";
+        let at = bytes.windows(magic.len()).position(|w| w == magic).unwrap();
+        bytes[at + magic.len() - 1..at + 512].fill(b'!');
+    });
+    let err = refused(&kernel, file, "", ErrorKind::InvalidFormat, "Invalid module format");
+    assert_eq!(err.to_string(), "testmod: invalid module format: descriptor vermagic not NUL-terminated");
+}
+
+#[test]
+fn a_needed_library_named_outside_the_string_table_is_an_invalid_module_format() {
+    let kernel = boot();
+    let scratch = Scratch::new("needed");
+    let file = patched_testmod(&scratch, |bytes| {
+        let at = crate::mutants::dynamic_entry(bytes, 1).unwrap();
+        poke(bytes, at + 8, 0x00ff_ffff);
+    });
+    let err = refused(&kernel, file, "", ErrorKind::InvalidFormat, "Invalid module format");
+    assert!(err.message().ends_with("DT_NEEDED name outside the string table"), "{err}");
+}
+
+#[test]
+fn a_relocation_outside_the_library_is_an_invalid_module_format() {
+    let kernel = boot();
+    let scratch = Scratch::new("reloc");
+    let file = patched_testmod(&scratch, |bytes| {
+        let at = crate::mutants::addend_of(bytes, crate::mutants::this_module(bytes) + 24).unwrap();
+        poke(bytes, at - 16, 0x7fff_0000_0000);
+    });
+    let err = refused(&kernel, file, "", ErrorKind::InvalidFormat, "Invalid module format");
+    assert!(err.message().contains("target outside the writable segments"), "{err}");
+}
+
 #[test]
 fn a_duplicate_module_name() {
     let kernel = boot();

@@ -72,6 +72,14 @@ mod handles;
 #[cfg(test)]
 mod sdk;
 
+// Module files: private copies, changed files, pipes, loops, relative paths.
+#[cfg(test)]
+mod files;
+
+// Mutated module files: loaded or refused, never a crash.
+#[cfg(test)]
+mod mutants;
+
 // Property tests: parameter parsing and the command grammar.
 #[cfg(test)]
 mod properties;

@@ -1,17 +1,17 @@
-//! Mapping plugin libraries in and out of the process: the loader's only unsafe file.
+//! Mapping module libraries in and out of the process.
 //!
-//! A module instance is one `dlopen` of a `.so` with `RTLD_NOW | RTLD_LOCAL`:
-//! every dynamic symbol is bound at load, and nothing of the plugin is
-//! visible to other plugins except through the host's symbol table.
+//! A module instance is one `dlopen` of the module's private, sealed copy
+//! ([`SealedCopy`]: checked by [`elf`] before the dynamic linker reads it)
+//! with `RTLD_NOW | RTLD_LOCAL`: every dynamic symbol is bound at load, and
+//! nothing of the module is visible to other modules except through the
+//! host's symbol table. Each copy is its own object to the dynamic linker,
+//! so every instance has its own statics, and whatever happens to the file
+//! afterwards (rebuilt, overwritten, truncated) never touches it.
 //!
-//! # Instances
-//!
-//! glibc returns the already-loaded object when the same file is opened
-//! twice, so a second instance of `producer.so` would share the first one's
-//! statics. The second and later instances are therefore loaded from a
-//! private copy in a `memfd` (`/proc/self/fd/N`), which glibc sees as a
-//! different object. The same happens when the file is still resident for
-//! any other reason, so a stale copy is never silently reused.
+//! After `dlopen`, [`Memory`] is the loaded library as the checked layout
+//! describes it: [`descriptor`] reads the `__this_module` descriptor
+//! through it, every pointer inside the library's own segments before the
+//! host follows it.
 //!
 //! # Unloading, verified
 //!
@@ -25,69 +25,57 @@
 //! registered on another thread is pending. [`threads_running_in`] finds
 //! the first kind by reading every thread's stack for return addresses
 //! into the library's code; when none has any, the pin is a thread-local
-//! destructor.
+//! destructor. A copy unmapped cleanly goes back to [`SealedCopy::release`]
+//! for the next load of the same file; a pinned one keeps its descriptor,
+//! so that its `/proc/self/fd/N` name is never reused.
 //!
 //! # Locking
 //!
 //! One process-wide lock, `LIBRARIES`, covers every open and every
-//! close-and-verify, so that two hosts in one process
-//! (tests run in parallel) never see each other's libraries mid-flight.
+//! close-and-verify, so that two hosts in one process (tests run in
+//! parallel) never see each other's libraries mid-flight.
+//!
+//! [`elf`]: super::elf
+//! [`descriptor`]: super::descriptor
 
 use libloading::os::unix::{Library as RawLibrary, RTLD_LOCAL, RTLD_NOW};
 use parking_lot::Mutex;
 use std::{
-    ffi::{CStr, CString, c_void},
-    fs::File,
-    io,
-    mem::{self, MaybeUninit},
+    ffi::{CStr, c_void},
+    fs::{File, OpenOptions},
+    io, mem,
     ops::Range,
-    os::{
-        fd::{AsRawFd, FromRawFd, OwnedFd},
-        unix::ffi::OsStrExt,
-    },
+    os::unix::{ffi::OsStrExt, fs::OpenOptionsExt},
     path::{Path, PathBuf},
 };
 
-use modhost_abi::descriptor::{ModuleHeader, SYMBOL};
+use super::{
+    copy::SealedCopy,
+    descriptor::Header,
+    elf::{Layout, PF_W, PF_X},
+};
 
-use super::elf::{self, ElfError};
+/// Held across every `dlopen` and every `dlclose` with its check.
+static LIBRARIES: Mutex<()> = Mutex::new(());
 
-/// The original files currently mapped as a module instance in this
-/// process, including any that stayed resident after their unload.
-static LIBRARIES: Mutex<Vec<FileId>> = Mutex::new(Vec::new());
-
-/// What identifies a file's contents: device, inode, size and modification time.
+/// The identity of a module image's content: one per sealed copy, which
+/// cannot change. Caches of checks that passed are keyed by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct FileId {
-    dev: u64,
-    ino: u64,
-    size: u64,
-    mtime: i64,
-    mtime_nsec: i64,
-}
+pub(crate) struct FileId(u64);
 
 impl FileId {
-    fn of(meta: &std::fs::Metadata) -> FileId {
-        use std::os::unix::fs::MetadataExt;
-        FileId {
-            dev: meta.dev(),
-            ino: meta.ino(),
-            size: meta.size(),
-            mtime: meta.mtime(),
-            mtime_nsec: meta.mtime_nsec(),
-        }
+    pub(crate) fn new(id: u64) -> FileId {
+        FileId(id)
     }
 }
-
-/// `dladdr1` flag asking for the symbol's ELF entry (from `<dlfcn.h>`).
-const RTLD_DL_SYMENT: libc::c_int = 1;
 
 /// Why a file could not be mapped.
 #[derive(Debug)]
 pub(crate) enum OpenError {
     /// The file could not be read (missing, a directory, no permission).
     Io(io::Error),
-    /// The dynamic linker refused it: not a shared library, truncated, ...
+    /// Not a loadable module image: the ELF checks or the dynamic linker
+    /// refused it, with the reason.
     Format(String),
 }
 
@@ -100,18 +88,16 @@ pub(crate) enum Residency {
     StillResident(String),
 }
 
-/// One mapped plugin library.
+/// One mapped module library.
 #[derive(Debug)]
 pub(crate) struct Library {
     raw: RawLibrary,
-    /// The file the user named, as an absolute path.
+    /// The file the user named.
     file: PathBuf,
-    /// The file's identity when it was opened.
-    id: FileId,
-    /// What was passed to `dlopen`: `file`, or `/proc/self/fd/N` for a copy.
+    /// The sealed copy that is mapped.
+    copy: SealedCopy,
+    /// What was passed to `dlopen`: the copy's `/proc/self/fd/N`.
     mapped_as: PathBuf,
-    /// The private copy, for second and later instances.
-    copy: Option<OwnedFd>,
     base: usize,
     size: u64,
     /// Where its code is mapped (its executable segments).
@@ -119,42 +105,63 @@ pub(crate) struct Library {
 }
 
 impl Library {
-    /// Maps `file` as a new module instance with its own statics.
+    /// Maps a private copy of `file` as a new module instance.
     pub(crate) fn open(file: &Path) -> Result<Library, OpenError> {
-        let file = std::path::absolute(file).map_err(OpenError::Io)?;
-        let id = check_readable(&file)?;
-        let mut open_files = LIBRARIES.lock();
-        let (mapped_as, copy) = if open_files.contains(&id) {
-            let copy = private_copy(&file).map_err(OpenError::Io)?;
-            (PathBuf::from(format!("/proc/self/fd/{}", copy.as_raw_fd())), Some(copy))
-        } else {
-            (file.clone(), None)
+        let (source, meta) = open_module_file(file)?;
+        let copy = SealedCopy::of_file(&source, &meta, file)?;
+        drop(source);
+        Library::map(file.to_path_buf(), copy)
+    }
+
+    /// Maps a private copy of `bytes`, named `file` in messages.
+    pub(crate) fn open_bytes(bytes: &[u8], file: &Path) -> Result<Library, OpenError> {
+        Library::map(file.to_path_buf(), SealedCopy::of_bytes(bytes)?)
+    }
+
+    fn map(file: PathBuf, copy: SealedCopy) -> Result<Library, OpenError> {
+        let mapped_as = copy.path();
+        let _libraries = LIBRARIES.lock();
+        let raw = match dlopen(&mapped_as) {
+            Ok(raw) => raw,
+            Err(e) => {
+                copy.release();
+                return Err(e);
+            }
         };
-        let handle = dlopen(&mapped_as)?.into_raw();
-        let (base, size) = mapped_extent(handle);
-        let text = segments(base).into_iter().filter(|s| s.executable).map(|s| s.range).collect();
+        let handle = raw.into_raw();
+        let base = load_bias(handle);
         // SAFETY: `handle` came from `into_raw` just above and is given back
         // exactly once.
         let raw = unsafe { RawLibrary::from_raw(handle) };
-        if copy.is_none() {
-            open_files.push(id);
-        }
-        Ok(Library { raw, file, id, mapped_as, copy, base, size, text })
+        let layout = copy.layout();
+        let page = super::copy::page_size() as usize;
+        let pages = |s: &super::elf::Segment| {
+            (base + s.range.start as usize) / page * page..(base + s.range.end as usize).div_ceil(page) * page
+        };
+        let size = layout.segments.iter().map(|s| pages(s).len() as u64).sum();
+        let text = layout.segments.iter().filter(|s| s.flags & PF_X != 0).map(pages).collect();
+        Ok(Library { raw, file, copy, mapped_as, base, size, text })
     }
 
-    /// The exported root descriptor, if the library has one of plausible size.
-    pub(crate) fn header(&self) -> Option<&ModuleHeader> {
-        header_of(&self.raw)
+    /// The exported `__this_module` descriptor, if the library defines one
+    /// of at least the header's size inside its own segments.
+    pub(crate) fn header(&self) -> Option<Header<'_>> {
+        Header::find(self.memory(), self.copy.layout().this_module.clone()?)
     }
 
-    /// The file the user named, as an absolute path.
+    /// The loaded library's memory, as its checked layout describes it.
+    pub(crate) fn memory(&self) -> Memory<'_> {
+        Memory { base: self.base, layout: self.copy.layout() }
+    }
+
+    /// The file the user named.
     pub(crate) fn file(&self) -> &Path {
         &self.file
     }
 
-    /// The identity of the file's contents, for caches keyed by file.
+    /// The identity of the mapped content, for caches keyed by content.
     pub(crate) fn file_id(&self) -> FileId {
-        self.id
+        self.copy.id()
     }
 
     /// The address the library was mapped at.
@@ -169,13 +176,11 @@ impl Library {
 
     /// Unmaps the library and checks that it is gone.
     pub(crate) fn close(self) -> Residency {
-        let mut open_files = LIBRARIES.lock();
-        let Library { raw, id, mapped_as, copy, base, text, .. } = self;
+        let _libraries = LIBRARIES.lock();
+        let Library { raw, mapped_as, copy, base, text, .. } = self;
         let _ = raw.close();
         if !is_loaded(base, &mapped_as) {
-            if copy.is_none() {
-                open_files.retain(|f| *f != id);
-            }
+            copy.release();
             return Residency::Unmapped;
         }
         // A pinned copy keeps its descriptor, so that `/proc/self/fd/N` keeps
@@ -197,26 +202,109 @@ impl Library {
     }
 }
 
-/// Fails early, with the file's own I/O error, for what `dlopen` would
-/// report less clearly (a missing file, a directory, no permission), and
-/// for what it would crash on (a truncated file; see [`elf`]).
-fn check_readable(file: &Path) -> Result<FileId, OpenError> {
-    let f = File::open(file).map_err(OpenError::Io)?;
-    let meta = f.metadata().map_err(OpenError::Io)?;
+/// What a pointer into a library may be used for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// Data that is read.
+    Read,
+    /// Data that nothing may change: a read-only segment, or the part of a
+    /// writable one protected after relocation (RELRO).
+    ReadOnly,
+    /// Data the host writes (an import slot): writable, outside RELRO.
+    Write,
+    /// Code that is called.
+    Execute,
+}
+
+/// A loaded library's memory, as its checked [`Layout`] describes it:
+/// every byte it hands out lies inside one of the library's loadable
+/// segments, mapped while the library is.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Memory<'lib> {
+    base: usize,
+    layout: &'lib Layout,
+}
+
+impl<'lib> Memory<'lib> {
+    /// The load bias: where link-time address 0 is mapped.
+    pub(crate) fn base(&self) -> usize {
+        self.base
+    }
+
+    /// Whether `len` bytes at `address` lie inside one loaded segment that
+    /// allows `access`.
+    pub(crate) fn contains(&self, address: usize, len: usize, access: Access) -> bool {
+        let Some(start) = address.checked_sub(self.base).map(|a| a as u64) else { return false };
+        let Some(end) = start.checked_add(len as u64) else { return false };
+        let in_relro =
+            self.layout.relro.as_ref().map(|r| (r.start < end && start < r.end, r.start <= start && end <= r.end));
+        let (touches_relro, inside_relro) = in_relro.unwrap_or((false, false));
+        self.layout.segments.iter().any(|s| {
+            let writable = s.flags & PF_W != 0;
+            s.range.start <= start
+                && end <= s.range.end
+                && match access {
+                    Access::Read => true,
+                    Access::ReadOnly => !writable || inside_relro,
+                    Access::Write => writable && !touches_relro,
+                    Access::Execute => s.flags & PF_X != 0,
+                }
+        })
+    }
+
+    /// The `len` bytes at `address`, if they lie inside one loaded segment
+    /// that allows `access` (which must not be `Execute`).
+    pub(crate) fn bytes(&self, address: usize, len: usize, access: Access) -> Option<&'lib [u8]> {
+        if access == Access::Execute || address == 0 || !self.contains(address, len, access) {
+            return None;
+        }
+        // SAFETY: The range lies inside one readable loaded segment of the
+        // library (all of them are readable: see `elf`), mapped for as long
+        // as `'lib` borrows the library. Module code has not run, so nothing
+        // writes these bytes while the host reads them.
+        Some(unsafe { std::slice::from_raw_parts(address as *const u8, len) })
+    }
+
+    /// The `T` at `address` as a reference.
+    ///
+    /// # Safety
+    ///
+    /// `bytes(address, size_of::<T>(), Access::Read)` must have succeeded,
+    /// `address` must be aligned for `T`, and its bytes must be a valid `T`:
+    /// every field checked, every reference in it pointing to a valid value.
+    /// The reference lives as long as the library stays mapped, which the
+    /// caller guarantees past `'lib` where it keeps it (`'static` is the
+    /// ABI's word for "as long as the module is loaded").
+    pub(crate) unsafe fn cast<T>(&self, address: usize) -> &'static T {
+        // SAFETY: By this function's contract.
+        unsafe { &*(address as *const T) }
+    }
+}
+
+/// Opens a module file without blocking, and refuses anything that is not a
+/// regular file (a directory, a pipe, a device) before reading a byte.
+fn open_module_file(file: &Path) -> Result<(File, std::fs::Metadata), OpenError> {
+    let opened = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(file)
+        .map_err(OpenError::Io)?;
+    let meta = opened.metadata().map_err(OpenError::Io)?;
     if meta.is_dir() {
         return Err(OpenError::Io(io::Error::from_raw_os_error(libc::EISDIR)));
     }
-    elf::check(&f).map_err(|e| match e {
-        ElfError::Io(e) => OpenError::Io(e),
-        ElfError::Invalid(reason) => OpenError::Format(reason.to_string()),
-    })?;
-    Ok(FileId::of(&meta))
+    if !meta.is_file() {
+        // `kernel_read_file`'s answer for anything but a regular file.
+        return Err(OpenError::Io(io::Error::from_raw_os_error(libc::EINVAL)));
+    }
+    Ok((opened, meta))
 }
 
 fn dlopen(path: &Path) -> Result<RawLibrary, OpenError> {
-    // SAFETY: Opening a library runs its initialisers. modhost trusts module
-    // files the way the kernel trusts `.ko` files it is asked to load; Rust
-    // plugins have no initialisers of their own beyond std's argv capture.
+    // SAFETY: Opening a library runs its initialisers; the copy has none
+    // left (`elf::neutralise_constructors`), and everything the dynamic
+    // linker reads of it was checked by `elf::check`. The libraries it
+    // needs are the system's.
     unsafe { RawLibrary::open(Some(path), RTLD_NOW | RTLD_LOCAL) }.map_err(|e| OpenError::Format(dlerror_text(&e)))
 }
 
@@ -253,114 +341,23 @@ fn is_loaded(base: usize, path: &Path) -> bool {
     search.found
 }
 
-/// Copies `file` into an anonymous memory file named after it.
-fn private_copy(file: &Path) -> io::Result<OwnedFd> {
-    let name = CString::new(file.file_name().map_or(&[][..], |n| n.as_bytes())).unwrap_or_default();
-    // SAFETY: `memfd_create` takes a valid C string and flags; it returns a
-    // new descriptor or -1.
-    let fd = unsafe { libc::memfd_create(name.as_ptr(), libc::MFD_CLOEXEC) };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: `fd` was just created and is owned by nothing else.
-    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-    let mut copy = File::from(fd);
-    io::copy(&mut File::open(file)?, &mut copy)?;
-    Ok(copy.into())
-}
-
-/// The `__this_module` header, if exported with at least the header's size.
-fn header_of(raw: &RawLibrary) -> Option<&ModuleHeader> {
-    // SAFETY: Looking a symbol up has no side effect; the address is only
-    // used below after its size has been checked.
-    let symbol = unsafe { raw.get::<*const ModuleHeader>(SYMBOL) }.ok()?;
-    let address = symbol.as_raw_ptr();
-    if address.is_null() || symbol_size(address) < mem::size_of::<ModuleHeader>() {
-        return None;
-    }
-    // SAFETY: The symbol is a data object of at least `ModuleHeader`'s size,
-    // mapped as long as `raw` is; the caller reads its fields in the fixed
-    // order the ABI defines (magic first), so a foreign object of that size
-    // is only ever compared, never followed.
-    Some(unsafe { &*address.cast::<ModuleHeader>() })
-}
-
-/// The ELF size of the symbol at `address`, or 0 if unknown.
-fn symbol_size(address: *mut c_void) -> usize {
-    let mut info = MaybeUninit::<libc::Dl_info>::uninit();
-    let mut entry: *mut libc::Elf64_Sym = core::ptr::null_mut();
-    // SAFETY: `dladdr1` fills `info` and stores a pointer to the symbol's ELF
-    // entry in `entry`; both are valid out-pointers.
-    let found =
-        unsafe { libc::dladdr1(address, info.as_mut_ptr(), (&raw mut entry).cast::<*mut c_void>(), RTLD_DL_SYMENT) };
-    if found == 0 || entry.is_null() {
-        return 0;
-    }
-    // SAFETY: On success `entry` points into the library's mapped symbol table.
-    usize::try_from(unsafe { (*entry).st_size }).unwrap_or(0)
-}
-
 /// The first field of glibc's `struct link_map`: the load bias.
 #[repr(C)]
 struct LinkMap {
     l_addr: usize,
 }
 
-/// Where the library is mapped and how many bytes its segments take.
-fn mapped_extent(handle: *mut c_void) -> (usize, u64) {
+/// The load bias of a loaded library: where address 0 of its file is mapped.
+fn load_bias(handle: *mut c_void) -> usize {
     let mut map: *const LinkMap = core::ptr::null();
     // SAFETY: `RTLD_DI_LINKMAP` stores a pointer to the object's link map,
     // valid while the object is loaded, in `map`.
     let ok = unsafe { libc::dlinfo(handle, libc::RTLD_DI_LINKMAP, (&raw mut map).cast::<c_void>()) };
     if ok != 0 || map.is_null() {
-        return (0, 0);
+        return 0;
     }
     // SAFETY: `map` is valid while the library is loaded, which it is.
-    let base = unsafe { (*map).l_addr };
-    (base, segments_size(base))
-}
-
-/// One `PT_LOAD` segment of a loaded object, page-rounded.
-#[derive(Debug, Clone)]
-struct Segment {
-    range: Range<usize>,
-    executable: bool,
-}
-
-/// The loadable segments of the object loaded at `base`.
-fn segments(base: usize) -> Vec<Segment> {
-    struct Search {
-        base: usize,
-        found: Vec<Segment>,
-    }
-    unsafe extern "C" fn visit(info: *mut libc::dl_phdr_info, _size: usize, data: *mut c_void) -> libc::c_int {
-        // SAFETY: `data` is the `Search` passed to `dl_iterate_phdr` below and
-        // `info` describes one loaded object, both valid during the callback.
-        let (search, info) = unsafe { (&mut *data.cast::<Search>(), &*info) };
-        if info.dlpi_addr as usize != search.base {
-            return 0;
-        }
-        // SAFETY: `dlpi_phdr` points to `dlpi_phnum` program headers.
-        let headers = unsafe { std::slice::from_raw_parts(info.dlpi_phdr, usize::from(info.dlpi_phnum)) };
-        let page = 4096usize;
-        for header in headers.iter().filter(|h| h.p_type == libc::PT_LOAD) {
-            let start = (search.base + header.p_vaddr as usize) / page * page;
-            let end = (search.base + (header.p_vaddr + header.p_memsz) as usize).div_ceil(page) * page;
-            search.found.push(Segment { range: start..end, executable: header.p_flags & libc::PF_X != 0 });
-        }
-        1
-    }
-    let mut search = Search { base, found: Vec::new() };
-    // SAFETY: `visit` matches the callback type and only touches `search`,
-    // which outlives the call.
-    unsafe { libc::dl_iterate_phdr(Some(visit), (&raw mut search).cast::<c_void>()) };
-    search.found
-}
-
-/// The bytes the loadable segments of the object at `base` occupy (the
-/// kernel's `coresize`).
-fn segments_size(base: usize) -> u64 {
-    segments(base).iter().map(|s| (s.range.end - s.range.start) as u64).sum()
+    unsafe { (*map).l_addr }
 }
 
 /// The threads (`name (tid N)`) with a return address into `text` on
@@ -430,16 +427,4 @@ fn stack_holds(stack: Range<usize>, text: &[Range<usize>]) -> bool {
         .chunks_exact(mem::size_of::<usize>())
         .map(|word| usize::from_ne_bytes(word.try_into().unwrap_or_default()))
         .any(|word| text.iter().any(|range| range.contains(&word)))
-}
-
-/// The version magic string a header points to.
-///
-/// # Safety
-///
-/// `header.magic` must have matched [`modhost_abi::descriptor::MAGIC`], so
-/// that `vermagic` is the NUL-terminated static string the ABI promises.
-pub(crate) unsafe fn vermagic_of(header: &ModuleHeader) -> &CStr {
-    // SAFETY: The caller checked the magic; by the ABI the pointer is a
-    // static NUL-terminated string in the mapped library.
-    unsafe { CStr::from_ptr(header.vermagic) }
 }

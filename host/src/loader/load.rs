@@ -3,8 +3,9 @@
 //! [`Kernel::insmod`] reads as the kernel's `load_module`, one named step at
 //! a time, each where the kernel has it:
 //!
-//! 1. map the library and check its header: magic, vermagic, descriptor
-//!    layout (`Invalid module format` otherwise);
+//! 1. copy the file, check the copy's ELF, map it and check its header:
+//!    magic, vermagic, descriptor layout, every descriptor pointer
+//!    (`Invalid module format` otherwise; see the loader's docs);
 //! 2. reserve the name (`File exists` if taken);
 //! 3. taint for the license;
 //! 4. resolve every import (`Unknown symbol in module`), waiting for an
@@ -85,11 +86,20 @@ impl Kernel {
         }
     }
 
-    /// Resolves a module file name: an existing path as given, else the
-    /// module search path, trying `NAME`, `libNAME`, `NAME.so`, `libNAME.so`.
+    /// Resolves a module file name: an existing path as given (relative to
+    /// the directory at boot), else the module search path, trying `NAME`,
+    /// `libNAME`, `NAME.so`, `libNAME.so`. A path that exists but cannot be
+    /// looked up (a symbolic link loop, a directory without permission)
+    /// fails with its own errno, not as a missing file.
     pub(crate) fn find_module_file(&self, spec: &Path) -> Result<PathBuf> {
-        if spec.exists() || spec.components().count() > 1 {
-            return Ok(spec.to_path_buf());
+        let given = self.inner.boot_dir.join(spec);
+        match std::fs::symlink_metadata(&given) {
+            Ok(_) => return Ok(given),
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(Error::io(ErrorKind::Open, spec.display().to_string(), &e));
+            }
+            Err(_) if spec.components().count() > 1 => return Ok(given),
+            Err(_) => {}
         }
         let name = spec.to_string_lossy();
         let mut candidates = vec![name.to_string(), format!("lib{name}")];
@@ -409,4 +419,30 @@ impl From<Error> for Failed {
 pub(crate) fn file_module_name(file: &Path) -> String {
     let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     normalize_name(stem.strip_prefix("lib").unwrap_or(&stem))
+}
+
+/// The loader's whole pipeline on a module image, short of init: copy,
+/// ELF checks, mapping, header, vermagic, layout and descriptor checks, the
+/// host's copy of modinfo, unmapping. For the fuzzer and the mutation
+/// tests: a module file is hostile input, and whatever it holds must end in
+/// `Ok` or an error, never in a crash. Init is not run: a mutation of code
+/// that init would run is a fault in module code, not in the loader.
+///
+/// # Errors
+///
+/// `Invalid module format` with the reason, as insmod would report it; an
+/// image that loaded but stayed mapped after its unload is a `Busy` error.
+#[doc(hidden)]
+pub fn check_module_image(bytes: &[u8]) -> Result<()> {
+    let subject = "image";
+    let library = Library::open_bytes(bytes, Path::new(subject)).map_err(|e| modinfo::open_error(subject, &e))?;
+    let checked = version::check_header(library.header(), library.file_id()).map(ModInfo::copy);
+    let residency = library.close();
+    checked.map_err(|e| modinfo::header_error(subject, &e))?;
+    match residency {
+        Residency::Unmapped => Ok(()),
+        Residency::StillResident(why) => {
+            Err(Error::new(ErrorKind::Busy, Errno::EBUSY, subject, format!("still resident after unload: {why}")))
+        }
+    }
 }

@@ -16,15 +16,36 @@
 //!
 //! Files: [`load`] (insmod), [`unload`] (rmmod), [`params`], [`modprobe`]
 //! (depmod and modprobe), [`modinfo`] (what the host copies from a module,
-//! or reads from a file's [`sections`] without running it), [`version`]
-//! (vermagic, layout and signature checks), [`library`] (dlopen and
-//! dlclose). The loader's unsafe code is in `library` and one
-//! read of a checked header in `version`.
+//! or reads from a file's [`sections`] without running it), [`version`] (vermagic, layout and signature checks), [`library`]
+//! (dlopen and dlclose).
+//!
+//! # A module file is never trusted
+//!
+//! insmod never maps the file it is given. [`copy`] copies it into a
+//! private, sealed memory file (the kernel copies a module's image into its
+//! own memory too), so that nothing done to the file afterwards reaches a
+//! loaded module and a rebuilt file always loads fresh; [`elf`] removes the
+//! copy's ELF constructors and destructors, so that a module's code starts
+//! at its init, and bounds every structure the dynamic linker will read of
+//! it before `dlopen` sees it; [`descriptor`] bounds every pointer of the
+//! `__this_module` descriptor before the host follows it; [`isolate`] runs
+//! abi_stable's layout comparison, which follows the module's layout graph
+//! further than the host can bound, in a child process. Each refusal is
+//! `Invalid module format` with what was wrong. Left unchecked: the module's
+//! code and read-only data, its unwind tables, which only its own code and
+//! panics read, and the system libraries it names.
+//!
+//! The loader's unsafe code is in `library` (mapping, reading a mapped
+//! library's bounded memory), `copy` (the memory file), `isolate` (the
+//! child process) and the two casts of checked memory in `descriptor`.
 //!
 //! Kernel counterpart: `kernel/module/main.c`, `include/linux/module.h`.
 
 pub(crate) mod callers;
+mod copy;
+mod descriptor;
 mod elf;
+mod isolate;
 pub(crate) mod library;
 mod load;
 pub mod modinfo;
@@ -54,6 +75,8 @@ use crate::{
     symbols::SymbolTable,
 };
 use library::Library;
+#[doc(hidden)]
+pub use load::check_module_image;
 use modinfo::ModInfo;
 
 /// `MODULE_NAME_LEN` on 64-bit: 56 bytes including the NUL.

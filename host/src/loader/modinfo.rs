@@ -316,6 +316,7 @@ pub(crate) fn header_error(subject: &str, e: &HeaderError) -> Error {
             format!("version magic '{found}' should be '{}'", version::host_vermagic())
         }
         HeaderError::Layout { detail } => format!("disagrees about version of symbol module_layout: {detail}"),
+        HeaderError::Malformed { detail } => format!("invalid module format: descriptor {detail}"),
     };
     Error::new(ErrorKind::InvalidFormat, Errno::ENOEXEC, subject, message)
 }

@@ -11,9 +11,17 @@
 //! process-wide cache would keep pointers into libraries that are later
 //! unmapped. A full check walks every type reachable from the descriptor,
 //! which costs more than `dlopen` itself, so a successful check is
-//! remembered by the identity of the files involved (device, inode, size,
-//! modification time): loading the same unchanged file again, or another
-//! instance of it, skips the walk; a rebuilt file is checked afresh.
+//! remembered by the identity of the content involved ([`FileId`]: one per
+//! sealed copy, whose bytes cannot change): loading the same unchanged file
+//! again, which reuses its idle copy, skips the walk; a rebuilt file gets a
+//! new copy and is checked afresh. A copy that goes away is forgotten here.
+//!
+//! Every pointer of the header is bounded ([`Header`]) before it is
+//! followed: the version magic before it is compared, the layout before
+//! abi_stable walks it, the whole descriptor before it is returned. The
+//! walk itself, which follows the module's layout graph below what can be
+//! bounded, runs in a child process ([`isolate`]): a corrupted graph is a
+//! refused module, not a crashed host.
 //!
 //! Kernel counterpart: `kernel/module/version.c`, `check_modinfo` in
 //! `kernel/module/main.c`.
@@ -24,14 +32,14 @@ use abi_stable::{
     type_layout::TypeLayout,
 };
 use modhost_abi::{
-    descriptor::{MAGIC, ModuleHeader, ModuleInfo, VERMAGIC},
+    descriptor::{MAGIC, ModuleInfo, VERMAGIC},
     symbol::Signature,
 };
 
 use parking_lot::Mutex;
 use std::collections::HashSet;
 
-use super::library::{FileId, vermagic_of};
+use super::{descriptor::Header, isolate, library::FileId};
 
 /// A check that passed once and need not be repeated.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -52,6 +60,16 @@ fn remember(key: Verified) {
     VERIFIED.lock().get_or_insert_with(HashSet::new).insert(key);
 }
 
+/// Forgets every check that involved `file`, a copy that went away.
+pub(crate) fn forget(file: FileId) {
+    if let Some(set) = VERIFIED.lock().as_mut() {
+        set.retain(|key| match key {
+            Verified::Descriptor(id) => *id != file,
+            Verified::Symbol { importer, exporter, .. } => *importer != file && *exporter != file,
+        });
+    }
+}
+
 /// Why a library is not a module this host can load.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum HeaderError {
@@ -61,27 +79,31 @@ pub(crate) enum HeaderError {
     VersionMagic { found: String },
     /// Same version magic, different descriptor layout.
     Layout { detail: String },
+    /// A pointer of the descriptor outside the module, or a field of an
+    /// invalid value: what was wrong.
+    Malformed { detail: String },
 }
 
 /// Checks a library's header in the ABI's fixed order and returns its
-/// descriptor.
-pub(crate) fn check_header(header: Option<&ModuleHeader>, file: FileId) -> Result<&ModuleInfo, HeaderError> {
+/// descriptor, every pointer of which lies inside the library.
+pub(crate) fn check_header(header: Option<Header<'_>>, file: FileId) -> Result<&ModuleInfo, HeaderError> {
     let header = header.ok_or(HeaderError::NotAModule)?;
-    if header.magic != MAGIC {
+    if header.magic() != MAGIC {
         return Err(HeaderError::NotAModule);
     }
-    // SAFETY: The magic matched, so `vermagic` is the ABI's version string.
-    let vermagic = unsafe { vermagic_of(header) };
+    let malformed = |detail| HeaderError::Malformed { detail };
+    let vermagic = header.vermagic().map_err(malformed)?;
     if vermagic != VERMAGIC {
         return Err(HeaderError::VersionMagic { found: vermagic.to_string_lossy().into_owned() });
     }
     let key = Verified::Descriptor(file);
     if !is_verified(&key) {
-        layouts_match(<ModuleInfo as StableAbi>::LAYOUT, header.layout)
+        let layout = header.layout().map_err(malformed)?;
+        isolate::in_child(|| layouts_match(<ModuleInfo as StableAbi>::LAYOUT, layout))
             .map_err(|detail| HeaderError::Layout { detail })?;
         remember(key);
     }
-    Ok(header.info)
+    header.info().map_err(malformed)
 }
 
 /// The host's version magic, for messages.
@@ -102,7 +124,7 @@ pub(crate) fn symbol_matches(
     if is_verified(&key) {
         return Ok(());
     }
-    signatures_match(expected, found)?;
+    isolate::in_child(|| signatures_match(expected, found))?;
     remember(key);
     Ok(())
 }
