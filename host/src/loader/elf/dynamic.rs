@@ -416,8 +416,10 @@ fn relocation_tables(image: &Image<'_>, entries: &Entries<'_>) -> Result<Vec<(u6
     let relative = entries.get(DT_RELACOUNT).unwrap_or(0);
     let rela = table(image, entries, (DT_RELA, DT_RELASZ, DT_RELAENT), RELA_SIZE, "DT_RELA")?;
     tables.extend(rela.map(|(at, size)| (at, size, relative)));
+    // glibc applies `DT_JMPREL` whenever `DT_PLTREL` is there, reading the
+    // other two without looking: all three or none.
     match (entries.get(DT_JMPREL), entries.get(DT_PLTRELSZ), entries.get(DT_PLTREL)) {
-        (None, None, _) => {}
+        (None, None, None) => {}
         (Some(at), Some(size), Some(kind)) if kind == DT_RELA as u64 && size % RELA_SIZE == 0 => {
             image.slice::<u64>(at, size / 8, 8, "DT_JMPREL")?;
             tables.push((at, size, 0));

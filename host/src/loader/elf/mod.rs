@@ -400,6 +400,26 @@ mod tests {
         assert!(layout.segments.iter().any(|s| s.flags & PF_X != 0));
     }
 
+    /// The file offset of the first dynamic entry with `tag` in a module's bytes.
+    fn dynamic_entry(bytes: &[u8], tag: i64) -> usize {
+        let header = file_header(bytes).unwrap();
+        let phdrs = program_headers(bytes, header).unwrap();
+        let image = Image::new(bytes, phdrs, PAGE).unwrap();
+        let range = check_special_segments(&image, header, phdrs, PAGE).unwrap().dynamic;
+        let range = image.file_range(range.start, range.end - range.start, "dynamic").unwrap();
+        range.step_by(16).find(|&at| i64::from_le_bytes(bytes[at..at + 8].try_into().unwrap()) == tag).unwrap()
+    }
+
+    #[test]
+    fn a_plt_relocation_kind_without_its_table_is_refused() {
+        let mut bytes = module_bytes();
+        neutralise_constructors(&mut bytes, PAGE).unwrap();
+        // DT_JMPREL (23) becomes DT_DEBUG (21): DT_PLTREL stays, alone with DT_PLTRELSZ.
+        let at = dynamic_entry(&bytes, 23);
+        bytes[at..at + 8].copy_from_slice(&21i64.to_le_bytes());
+        assert_eq!(reason(check(&bytes, PAGE)), "invalid DT_JMPREL");
+    }
+
     #[test]
     fn a_truncated_file_is_refused() {
         let bytes = module_bytes();
