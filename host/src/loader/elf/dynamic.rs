@@ -117,6 +117,9 @@ const RELR_SIZE: u64 = 8;
 const STT_GNU_IFUNC: u8 = 10;
 /// The most entries a version chain may have: far more than any library.
 const MAX_VERSIONS: usize = 1 << 16;
+/// The longest library name or search path (`PATH_MAX`): glibc expands
+/// `$ORIGIN` in them into buffers on the stack.
+const MAX_PATH: usize = 4096;
 
 /// What the relocation checks and the loader need from the dynamic section.
 #[derive(Debug)]
@@ -230,6 +233,15 @@ impl<'a> Strings<'a> {
             .filter(|rest| !rest.is_empty())
             .ok_or_else(|| invalid(format!("{what} name outside the string table")))?;
         Ok(&rest[..rest.iter().position(|b| *b == 0).unwrap_or(rest.len())])
+    }
+
+    /// A file name or search path at `offset`, at most [`MAX_PATH`] long.
+    fn path(&self, offset: u64, what: &str) -> Result<&'a [u8], ElfError> {
+        let path = self.get(offset, what)?;
+        if path.len() >= MAX_PATH {
+            return Err(invalid(format!("{what} name too long")));
+        }
+        Ok(path)
     }
 }
 

@@ -81,6 +81,10 @@ const MAX_SPAN: u64 = 1 << 32;
 const MAX_ALIGN: u64 = 2 << 20;
 /// The largest thread-local block.
 const MAX_TLS: u64 = 16 << 20;
+/// The most program headers, and the largest note: glibc copies both onto
+/// the stack of the thread that calls `dlopen` (`alloca`), which may be small.
+const MAX_PHNUM: usize = 128;
+const MAX_NOTE: u64 = 64 << 10;
 
 /// What the checks learned that the loader needs after `dlopen`: where the
 /// segments are and what may be done with them.
@@ -157,8 +161,11 @@ fn file_header(bytes: &[u8]) -> Result<&FileHeader64<LE>, ElfError> {
 /// The program header table, inside the file.
 fn program_headers<'a>(bytes: &'a [u8], header: &FileHeader64<LE>) -> Result<&'a [ProgramHeader64<LE>], ElfError> {
     let phnum = usize::from(header.e_phnum.get(LE));
-    if usize::from(header.e_phentsize.get(LE)) != PHDR_SIZE || phnum == 0 || phnum == 0xffff {
+    if usize::from(header.e_phentsize.get(LE)) != PHDR_SIZE || phnum == 0 {
         return Err(invalid("invalid program headers"));
+    }
+    if phnum > MAX_PHNUM {
+        return Err(invalid("too many program headers"));
     }
     let table = usize::try_from(header.e_phoff.get(LE))
         .ok()
@@ -362,6 +369,7 @@ fn check_special_segments(
                     return Err(invalid("program header segment is not the program headers"));
                 }
             }
+            PT_NOTE | PT_GNU_PROPERTY if memsz.max(filesz) > MAX_NOTE => return Err(invalid("note segment too large")),
             PT_NOTE | PT_GNU_PROPERTY | PT_GNU_EH_FRAME => {
                 image.at(vaddr, memsz.max(filesz), "a note or unwind segment")?;
             }
@@ -418,6 +426,13 @@ mod tests {
         let at = dynamic_entry(&bytes, 23);
         bytes[at..at + 8].copy_from_slice(&21i64.to_le_bytes());
         assert_eq!(reason(check(&bytes, PAGE)), "invalid DT_JMPREL");
+    }
+
+    #[test]
+    fn too_many_program_headers_are_refused_before_glibc_copies_them_to_its_stack() {
+        let mut bytes = module_bytes();
+        bytes[56..58].copy_from_slice(&200u16.to_le_bytes());
+        assert_eq!(reason(check(&bytes, PAGE)), "too many program headers");
     }
 
     #[test]
