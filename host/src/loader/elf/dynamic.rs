@@ -167,10 +167,10 @@ pub(super) fn check(image: &Image<'_>, entries: &[(i64, u64)]) -> Result<Dynamic
     let entries = Entries(entries);
     let strings = Strings::of(image, &entries)?;
     let needed: Vec<&[u8]> =
-        entries.all(DT_NEEDED).map(|offset| strings.get(offset, "DT_NEEDED")).collect::<Result<_, _>>()?;
+        entries.all(DT_NEEDED).map(|offset| strings.path(offset, "DT_NEEDED")).collect::<Result<_, _>>()?;
     for (tag, name) in [(DT_SONAME, "DT_SONAME"), (DT_RPATH, "DT_RPATH"), (DT_RUNPATH, "DT_RUNPATH")] {
         if let Some(offset) = entries.get(tag) {
-            strings.get(offset, name)?;
+            strings.path(offset, name)?;
         }
     }
     let symbols = symbol_count(image, &entries)?;
