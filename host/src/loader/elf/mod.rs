@@ -15,10 +15,13 @@
 //!   object) and the program headers: loadable segments inside the file,
 //!   readable, never writable and executable at once, in ascending order
 //!   without sharing a page; the dynamic, TLS, RELRO, program-header, note
-//!   and unwind-table segments inside loaded bytes; no executable stack;
+//!   and unwind-table segments inside loaded bytes; no executable stack; no
+//!   more program headers, and no larger notes, than glibc may copy onto
+//!   the stack of the thread that calls `dlopen`;
 //! - [`dynamic`]: every dynamic entry the dynamic linker reads (an allow
-//!   list of tags), the string table (inside the file, NUL-terminated) and
-//!   every offset into it, the symbol table, both hash tables with their
+//!   list of tags, and the tables glibc reads together all present), the
+//!   string table (inside the file, NUL-terminated) and every offset into
+//!   it (library names and search paths shorter than `PATH_MAX`), the symbol table, both hash tables with their
 //!   bucket and chain bounds (and no loop), the symbol-version chains; no
 //!   `STT_GNU_IFUNC` symbol, whose resolver is module code run at load;
 //! - [`relocs`]: every relocation of `DT_RELA`, `DT_JMPREL` and `DT_RELR`:
