@@ -117,6 +117,9 @@ const RELR_SIZE: u64 = 8;
 const STT_GNU_IFUNC: u8 = 10;
 /// The most entries a version chain may have: far more than any library.
 const MAX_VERSIONS: usize = 1 << 16;
+/// The longest library name or search path (`PATH_MAX`): glibc expands
+/// `$ORIGIN` in them into buffers on the stack.
+const MAX_PATH: usize = 4096;
 
 /// What the relocation checks and the loader need from the dynamic section.
 #[derive(Debug)]
@@ -164,10 +167,10 @@ pub(super) fn check(image: &Image<'_>, entries: &[(i64, u64)]) -> Result<Dynamic
     let entries = Entries(entries);
     let strings = Strings::of(image, &entries)?;
     let needed: Vec<&[u8]> =
-        entries.all(DT_NEEDED).map(|offset| strings.get(offset, "DT_NEEDED")).collect::<Result<_, _>>()?;
+        entries.all(DT_NEEDED).map(|offset| strings.path(offset, "DT_NEEDED")).collect::<Result<_, _>>()?;
     for (tag, name) in [(DT_SONAME, "DT_SONAME"), (DT_RPATH, "DT_RPATH"), (DT_RUNPATH, "DT_RUNPATH")] {
         if let Some(offset) = entries.get(tag) {
-            strings.get(offset, name)?;
+            strings.path(offset, name)?;
         }
     }
     let symbols = symbol_count(image, &entries)?;
@@ -230,6 +233,15 @@ impl<'a> Strings<'a> {
             .filter(|rest| !rest.is_empty())
             .ok_or_else(|| invalid(format!("{what} name outside the string table")))?;
         Ok(&rest[..rest.iter().position(|b| *b == 0).unwrap_or(rest.len())])
+    }
+
+    /// A file name or search path at `offset`, at most [`MAX_PATH`] long.
+    fn path(&self, offset: u64, what: &str) -> Result<&'a [u8], ElfError> {
+        let path = self.get(offset, what)?;
+        if path.len() >= MAX_PATH {
+            return Err(invalid(format!("{what} name too long")));
+        }
+        Ok(path)
     }
 }
 
@@ -416,8 +428,10 @@ fn relocation_tables(image: &Image<'_>, entries: &Entries<'_>) -> Result<Vec<(u6
     let relative = entries.get(DT_RELACOUNT).unwrap_or(0);
     let rela = table(image, entries, (DT_RELA, DT_RELASZ, DT_RELAENT), RELA_SIZE, "DT_RELA")?;
     tables.extend(rela.map(|(at, size)| (at, size, relative)));
+    // glibc applies `DT_JMPREL` whenever `DT_PLTREL` is there, reading the
+    // other two without looking: all three or none.
     match (entries.get(DT_JMPREL), entries.get(DT_PLTRELSZ), entries.get(DT_PLTREL)) {
-        (None, None, _) => {}
+        (None, None, None) => {}
         (Some(at), Some(size), Some(kind)) if kind == DT_RELA as u64 && size % RELA_SIZE == 0 => {
             image.slice::<u64>(at, size / 8, 8, "DT_JMPREL")?;
             tables.push((at, size, 0));

@@ -15,10 +15,13 @@
 //!   object) and the program headers: loadable segments inside the file,
 //!   readable, never writable and executable at once, in ascending order
 //!   without sharing a page; the dynamic, TLS, RELRO, program-header, note
-//!   and unwind-table segments inside loaded bytes; no executable stack;
+//!   and unwind-table segments inside loaded bytes; no executable stack; no
+//!   more program headers, and no larger notes, than glibc may copy onto
+//!   the stack of the thread that calls `dlopen`;
 //! - [`dynamic`]: every dynamic entry the dynamic linker reads (an allow
-//!   list of tags), the string table (inside the file, NUL-terminated) and
-//!   every offset into it, the symbol table, both hash tables with their
+//!   list of tags, and the tables glibc reads together all present), the
+//!   string table (inside the file, NUL-terminated) and every offset into
+//!   it (library names and search paths shorter than `PATH_MAX`), the symbol table, both hash tables with their
 //!   bucket and chain bounds (and no loop), the symbol-version chains; no
 //!   `STT_GNU_IFUNC` symbol, whose resolver is module code run at load;
 //! - [`relocs`]: every relocation of `DT_RELA`, `DT_JMPREL` and `DT_RELR`:
@@ -81,6 +84,10 @@ const MAX_SPAN: u64 = 1 << 32;
 const MAX_ALIGN: u64 = 2 << 20;
 /// The largest thread-local block.
 const MAX_TLS: u64 = 16 << 20;
+/// The most program headers, and the largest note: glibc copies both onto
+/// the stack of the thread that calls `dlopen` (`alloca`), which may be small.
+const MAX_PHNUM: usize = 128;
+const MAX_NOTE: u64 = 64 << 10;
 
 /// What the checks learned that the loader needs after `dlopen`: where the
 /// segments are and what may be done with them.
@@ -157,8 +164,11 @@ fn file_header(bytes: &[u8]) -> Result<&FileHeader64<LE>, ElfError> {
 /// The program header table, inside the file.
 fn program_headers<'a>(bytes: &'a [u8], header: &FileHeader64<LE>) -> Result<&'a [ProgramHeader64<LE>], ElfError> {
     let phnum = usize::from(header.e_phnum.get(LE));
-    if usize::from(header.e_phentsize.get(LE)) != PHDR_SIZE || phnum == 0 || phnum == 0xffff {
+    if usize::from(header.e_phentsize.get(LE)) != PHDR_SIZE || phnum == 0 {
         return Err(invalid("invalid program headers"));
+    }
+    if phnum > MAX_PHNUM {
+        return Err(invalid("too many program headers"));
     }
     let table = usize::try_from(header.e_phoff.get(LE))
         .ok()
@@ -362,6 +372,7 @@ fn check_special_segments(
                     return Err(invalid("program header segment is not the program headers"));
                 }
             }
+            PT_NOTE | PT_GNU_PROPERTY if memsz.max(filesz) > MAX_NOTE => return Err(invalid("note segment too large")),
             PT_NOTE | PT_GNU_PROPERTY | PT_GNU_EH_FRAME => {
                 image.at(vaddr, memsz.max(filesz), "a note or unwind segment")?;
             }
@@ -398,6 +409,33 @@ mod tests {
         let layout = check(&bytes, PAGE).unwrap();
         assert!(layout.this_module.is_some());
         assert!(layout.segments.iter().any(|s| s.flags & PF_X != 0));
+    }
+
+    /// The file offset of the first dynamic entry with `tag` in a module's bytes.
+    fn dynamic_entry(bytes: &[u8], tag: i64) -> usize {
+        let header = file_header(bytes).unwrap();
+        let phdrs = program_headers(bytes, header).unwrap();
+        let image = Image::new(bytes, phdrs, PAGE).unwrap();
+        let range = check_special_segments(&image, header, phdrs, PAGE).unwrap().dynamic;
+        let range = image.file_range(range.start, range.end - range.start, "dynamic").unwrap();
+        range.step_by(16).find(|&at| i64::from_le_bytes(bytes[at..at + 8].try_into().unwrap()) == tag).unwrap()
+    }
+
+    #[test]
+    fn a_plt_relocation_kind_without_its_table_is_refused() {
+        let mut bytes = module_bytes();
+        neutralise_constructors(&mut bytes, PAGE).unwrap();
+        // DT_JMPREL (23) becomes DT_DEBUG (21): DT_PLTREL stays, alone with DT_PLTRELSZ.
+        let at = dynamic_entry(&bytes, 23);
+        bytes[at..at + 8].copy_from_slice(&21i64.to_le_bytes());
+        assert_eq!(reason(check(&bytes, PAGE)), "invalid DT_JMPREL");
+    }
+
+    #[test]
+    fn too_many_program_headers_are_refused_before_glibc_copies_them_to_its_stack() {
+        let mut bytes = module_bytes();
+        bytes[56..58].copy_from_slice(&200u16.to_le_bytes());
+        assert_eq!(reason(check(&bytes, PAGE)), "too many program headers");
     }
 
     #[test]
