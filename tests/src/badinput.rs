@@ -22,27 +22,6 @@ fn before_lsmod(before: &Snapshot, _kernel: &Kernel) -> Vec<modhost::views::lsmo
     before.lsmod_entries()
 }
 
-/// A directory of this test's own, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(test: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("modhost-test-{}-{test}", std::process::id()));
-        fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-
-    fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
 #[test]
 fn a_path_that_does_not_exist() {
     let kernel = boot();

@@ -11,27 +11,6 @@ use std::{
     path::{Path, PathBuf},
 };
 
-/// A directory of this test's own, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(test: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("modhost-files-{}-{test}", std::process::id()));
-        fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-
-    fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
 /// `testmod` loaded as `a` from `x.so`, and proof that its code still runs:
 /// a parameter write calls its notification.
 fn a_still_works(kernel: &Kernel) {

@@ -7,7 +7,7 @@
 
 use crate::util::*;
 use modhost::{ErrorKind, shell::complete::complete, views::modinfo::format_modinfo};
-use std::{fs, path::PathBuf};
+use std::fs;
 
 /// The replacements completion offers at the end of `line`.
 fn completions(kernel: &modhost::Kernel, line: &str) -> Vec<String> {
@@ -61,29 +61,6 @@ fn files_without_modinfo_are_skipped_by_depmod_and_completion() {
     let err = kernel.modinfo(plugin("notplugin").to_str().unwrap()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidFormat);
     assert_eq!(err.message(), "invalid module format: no .modinfo section: not a module");
-}
-
-/// Files of this test's own, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(test: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("modhost-inspect-{}-{test}", std::process::id()));
-        fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-
-    fn file(&self, name: &str, bytes: &[u8]) -> String {
-        let path = self.0.join(name);
-        fs::write(&path, bytes).unwrap();
-        path.to_string_lossy().into_owned()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
 }
 
 #[test]
