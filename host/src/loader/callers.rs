@@ -52,16 +52,24 @@ pub(crate) struct Job {
     /// The name of the task that runs it: the command's (`insmod`).
     comm: String,
     work: Mutex<Option<Box<dyn FnOnce() + Send>>>,
-    done: Mutex<bool>,
-    waiters: Mutex<Vec<Arc<Task>>>,
+    /// Whether it ran, and who waits for that: one lock, so that a waiter
+    /// that saw it not done is on the list before it is marked done.
+    state: Mutex<JobState>,
     /// The task running the job (for the hung report's wait site).
     runner: Mutex<Option<Arc<Task>>>,
+}
+
+/// Whether a job ran, and the tasks waiting for it.
+#[derive(Default)]
+struct JobState {
+    done: bool,
+    waiters: Vec<Arc<Task>>,
 }
 
 impl Job {
     /// Whether the job has finished.
     pub(crate) fn is_done(&self) -> bool {
-        *self.done.lock()
+        self.state.lock().done
     }
 
     /// The task running the job.
@@ -80,13 +88,13 @@ impl Job {
             site: &"a module's entry point",
         };
         let waited = wait_until(&me, &sleep, || {
-            let done = self.is_done();
-            if !done {
-                enlist(&mut self.waiters.lock(), &me);
+            let mut state = self.state.lock();
+            if !state.done {
+                enlist(&mut state.waiters, &me);
             }
-            done
+            state.done
         });
-        self.waiters.lock().retain(|t| !Arc::ptr_eq(t, &me));
+        self.state.lock().waiters.retain(|t| !Arc::ptr_eq(t, &me));
         waited.is_ok() || self.is_done()
     }
 
@@ -103,8 +111,11 @@ impl Job {
         // A forced unload may have killed this task; the next job starts clean.
         task.clear_signals();
         ready();
-        *self.done.lock() = true;
-        let waiters = std::mem::take(&mut *self.waiters.lock());
+        let waiters = {
+            let mut state = self.state.lock();
+            state.done = true;
+            std::mem::take(&mut state.waiters)
+        };
         waiters.iter().for_each(|t| t.wake_up());
     }
 }
@@ -136,8 +147,7 @@ impl Callers {
         let job = Arc::new(Job {
             comm: comm.to_string(),
             work: Mutex::new(Some(Box::new(work))),
-            done: Mutex::new(false),
-            waiters: Mutex::new(Vec::new()),
+            state: Mutex::new(JobState::default()),
             runner: Mutex::new(None),
         });
         let caller = Task::with_current(|t| t.id());

@@ -74,12 +74,12 @@ impl Kind for Timer {
                 deadline: Some(services.wall.uptime() + services.exit_timeout),
                 site: &"",
             };
+            // On the list before the look: `fire` wakes the list after the
+            // callback has returned, so either this look sees it returned
+            // or that wake-up finds this task listed.
             let _ = wait_until(&me, &sleep, || {
-                let running = object.inner.callback.is_running();
-                if running {
-                    enlist(&mut object.inner.waiters.lock(), &me);
-                }
-                !running
+                enlist(&mut object.inner.waiters.lock(), &me);
+                !object.inner.callback.is_running()
             });
             object.inner.waiters.lock().retain(|t| !Arc::ptr_eq(t, &me));
         }
