@@ -266,7 +266,15 @@ impl Mapping {
         if address == libc::MAP_FAILED {
             return Err(io::Error::last_os_error());
         }
-        Ok(Mapping { address: address.cast(), len })
+        let mapping = Mapping { address: address.cast(), len };
+        // A writable shared mapping makes sealing fail (`EBUSY`) for as long
+        // as it exists, in this process or a child: the layout check forks
+        // children while other loads are in flight, and none may inherit it.
+        // SAFETY: Advises on exactly the mapping just made.
+        if writable && unsafe { libc::madvise(address, len, libc::MADV_DONTFORK) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(mapping)
     }
 
     fn bytes(&self) -> &[u8] {

@@ -33,6 +33,9 @@
 //! - text is credited per read, so lines that two tasks write at the same
 //!   moment may all go to one of them; a task's writes to other files (not
 //!   through the host) make it a suspect too;
+//! - the kernel counts a write call when it returns, after its text is in
+//!   the pipe: text read at once may find its writer not yet counted, and
+//!   is then logged without a module name;
 //! - a thread that is not one of the kernel's tasks (one a module spawned
 //!   itself) is not looked at: its text is logged without a module name;
 //! - without per-thread I/O accounting in the kernel
@@ -181,7 +184,11 @@ impl Reader {
             let mut module = None;
             let mut looked = false;
             for (stream, readable) in self.streams.iter_mut().zip(readable) {
-                if !(readable || flush.is_some()) {
+                // Once the writers have been looked at, every pipe is read
+                // (they do not block): the look counted all writes made so
+                // far, so text that reached this pipe after `poll` returned
+                // is theirs too, and a later look would see no writer for it.
+                if !(readable || looked || flush.is_some()) {
                     continue;
                 }
                 // A bounded number of reads per round, so that a flood on one
