@@ -22,8 +22,10 @@
 //! restores the modification time, but only with the coarse clock's
 //! granularity; so a file changed within the last [`RACY`] before its copy
 //! was made gets a copy that is never reused (the "racily clean" case).
-//! Caches keyed by content ([`FileId`]) are keyed by the copy: its content
-//! cannot change.
+//! Caches keyed by content ([`FileId`]) are keyed the same way: by the
+//! unchanged file, whose copies all have the same bytes (so a second
+//! instance of a module is not checked again), or by the copy alone when
+//! its file was too recently changed.
 //!
 //! Kernel counterpart: `copy_module_from_user`, `kernel_read_file` in
 //! `kernel/module/main.c` and `fs/kernel_read_file.c`.
@@ -115,10 +117,12 @@ impl SealedCopy {
         if meta.len() > MAX_FILE {
             return Err(OpenError::Io(io::Error::from_raw_os_error(libc::EFBIG)));
         }
-        let reusable = !source.is_racy(SystemTime::now());
+        let settled = !source.is_racy(SystemTime::now());
         let fd = memfd(name).map_err(OpenError::Io)?;
         copy_in_kernel(file, &fd, meta.len()).map_err(OpenError::Io)?;
-        SealedCopy::seal_and_check(fd, reusable.then_some(source))
+        // A file written while it was copied is not the file `source` names.
+        let unchanged = file.metadata().is_ok_and(|after| SourceId::of(&after) == source);
+        SealedCopy::seal_and_check(fd, (settled && unchanged).then_some(source))
     }
 
     /// A copy of `bytes`, never reused.
@@ -146,7 +150,7 @@ impl SealedCopy {
             elf::check(&[], page)
         }
         .map_err(|elf::ElfError(reason)| OpenError::Format(reason))?;
-        let id = FileId::new(NEXT_ID.fetch_add(1, Ordering::Relaxed));
+        let id = source.map_or_else(|| FileId::Image(NEXT_ID.fetch_add(1, Ordering::Relaxed)), FileId::File);
         Ok(SealedCopy { fd, id, source, layout })
     }
 
@@ -175,8 +179,7 @@ impl SealedCopy {
         let mut idle = IDLE.lock();
         idle.push(self);
         if idle.len() > IDLE_MAX {
-            let oldest = idle.remove(0);
-            version::forget(oldest.id);
+            idle.remove(0);
         }
     }
 }

@@ -50,7 +50,7 @@ use std::{
 };
 
 use super::{
-    copy::SealedCopy,
+    copy::{SealedCopy, SourceId},
     descriptor::Header,
     elf::{Layout, PF_W, PF_X},
 };
@@ -58,15 +58,15 @@ use super::{
 /// Held across every `dlopen` and every `dlclose` with its check.
 static LIBRARIES: Mutex<()> = Mutex::new(());
 
-/// The identity of a module image's content: one per sealed copy, which
-/// cannot change. Caches of checks that passed are keyed by it.
+/// The identity of a module image's content, which caches of checks that
+/// passed are keyed by: the unchanged file a copy was made from (all its
+/// copies have the same bytes), or, for a copy that may differ from any
+/// other (made from a file too recently changed to tell, or from bytes),
+/// that copy alone. See [`SealedCopy`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct FileId(u64);
-
-impl FileId {
-    pub(crate) fn new(id: u64) -> FileId {
-        FileId(id)
-    }
+pub(crate) enum FileId {
+    File(SourceId),
+    Image(u64),
 }
 
 /// Why a file could not be mapped.

@@ -11,10 +11,12 @@
 //! process-wide cache would keep pointers into libraries that are later
 //! unmapped. A full check walks every type reachable from the descriptor,
 //! which costs more than `dlopen` itself, so a successful check is
-//! remembered by the identity of the content involved ([`FileId`]: one per
-//! sealed copy, whose bytes cannot change): loading the same unchanged file
-//! again, which reuses its idle copy, skips the walk; a rebuilt file gets a
-//! new copy and is checked afresh. A copy that goes away is forgotten here.
+//! remembered by the identity of the content involved ([`FileId`]: the
+//! unchanged file, device, inode, size, modification and change time, or a
+//! copy of its own for a file changed too recently to tell): loading the
+//! same unchanged file again, or another instance of it, skips the walk; a
+//! rebuilt file is checked afresh. A copy of its own is forgotten here when
+//! it goes away.
 //!
 //! Every pointer of the header is bounded ([`Header`]) before it is
 //! followed: the version magic before it is compared, the layout before
@@ -60,7 +62,7 @@ fn remember(key: Verified) {
     VERIFIED.lock().get_or_insert_with(HashSet::new).insert(key);
 }
 
-/// Forgets every check that involved `file`, a copy that went away.
+/// Forgets every check that involved `file`, a copy of its own that went away.
 pub(crate) fn forget(file: FileId) {
     if let Some(set) = VERIFIED.lock().as_mut() {
         set.retain(|key| match key {
