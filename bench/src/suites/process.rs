@@ -3,7 +3,9 @@
 //! CPU time is the whole process's (every thread, user + system), from
 //! `getrusage(RUSAGE_SELF)`, which Linux accounts to the microsecond. RSS is
 //! `VmRSS` from `/proc/self/status`. A library counts as mapped while
-//! `dlopen(path, RTLD_NOLOAD)` finds it: the dynamic linker's own answer.
+//! `dlopen(path, RTLD_NOLOAD)` finds it (the dynamic linker's own answer),
+//! or while a private copy of it, which is what insmod maps (a memfd named
+//! after the file), is in `/proc/self/maps`.
 //!
 //! Kernel counterpart: `getrusage(2)`, `proc_pid_status`.
 
@@ -29,8 +31,21 @@ pub(crate) fn rss_kib() -> u64 {
     line.and_then(|l| l.trim().trim_end_matches("kB").trim().parse().ok()).expect("/proc/self/status has VmRSS")
 }
 
-/// Whether the dynamic linker still has the library at `path` loaded.
+/// Whether the library at `path`, or a private copy of it, is still mapped.
 pub(crate) fn is_mapped(path: &Path) -> bool {
+    is_loaded(path) || copy_is_mapped(path)
+}
+
+/// Whether a memfd named after the file is mapped: insmod's sealed copy.
+fn copy_is_mapped(path: &Path) -> bool {
+    let Some(name) = path.file_name() else { return false };
+    let copy = format!("/memfd:{} ", name.to_string_lossy());
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap_or_default();
+    maps.lines().any(|line| line.contains(&copy))
+}
+
+/// Whether the dynamic linker still has the library at `path` loaded.
+fn is_loaded(path: &Path) -> bool {
     let path = CString::new(path.as_os_str().as_bytes()).expect("a library path has no NUL byte");
     // SAFETY: `path` is a NUL-terminated string. With RTLD_NOLOAD, dlopen
     // loads nothing and runs no constructor: it only returns a new reference
