@@ -15,7 +15,7 @@
 //! Every round runs each contender once per configuration, in a rotating
 //! order; a ratio is the median of the rounds' ratios.
 //!
-//! Target (issue 5): at 1P/1C, ours at most 3 × crossbeam-channel, keeping
+//! Target: at 1P/1C, ours at most 3 × crossbeam-channel, keeping
 //! the lab's mutex-and-two-semaphores semantics. The project's baselines put
 //! the semaphore ring at about 45 × crossbeam on the 2-vCPU machine.
 //!

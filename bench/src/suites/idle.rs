@@ -9,7 +9,7 @@
 //!
 //! A second figure loads only fifo and a producer at `rate=1` (its fifo
 //! large enough never to fill): a host whose only activity is one delayed
-//! work firing once a second. Target (issue 4): at most 2 × the peer.
+//! work firing once a second. Target: at most 2 × the peer.
 //!
 //! Target: the design's tickless promise, "an idle host costs nothing"
 //! beyond its work. At rate 1 the lab has two things to do each second (a

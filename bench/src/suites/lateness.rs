@@ -9,7 +9,7 @@
 //! deadlines as far apart (`std::thread::sleep`), measuring wake minus
 //! deadline: what the operating system gives anyone.
 //!
-//! Target (issue 4): p99 lateness at most one jiffy plus 200 µs.
+//! Target: p99 lateness at most one jiffy plus 200 µs.
 //!
 //! Kernel counterpart: `timerlat` of the kernel's latency tracers.
 

@@ -12,7 +12,7 @@
 //! After every cycle, outside the timed part, `dlopen(RTLD_NOLOAD)` asks the
 //! dynamic linker whether the file is still loaded; the figure counts the
 //! cycles after which it was not. Target (the design's first decision):
-//! unloading is real, so every cycle of ours unmaps; and (issue 3) the
+//! unloading is real, so every cycle of ours unmaps; and the
 //! median cycle costs at most twice the raw open + close.
 //!
 //! Kernel counterpart: `insmod`/`rmmod`, `kernel/module/main.c`.

@@ -13,7 +13,7 @@
 //!   against `raw-cycles`, libloading opening and closing the same three
 //!   files. The kernel's printk ring is 64 KiB there, full before the
 //!   measurement starts, so the log's own bounded growth does not count.
-//!   Target (the project's issue): bounded, under 1 MiB.
+//!   Target: bounded, under 1 MiB.
 //!
 //! Every probe runs `PROBES` times; a value is the median.
 //!

@@ -18,7 +18,7 @@
 //! `BTreeMap<(expires, id), ()>`. Time never advances: this measures arm and
 //! cancel, not expiry.
 //!
-//! Targets (the project's issue): ours at 1,000,000 ≤ 0.5 × the indexed heap
+//! Targets: ours at 1,000,000 ≤ 0.5 × the indexed heap
 //! at 1,000,000; ours at 1,000,000 ≤ 1.5 × ours at 10,000.
 //!
 //! Kernel counterpart: `add_timer`/`timer_delete` on `kernel/time/timer.c`.
