@@ -226,7 +226,8 @@ fn position(lines: &[String], needle: &str) -> usize {
 fn sigterm_in_a_script_unloads_users_first() {
     let mut modhost = Running::start(&[]);
     modhost.send("insmod fifo.so\ninsmod producer.so rate=0\ninsmod consumer.so rate=0\ncat /sys/module/fifo/refcnt\n");
-    modhost.wait_for("consumer: loaded paused");
+    // The result (stdout) and the kernel's lines (stderr) come through two
+    // pipes, in no order between them: wait for the result alone.
     modhost.wait_until(|line| line == "2", "refcnt 2");
     modhost.signal("TERM");
     let (status, lines) = modhost.finish();
