@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What a kbuild-built module (.ko) says about itself to the host: the
+ * descriptor `__this_module`, its export and import records. modpost writes
+ * them into NAME.mod.c; the host reads them (host/src/loader/kmod.rs) after
+ * checking every pointer against the module's own segments. The Rust
+ * mirror is abi/src/kmod.rs; a host test checks the two agree.
+ *
+ * The first two fields are those of every modhost module: the magic and
+ * the version magic. A .ko's vermagic is MODHOST_KBUILD_VERMAGIC; the host
+ * reads the rest of the descriptor only after comparing it.
+ */
+#ifndef _MODHOST_KMOD_H
+#define _MODHOST_KMOD_H
+
+#include <modhost/services.h>
+
+#define MODHOST_MAGIC		"modhost"	/* 8 bytes with its NUL */
+#define MODHOST_KBUILD_VERMAGIC	"modhost-abi/2 kbuild"
+#define MODULE_NAME_LEN		56
+
+/* What the host passes to `start`: its table and the module's handle. */
+struct modhost_init_args {
+	const struct modhost_services *services;
+	modhost_module_t module;
+};
+
+/* One export: EXPORT_SYMBOL{,_GPL}{,_NS} (the kernel's struct kernel_symbol). */
+struct modhost_ksym {
+	const char *name;
+	const void *value;
+	const char *namespace;		/* "" for none */
+	modhost_u32 gpl_only;
+	modhost_u32 crc;		/* modversions: CRC of the prototype */
+};
+
+/* One import: a function of another module, called through its slot. */
+struct modhost_import {
+	const char *name;
+	void **slot;			/* the host writes the address here */
+	modhost_u32 crc;		/* from Module.symvers at build time */
+	modhost_u32 has_crc;		/* 0: no Module.symvers knew the symbol */
+};
+
+struct kernel_param;
+
+/*
+ * `__this_module`. THIS_MODULE points here; `name` is the instance's name,
+ * written by `start` before the module's init runs.
+ */
+struct module {
+	char magic[8];
+	const char *vermagic;
+	modhost_u32 size;		/* sizeof(struct module), checked */
+	modhost_u32 num_syms;
+	const struct modhost_ksym *syms;
+	const struct modhost_import *imports;
+	modhost_u32 num_imports;
+	modhost_u32 num_kp;
+	/* The parameters in the order of the .modhost_tables kparam= lines. */
+	struct kernel_param *const *kp;
+	/* kbuild/lib's entry points: set up, load parameters, call init; call
+	 * exit; reload a parameter the host changed. */
+	int (*start)(const struct modhost_init_args *args);
+	void (*stop)(void);
+	int (*param_changed)(modhost_u32 index);
+	/* module_init / module_exit; exit is NULL when there is none (such a
+	 * module can only be removed with rmmod -f, as in the kernel). */
+	int (*init)(void);
+	void (*exit)(void);
+	char name[MODULE_NAME_LEN];
+};
+
+/* kbuild/lib's entry points, which modpost puts in __this_module. */
+int __modhost_start(const struct modhost_init_args *args);
+void __modhost_stop(void);
+int __modhost_param_changed(modhost_u32 index);
+
+#endif /* _MODHOST_KMOD_H */
