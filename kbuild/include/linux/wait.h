@@ -120,11 +120,11 @@ static inline void __modhost_wait_over(struct __modhost_wait *wait, bool cond)
 #define wait_event_timeout(wq_head, condition, timeout) \
 	__modhost_wait_event(wq_head, condition, TASK_UNINTERRUPTIBLE, true, timeout)
 #define wait_event_interruptible(wq_head, condition) \
-	((int)__modhost_wait_event(wq_head, condition, TASK_INTERRUPTIBLE, false, 0))
+	({ int __ret = __modhost_wait_event(wq_head, condition, TASK_INTERRUPTIBLE, false, 0); __ret; })
 #define wait_event_interruptible_timeout(wq_head, condition, timeout) \
 	__modhost_wait_event(wq_head, condition, TASK_INTERRUPTIBLE, true, timeout)
 #define wait_event_killable(wq_head, condition) \
-	((int)__modhost_wait_event(wq_head, condition, TASK_KILLABLE, false, 0))
+	({ int __ret = __modhost_wait_event(wq_head, condition, TASK_KILLABLE, false, 0); __ret; })
 #define wait_event_killable_timeout(wq_head, condition, timeout) \
 	__modhost_wait_event(wq_head, condition, TASK_KILLABLE, true, timeout)
 #define wait_event_idle(wq_head, condition) \
