@@ -21,7 +21,7 @@ use modhost_abi::{
     descriptor::ModuleInfo,
     errno::Errno,
     modinfo::{self as format, Entry, MODINFO_SECTION, TABLES_SECTION, key},
-    param::{ParamType, ParamValue},
+    param::ParamType,
 };
 use std::{collections::BTreeMap, path::Path};
 
@@ -126,11 +126,6 @@ impl ModInfo {
     }
 }
 
-/// The parameters' initial values, in declaration order.
-pub(crate) fn param_defaults(info: &ModuleInfo) -> Vec<ParamValue> {
-    info.params.iter().map(|p| p.default_value()).collect()
-}
-
 /// Reads a module file's information from its sections, without loading it.
 ///
 /// # Errors
@@ -153,7 +148,7 @@ pub fn inspect(file: &Path) -> Result<ModInfo> {
 
 impl ModInfo {
     /// The information in a `.modinfo` and a `.modhost_tables` section.
-    fn parse(modinfo: &[u8], tables: &[u8]) -> Result<ModInfo, String> {
+    pub(crate) fn parse(modinfo: &[u8], tables: &[u8]) -> Result<ModInfo, String> {
         let mut info = ModInfo {
             name: String::new(),
             license: String::new(),
@@ -304,7 +299,7 @@ const PARAM_TYPES: [ParamType; 12] = [
 ];
 
 /// "invalid module format: REASON" about `subject`.
-fn invalid_format(subject: &str, reason: impl std::fmt::Display) -> Error {
+pub(crate) fn invalid_format(subject: &str, reason: impl std::fmt::Display) -> Error {
     Error::new(ErrorKind::InvalidFormat, Errno::ENOEXEC, subject, format!("invalid module format: {reason}"))
 }
 
@@ -335,7 +330,7 @@ mod tests {
     use crate::loader::sections::tests::{MODINFO, TABLES};
     use proptest::prelude::*;
 
-    fn parse(modinfo: &[u8], tables: &[u8]) -> Result<ModInfo, String> {
+    pub(crate) fn parse(modinfo: &[u8], tables: &[u8]) -> Result<ModInfo, String> {
         ModInfo::parse(modinfo, tables)
     }
 
