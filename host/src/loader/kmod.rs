@@ -29,7 +29,7 @@ use core::{
     sync::atomic::AtomicPtr,
 };
 use modhost_abi::{
-    kmod::{KbuildExport, KbuildImport, KbuildModule, KbuildParam, KbuildParamArray},
+    kmod::{KbuildExport, KbuildImport, KbuildModule, KbuildParam, KbuildParamArray, KbuildParamString},
     param::{ParamScalar, ParamType, ParamValue},
 };
 
@@ -232,6 +232,14 @@ impl<'lib> Reader<'lib> {
     /// The current value of the parameter whose `kernel_param` this is.
     fn default(&self, param: &ParamInfo) -> Result<ParamValue, String> {
         let arg = self.word(offset_of!(KbuildParam, arg))?;
+        if param.string_len > 0 {
+            let string = self.at(arg);
+            if string.u32(offset_of!(KbuildParamString, maxlen))? != param.string_len {
+                return Err(format!("parameter {}: its string record disagrees with its size", param.name));
+            }
+            let buffer = string.word(offset_of!(KbuildParamString, string))?;
+            return Ok(ParamValue::Scalar(string_at(self.memory, buffer, &param.name)?));
+        }
         if param.max_len == 0 {
             return Ok(ParamValue::Scalar(scalar(self.memory, param.ty, arg, &param.name)?));
         }
@@ -259,6 +267,13 @@ fn element_size(ty: ParamType) -> usize {
         ParamType::Int | ParamType::UInt | ParamType::HexInt => 4,
         ParamType::Long | ParamType::ULong | ParamType::ULLong | ParamType::CharP => 8,
     }
+}
+
+/// The text of a `module_param_string` buffer at `address`.
+fn string_at(memory: Memory<'_>, address: usize, name: &str) -> Result<ParamScalar, String> {
+    let text = c_string(memory, address, CHARP_MAX, Access::Read)
+        .ok_or_else(|| format!("parameter {name}'s buffer is not a string in the module"))?;
+    Ok(ParamScalar::Str(text.as_str().into()))
 }
 
 /// The value of the C variable of type `ty` at `address`.

@@ -66,6 +66,9 @@ pub struct ParamInfo {
     pub ty: ParamType,
     /// `0` for a scalar, the capacity of an array.
     pub max_len: u32,
+    /// The buffer's size of a C module's `module_param_string` (a `charp`
+    /// the module copies into its own buffer), else `0`.
+    pub string_len: u32,
     /// The permission bits of its `/sys` file.
     pub perm: u16,
     /// `MODULE_PARM_DESC`.
@@ -75,7 +78,11 @@ pub struct ParamInfo {
 impl ParamInfo {
     /// The type as modinfo shows it: `uint`, `array of int`.
     pub fn type_name(&self) -> String {
-        if self.max_len > 0 { format!("array of {}", self.ty.name()) } else { self.ty.name().to_string() }
+        match (self.max_len, self.string_len) {
+            (0, 0) => self.ty.name().to_string(),
+            (0, _) => "string".to_string(),
+            _ => format!("array of {}", self.ty.name()),
+        }
     }
 }
 
@@ -108,6 +115,7 @@ impl ModInfo {
                     name: p.name.to_string(),
                     ty: p.ty,
                     max_len: p.max_len,
+                    string_len: 0,
                     perm: p.perm,
                     description: p.description.to_string(),
                 })
@@ -194,15 +202,21 @@ impl ModInfo {
                 _ => {}
             }
         }
-        for (name, ty, is_array) in declared {
-            let Some(&(perm, max_len)) = kparams.get(name) else {
+        for (name, ty, shape) in declared {
+            let Some(&(perm, max)) = kparams.get(name) else {
                 return Err(format!("parameter {} has no {} record", shown(name), key::KPARAM));
             };
-            if (max_len > 0) != is_array {
-                return Err(format!("parameter {}: its {} record disagrees with its type", shown(name), key::KPARAM));
-            }
+            let (max_len, string_len) = match shape {
+                Shape::Scalar if max == 0 => (0, 0),
+                Shape::Array if max > 0 => (max, 0),
+                Shape::String if max > 1 => (0, max),
+                _ => {
+                    let record = key::KPARAM;
+                    return Err(format!("parameter {}: its {record} record disagrees with its type", shown(name)));
+                }
+            };
             let description = descriptions.get(name).copied().unwrap_or_default().to_string();
-            info.params.push(ParamInfo { name: name.to_string(), ty, max_len, perm, description });
+            info.params.push(ParamInfo { name: name.to_string(), ty, max_len, string_len, perm, description });
         }
         Ok(info)
     }
@@ -237,19 +251,30 @@ fn symbol_name<'a>(key: &str, value: &'a str) -> Result<&'a str, String> {
     Ok(value)
 }
 
-/// `parmtype=NAME:TYPE`: the name, the (element) type, and whether it is an
-/// array.
-fn parmtype(value: &str) -> Result<(&str, ParamType, bool), String> {
+/// What a `parmtype` declares besides its element type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Scalar,
+    /// `array of TYPE`.
+    Array,
+    /// `string`: a C module's `module_param_string`, a `charp` copied into
+    /// the module's buffer.
+    String,
+}
+
+/// `parmtype=NAME:TYPE`: the name, the (element) type, and its shape.
+fn parmtype(value: &str) -> Result<(&str, ParamType, Shape), String> {
     let (name, type_name) = name_and_rest(key::PARMTYPE, value)?;
-    let (element, is_array) = match type_name.strip_prefix("array of ") {
-        Some(element) => (element, true),
-        None => (type_name, false),
+    let (element, shape) = match type_name.strip_prefix("array of ") {
+        Some(element) => (element, Shape::Array),
+        None if type_name == "string" => ("charp", Shape::String),
+        None => (type_name, Shape::Scalar),
     };
     let ty = PARAM_TYPES
         .into_iter()
         .find(|t| t.name() == element)
         .ok_or_else(|| format!("parameter {} has unknown type '{}'", shown(name), shown(type_name)))?;
-    Ok((name, ty, is_array))
+    Ok((name, ty, shape))
 }
 
 /// `export=NAME` or `export=NAME:NAMESPACE`, and the same for `export_gpl`.
@@ -351,6 +376,7 @@ mod tests {
                     name: "size".into(),
                     ty: ParamType::UInt,
                     max_len: 0,
+                    string_len: 0,
                     perm: 0o444,
                     description: "Slots".into(),
                 }],
@@ -371,6 +397,16 @@ mod tests {
         assert_eq!(info.params[0].type_name(), "array of int");
         assert_eq!((info.params[0].max_len, info.params[0].perm), (4, 0o644));
         assert_eq!(info.exports[0], ExportInfo { name: "m_f".into(), gpl_only: false, namespace: "NS".into() });
+    }
+
+    #[test]
+    fn a_c_string_parameter_keeps_its_buffer_size() {
+        let tables = b"kparam=dev:0444:16\0";
+        let info = parse(b"name=m\0parmtype=dev:string\0", tables).unwrap();
+        assert_eq!((info.params[0].ty, info.params[0].string_len, info.params[0].max_len), (ParamType::CharP, 16, 0));
+        assert_eq!(info.params[0].type_name(), "string");
+        let no_room = parse(b"name=m\0parmtype=dev:string\0", b"kparam=dev:0444:0\0");
+        assert!(no_room.unwrap_err().contains("disagrees with its type"));
     }
 
     #[test]
