@@ -416,7 +416,7 @@ mod tests {
             (b"name=m\0license=GPL", b"", ".modinfo: unterminated string at byte 7"),
             (b"name=m\0", b"import\0", ".modhost_tables: string at byte 0 is not key=value"),
             (b"name=m\0parmtype=x\0", b"", "parmtype=x is not parmtype=NAME:..."),
-            (b"name=m\0parmtype=x:string\0", b"", "parameter x has unknown type 'string'"),
+            (b"name=m\0parmtype=x:str\0", b"", "parameter x has unknown type 'str'"),
             (b"name=m\0parmtype=x:int\0", b"", "parameter x has no kparam record"),
             (
                 b"name=m\0parmtype=x:int\0",
