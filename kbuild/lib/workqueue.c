@@ -19,7 +19,8 @@ static modhost_handle_t wq_handle(struct workqueue_struct *wq)
 	return (modhost_handle_t)(uintptr_t)wq;
 }
 
-static modhost_s32 work_runs(const void *context, modhost_handle_t handle)
+/* The kernel's name for it, so that stack traces read as the kernel's. */
+static modhost_s32 process_one_work(const void *context, modhost_handle_t handle)
 {
 	struct work_struct *work = (struct work_struct *)context;
 
@@ -33,7 +34,7 @@ static modhost_s32 work_runs(const void *context, modhost_handle_t handle)
 static modhost_handle_t make_work(const void *object, struct modhost_site site)
 {
 	const struct work_struct *work = object;
-	struct modhost_callback callback = { work_runs, work, modhost_release_nothing };
+	struct modhost_callback callback = { process_one_work, work, modhost_release_nothing };
 
 	if (work->__delayed)
 		return mh_call(workqueue, init_delayed_work, callback, site);

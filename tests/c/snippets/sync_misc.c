@@ -25,6 +25,8 @@ static int helper(void *data)
 	complete(started);
 	wait_for_completion(&ready);
 	complete_all(&done);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(HZ);
 	return 0;
 }
 
