@@ -87,3 +87,8 @@ mod properties;
 // Module code that never returns: every command comes back.
 #[cfg(test)]
 mod stuck;
+
+// The C API of time, timers, deferred work, threads, sleeping and locks:
+// headers, kbuild/lib, and the courseware's and the lab's code build.
+#[cfg(test)]
+mod csnippets;
