@@ -1,22 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Tasks: `current`, task states, schedule_timeout() and wake_up_process().
+ * Task states: set_current_state(), schedule_timeout() and the first half
+ * of wake_up_process().
  *
- * What the kernel keeps in each task_struct, this module keeps in two
- * small tables keyed by the host's pid (a thread-local would keep the
- * module from unloading):
+ * What the kernel keeps in each task_struct's state, this module keeps in
+ * a small table keyed by the host's pid (a thread-local would keep the
+ * module from unloading; `current` itself is task.c's):
  *
- * - states[]: the state set_current_state() set, in a 64-bit word per
- *   task, pid << 32 | state; a free slot is 0, and a task in TASK_RUNNING
- *   holds none unless it is on a wait queue (add_wait_queue,
- *   prepare_to_wait). A task sleeps in schedule_timeout() until its word
- *   says TASK_RUNNING: wake_up_process() writes that (compare-and-swap on
- *   the whole word, so a slot the task has left is never touched) and then
- *   wakes it; or, on a queue, until the queue's wake-up count moved since
- *   the state was set. So a wake-up between set_current_state() and
- *   schedule() is not lost.
- * - kthreads: this module's running kthreads, so that `current` in one is
- *   the task_struct kthread_create() returned.
+ * The state set_current_state() set is a 64-bit word per task,
+ * pid << 32 | state; a free slot is 0, and a task in TASK_RUNNING holds
+ * none unless it is on a wait queue (add_wait_queue, prepare_to_wait). A
+ * task sleeps in schedule_timeout() until its word says TASK_RUNNING:
+ * wake_up_process() writes that (compare-and-swap on the whole word, so a
+ * slot the task has left is never touched) and then wakes it; or, on a
+ * queue, until the queue's wake-up count moved since the state was set.
+ * So a wake-up between set_current_state() and schedule() is not lost.
  *
  * The sleep itself is a host wait_event on the task's queue, or on one of
  * the module's own, whose condition is "woken since the state was set".
@@ -27,8 +25,6 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/wait.h>
-#include <linux/slab.h>
-#include <linux/string.h>
 #include "object.h"
 #include "sched.h"
 
@@ -44,8 +40,6 @@ struct task_state {
 
 static struct task_state states[STATE_SLOTS];
 static modhost_handle_t sleepers;	/* the wait queue schedule() sleeps on */
-static struct task_struct *kthreads;	/* this module's running kthreads */
-static int kthreads_lock;
 
 static modhost_u64 state_word(pid_t pid, unsigned int state)
 {
@@ -239,106 +233,4 @@ long __modhost_schedule_timeout_in(unsigned int state, long timeout, struct modh
 {
 	__modhost_set_current_state(state, site);
 	return __modhost_schedule_timeout(timeout, site);
-}
-
-static void kthreads_lock_take(void)
-{
-	while (__atomic_exchange_n(&kthreads_lock, 1, __ATOMIC_ACQUIRE))
-		__builtin_ia32_pause();
-}
-
-static void kthreads_lock_drop(void)
-{
-	__atomic_store_n(&kthreads_lock, 0, __ATOMIC_RELEASE);
-}
-
-void modhost_kthread_enter(struct task_struct *k)
-{
-	kthreads_lock_take();
-	k->__next = kthreads;
-	kthreads = k;
-	kthreads_lock_drop();
-}
-
-void modhost_kthread_leave(struct task_struct *k)
-{
-	kthreads_lock_take();
-	for (struct task_struct **link = &kthreads; *link; link = &(*link)->__next) {
-		if (*link == k) {
-			*link = k->__next;
-			break;
-		}
-	}
-	kthreads_lock_drop();
-}
-
-static struct task_struct *running_kthread(pid_t pid)
-{
-	struct task_struct *found = NULL;
-
-	kthreads_lock_take();
-	for (struct task_struct *k = kthreads; k; k = k->__next) {
-		if (k->pid == pid) {
-			found = k;
-			break;
-		}
-	}
-	kthreads_lock_drop();
-	return found;
-}
-
-void modhost_task_comm(char comm[TASK_COMM_LEN])
-{
-	char name[64];
-	size_t len = mh_call(time, get_task_comm, name, sizeof(name));
-
-	/* The host writes nothing when the name does not fit. */
-	if (len > sizeof(name))
-		len = 0;
-	if (len > TASK_COMM_LEN - 1)
-		len = TASK_COMM_LEN - 1;
-	memcpy(comm, name, len);
-	comm[len] = '\0';
-}
-
-struct task_struct *__modhost_current(struct task_struct *scratch)
-{
-	pid_t pid = mh_call(time, current_pid);
-	struct task_struct *k = running_kthread(pid);
-
-	if (k)
-		return k;
-	scratch->pid = pid;
-	scratch->tgid = pid;
-	modhost_task_comm(scratch->comm);
-	return scratch;
-}
-
-void allow_signal(int sig)
-{
-	struct task_struct *k = running_kthread(mh_call(time, current_pid));
-
-	if (k && sig > 0 && sig <= 64)
-		__atomic_fetch_or(&k->__allowed_signals, 1UL << (sig - 1), __ATOMIC_RELAXED);
-}
-
-void disallow_signal(int sig)
-{
-	struct task_struct *k = running_kthread(mh_call(time, current_pid));
-
-	if (k && sig > 0 && sig <= 64)
-		__atomic_fetch_and(&k->__allowed_signals, ~(1UL << (sig - 1)), __ATOMIC_RELAXED);
-}
-
-struct task_struct *get_task_struct(struct task_struct *t)
-{
-	__atomic_fetch_add(&t->__usage, 1, __ATOMIC_RELAXED);
-	return t;
-}
-
-void put_task_struct(struct task_struct *t)
-{
-	/* Only kthreads are counted: `current` of another task is a copy. */
-	if (t->__handle && __atomic_sub_fetch(&t->__usage, 1, __ATOMIC_ACQ_REL) == 0)
-		kfree(t);
 }

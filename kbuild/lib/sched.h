@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* What sched.c shares with the rest of kbuild/lib. */
+/* What sched.c and task.c share with the rest of kbuild/lib. */
 #ifndef _KBUILD_LIB_SCHED_H
 #define _KBUILD_LIB_SCHED_H
 
