@@ -276,4 +276,49 @@ mod tests {
         assert_eq!(crc32(b"123456789"), 0xcbf4_3926);
         assert_eq!(crc32(b""), 0);
     }
+
+    /// The prototypes gcc's DWARF gives for the functions of `source`.
+    fn prototypes_of(source: &str, names: &[&str]) -> BTreeMap<String, String> {
+        let dir = std::env::temp_dir().join(format!("modhost-crc-{}-{}", std::process::id(), crc32(source.as_bytes())));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (c, o) = (dir.join("t.c"), dir.join("t.o"));
+        std::fs::write(&c, source).unwrap();
+        let status = std::process::Command::new("gcc").args(["-g", "-O2", "-fPIC", "-c", "-o"]).arg(&o).arg(&c).status();
+        assert!(status.expect("gcc runs").success());
+        let data = std::fs::read(&o).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        prototypes(&object::File::parse(&*data).unwrap(), names).unwrap()
+    }
+
+    #[test]
+    fn prototypes_name_types_and_members_one_level_deep() {
+        let source = "typedef unsigned long size_t;\n\
+            struct inner { int a; };\n\
+            struct pt { int x; struct inner *in; const char name[8]; };\n\
+            enum mode { SLOW, FAST = 4 };\n\
+            int square(int x) { return x * x; }\n\
+            size_t area(const struct pt *p, enum mode m) { return p->x + m; }\n\
+            void log_it(const char *fmt, ...) { (void)fmt; }\n\
+            void none(void) {}\n\
+            int apply(int (*fn)(int), volatile int *v) { return fn(*v); }\n";
+        let found = prototypes_of(source, &["square", "area", "log_it", "none", "apply", "missing"]);
+        assert_eq!(found["square"], "int square(int)");
+        assert_eq!(
+            found["area"],
+            "size_t area(const struct pt {int x; struct inner * in; const const char[8] name;} *, enum mode {SLOW=0, FAST=4,})"
+        );
+        assert_eq!(found["log_it"], "void log_it(const char *, ...)");
+        assert_eq!(found["none"], "void none(void)");
+        assert_eq!(found["apply"], "int apply(int (*)(int) *, volatile int *)");
+        assert!(!found.contains_key("missing"));
+    }
+
+    #[test]
+    fn the_body_does_not_change_the_prototype() {
+        let one = prototypes_of("int square(int x) { return x * x; }\n", &["square"]);
+        let two = prototypes_of("int square(int x) { return x + x + 1; }\n", &["square"]);
+        let three = prototypes_of("long square(int x) { return x * x; }\n", &["square"]);
+        assert_eq!(one, two);
+        assert_ne!(one, three);
+    }
 }

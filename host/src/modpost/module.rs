@@ -29,7 +29,7 @@ pub(crate) struct Export {
 /// A module of this build.
 #[derive(Debug)]
 pub(crate) struct Module {
-    /// `NAME` of `NAME.ko`.
+    /// `NAME` of `NAME.ko`, with `-` made `_`.
     pub(crate) name: String,
     pub(crate) ko: PathBuf,
     pub(crate) objects: Vec<ObjectFile>,
@@ -41,7 +41,8 @@ impl Module {
         let list = std::fs::read_to_string(mod_file).map_err(|e| format!("{}: {e}", mod_file.display()))?;
         let base = mod_file.parent().unwrap_or(Path::new("."));
         let objects = list.split_whitespace().map(|o| ObjectFile::read(&base.join(o))).collect::<Result<Vec<_>, _>>()?;
-        let name = mod_file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        // KBUILD_MODNAME: the file's name with `-` made `_`, as the kernel does.
+        let name = mod_file.file_stem().map(|s| s.to_string_lossy().replace('-', "_")).unwrap_or_default();
         Ok(Module { name, ko: mod_file.with_extension("ko"), objects })
     }
 
