@@ -29,7 +29,8 @@ KBUILD_CFLAGS := -std=gnu11 -nostdinc -I$(srctree)/include \
 	-fPIC -fvisibility=hidden -fno-strict-aliasing -fno-common \
 	-fno-stack-protector -fno-omit-frame-pointer -ffreestanding -g -O2 \
 	-Wall -Wundef -Werror=implicit-function-declaration -Werror=implicit-int \
-	-Werror=return-type -Wno-format-security -Wno-error=incompatible-pointer-types
+	-Werror=return-type -Wno-format-security -Wno-pointer-sign \
+	-Wno-error=incompatible-pointer-types
 
 ifeq ($(V),1)
 Q :=
