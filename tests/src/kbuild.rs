@@ -377,3 +377,31 @@ fn modhost_kernel_picks_the_api_generation() {
     run.assert_failed();
     assert!(run.stderr.contains("#error not 4.4"), "{}", run.stderr);
 }
+
+#[test]
+fn a_namespaced_export_needs_its_namespace_imported() {
+    let exporter = square("GPL", "int square(int x)", "return x * x;").replace("EXPORT_SYMBOL_GPL(square);", "EXPORT_SYMBOL_NS_GPL(square, MATH);");
+    let user = format!("{SQUARE_USER}MODULE_LICENSE(\"GPL\");\n");
+    let dir = lab("namespace", &[("square.c", &exporter), ("user.c", &user), ("Makefile", "obj-m := square.o user.o\n")]);
+    make(&dir.join(""), &[])
+        .assert_failed()
+        .assert_stderr_has("ERROR: modpost: module user uses symbol square from namespace MATH, but does not import it.");
+
+    dir.file("user.c", format!("{user}MODULE_IMPORT_NS(MATH);\n").as_bytes());
+    make(&dir.join(""), &[]).assert_ok();
+    let symvers = std::fs::read_to_string(dir.join("Module.symvers")).unwrap();
+    assert!(symvers.ends_with("\tEXPORT_SYMBOL_GPL\tMATH\n"), "{symvers:?}");
+    let tables = section_strings(&dir.join("square.ko"), ".modhost_tables");
+    assert!(tables.contains(&"export_gpl=square:MATH".to_string()), "{tables:?}");
+}
+
+#[test]
+fn a_symbol_exported_by_two_modules_is_an_error() {
+    let one = square("GPL", "int square(int x)", "return x * x;");
+    let dir = lab("twice", &[("one.c", &one), ("two.c", &one), ("Makefile", "obj-m := one.o two.o\n")]);
+    make(&dir.join(""), &[]).assert_failed().assert_stderr_has(&format!(
+        "ERROR: modpost: \"square\" [{}] is exported twice. Previous export was in {}",
+        path(&dir, "two.ko"),
+        path(&dir, "one.ko")
+    ));
+}
