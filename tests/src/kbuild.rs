@@ -30,7 +30,8 @@ fn modhost() -> &'static Path {
             .status()
             .expect("cargo runs");
         assert!(status.success(), "cargo build -p modhost failed");
-        let profile_dir = crate::util::module_dir().parent().expect("deps/ is in the profile's directory").to_path_buf();
+        let profile_dir =
+            crate::util::module_dir().parent().expect("deps/ is in the profile's directory").to_path_buf();
         profile_dir.join("modhost")
     })
 }
@@ -180,9 +181,11 @@ fn a_ko_exports_only_its_descriptor() {
     make(&dir.join(""), &[]).assert_ok();
     let data = std::fs::read(dir.join("hello.ko")).unwrap();
     let ko = object::File::parse(&*data).unwrap();
-    let exported: Vec<&str> = ko.dynamic_symbols().filter(|s| !s.is_undefined()).filter_map(|s| s.name().ok()).collect();
+    let exported: Vec<&str> =
+        ko.dynamic_symbols().filter(|s| !s.is_undefined()).filter_map(|s| s.name().ok()).collect();
     assert_eq!(exported, ["__this_module"]);
-    let undefined: Vec<&str> = ko.dynamic_symbols().filter(|s| s.is_undefined()).filter_map(|s| s.name().ok()).collect();
+    let undefined: Vec<&str> =
+        ko.dynamic_symbols().filter(|s| s.is_undefined()).filter_map(|s| s.name().ok()).collect();
     assert!(undefined.iter().all(|s| s.is_empty()), "the .ko needs {undefined:?}");
 }
 
@@ -237,7 +240,10 @@ fn makefile_flags_and_relative_object_paths_are_honoured() {
 
 #[test]
 fn module_symvers_has_the_exports_and_the_crc_follows_the_prototype() {
-    let dir = lab("symvers", &[("square.c", &square("GPL", "int square(int x)", "return x * x;")), ("Makefile", "obj-m := square.o\n")]);
+    let dir = lab(
+        "symvers",
+        &[("square.c", &square("GPL", "int square(int x)", "return x * x;")), ("Makefile", "obj-m := square.o\n")],
+    );
     let symvers = |dir: &Scratch| {
         make(&dir.join(""), &[]).assert_ok();
         std::fs::read_to_string(dir.join("Module.symvers")).unwrap()
@@ -263,7 +269,8 @@ fn an_import_nobody_is_known_to_export_warns_and_the_build_goes_on() {
         MODULE_LICENSE(\"GPL\");\n";
     let dir = lab("undefined", &[("producer.c", producer), ("Makefile", "obj-m += producer.o\n")]);
     let run = make(&dir.join(""), &[]);
-    run.assert_ok().assert_stderr_has(&format!("WARNING: modpost: \"add_item\" [{}] undefined!", path(&dir, "producer.ko")));
+    run.assert_ok()
+        .assert_stderr_has(&format!("WARNING: modpost: \"add_item\" [{}] undefined!", path(&dir, "producer.ko")));
     let tables = section_strings(&dir.join("producer.ko"), ".modhost_tables");
     assert!(tables.contains(&"import=add_item".to_string()), "{tables:?}");
 }
@@ -283,7 +290,8 @@ fn exports_of_another_build_resolve_through_kbuild_extra_symbols() {
     let run = make(&dir.join("user"), &[]);
     run.assert_ok();
     assert!(!run.stderr.contains("\"square\""), "square is known:\n{}", run.stderr);
-    let crc = std::fs::read_to_string(dir.join("square/Module.symvers")).unwrap().split('\t').next().unwrap().to_string();
+    let crc =
+        std::fs::read_to_string(dir.join("square/Module.symvers")).unwrap().split('\t').next().unwrap().to_string();
     let mod_c = std::fs::read_to_string(dir.join("user/user.mod.c")).unwrap();
     assert!(mod_c.contains(&format!("{{ \"square\", &__modhost_slot_square, {crc}, 1 }}")), "{mod_c}");
     let modinfo = section_strings(&dir.join("user/user.ko"), ".modinfo");
@@ -319,9 +327,10 @@ fn a_missing_module_license_is_an_error() {
 fn a_module_that_can_never_run_anything_is_an_error() {
     let source = "#include <linux/module.h>\n\nint unused(void) { return 0; }\nMODULE_LICENSE(\"GPL\");\n";
     let dir = lab("noinit", &[("hello.c", source), ("Makefile", "obj-m := hello.o\n")]);
-    make(&dir.join(""), &[])
-        .assert_failed()
-        .assert_stderr_has(&format!("ERROR: modpost: hello: no module_init() and no exports in {}", path(&dir, "hello.o")));
+    make(&dir.join(""), &[]).assert_failed().assert_stderr_has(&format!(
+        "ERROR: modpost: hello: no module_init() and no exports in {}",
+        path(&dir, "hello.o")
+    ));
 }
 
 #[test]
@@ -340,8 +349,10 @@ fn clean_removes_what_the_build_wrote() {
     make(&dir.join(""), &[]).assert_ok();
     assert!(dir.join("hello.ko").is_file());
     make(&dir.join(""), &["clean"]).assert_ok();
-    let mut left: Vec<String> =
-        std::fs::read_dir(dir.join("")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut left: Vec<String> = std::fs::read_dir(dir.join(""))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     left.sort();
     assert_eq!(left, ["Makefile", "hello.c"]);
 }
@@ -380,12 +391,14 @@ fn modhost_kernel_picks_the_api_generation() {
 
 #[test]
 fn a_namespaced_export_needs_its_namespace_imported() {
-    let exporter = square("GPL", "int square(int x)", "return x * x;").replace("EXPORT_SYMBOL_GPL(square);", "EXPORT_SYMBOL_NS_GPL(square, MATH);");
+    let exporter = square("GPL", "int square(int x)", "return x * x;")
+        .replace("EXPORT_SYMBOL_GPL(square);", "EXPORT_SYMBOL_NS_GPL(square, MATH);");
     let user = format!("{SQUARE_USER}MODULE_LICENSE(\"GPL\");\n");
-    let dir = lab("namespace", &[("square.c", &exporter), ("user.c", &user), ("Makefile", "obj-m := square.o user.o\n")]);
-    make(&dir.join(""), &[])
-        .assert_failed()
-        .assert_stderr_has("ERROR: modpost: module user uses symbol square from namespace MATH, but does not import it.");
+    let dir =
+        lab("namespace", &[("square.c", &exporter), ("user.c", &user), ("Makefile", "obj-m := square.o user.o\n")]);
+    make(&dir.join(""), &[]).assert_failed().assert_stderr_has(
+        "ERROR: modpost: module user uses symbol square from namespace MATH, but does not import it.",
+    );
 
     dir.file("user.c", format!("{user}MODULE_IMPORT_NS(MATH);\n").as_bytes());
     make(&dir.join(""), &[]).assert_ok();

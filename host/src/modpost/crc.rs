@@ -52,8 +52,8 @@ pub(crate) fn prototypes(file: &object::File<'_>, names: &[&str]) -> Result<BTre
         let unit = dwarf.unit(header).map_err(|e| format!("DWARF: {e}"))?;
         let text = Describe { dwarf: &dwarf, unit: &unit };
         for (name, offset) in text.subprograms(names).map_err(|e| format!("DWARF: {e}"))? {
-            if !found.contains_key(&name) {
-                found.insert(name, text.prototype(offset).map_err(|e| format!("DWARF: {e}"))?);
+            if let std::collections::btree_map::Entry::Vacant(slot) = found.entry(name) {
+                slot.insert(text.prototype(offset).map_err(|e| format!("DWARF: {e}"))?);
             }
         }
     }
@@ -136,7 +136,8 @@ impl<'d> Describe<'_, 'd> {
             if !names.contains(&name.as_str()) {
                 continue;
             }
-            let declaration = matches!(entry.attr_value(constants::DW_AT_declaration), Some(AttributeValue::Flag(true)));
+            let declaration =
+                matches!(entry.attr_value(constants::DW_AT_declaration), Some(AttributeValue::Flag(true)));
             match found.get(&name) {
                 Some((false, _)) => {}
                 Some((true, _)) if declaration => {}
@@ -174,7 +175,12 @@ impl<'d> Describe<'_, 'd> {
     }
 
     /// The text of the type an entry's `DW_AT_type` names (`void` if none).
-    fn type_of(&self, entry: &gimli::DebuggingInformationEntry<Reader<'d>>, expand: usize, nesting: usize) -> gimli::Result<String> {
+    fn type_of(
+        &self,
+        entry: &gimli::DebuggingInformationEntry<Reader<'d>>,
+        expand: usize,
+        nesting: usize,
+    ) -> gimli::Result<String> {
         match entry.attr_value(constants::DW_AT_type) {
             Some(AttributeValue::UnitRef(offset)) => self.type_text(offset, expand, nesting),
             _ => Ok("void".to_string()),
@@ -204,7 +210,9 @@ impl<'d> Describe<'_, 'd> {
             constants::DW_TAG_subroutine_type => {
                 format!("{} (*)({})", inner()?, self.parameters(offset, expand + 1, nesting + 1)?)
             }
-            tag @ (constants::DW_TAG_structure_type | constants::DW_TAG_union_type | constants::DW_TAG_enumeration_type) => {
+            tag @ (constants::DW_TAG_structure_type
+            | constants::DW_TAG_union_type
+            | constants::DW_TAG_enumeration_type) => {
                 let head = format!("{} {}", keyword(tag), name.unwrap_or_else(|| "<anonymous>".to_string()));
                 if expand == 0 { format!("{head} {{{}}}", self.members(offset, nesting)?) } else { head }
             }
@@ -283,7 +291,8 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let (c, o) = (dir.join("t.c"), dir.join("t.o"));
         std::fs::write(&c, source).unwrap();
-        let status = std::process::Command::new("gcc").args(["-g", "-O2", "-fPIC", "-c", "-o"]).arg(&o).arg(&c).status();
+        let status =
+            std::process::Command::new("gcc").args(["-g", "-O2", "-fPIC", "-c", "-o"]).arg(&o).arg(&c).status();
         assert!(status.expect("gcc runs").success());
         let data = std::fs::read(&o).unwrap();
         let _ = std::fs::remove_dir_all(&dir);

@@ -91,7 +91,8 @@ pub fn modpost(options: &Options, err: &mut dyn Write) -> bool {
     let mut report = Report { out: err, errors: 0 };
     let Some((linked, modules, mut known)) = read_inputs(options, &mut report) else { return false };
     let exports = collect_exports(&modules, &mut known, &mut report);
-    let mod_cs: Vec<ModC> = modules.iter().zip(exports).map(|(m, e)| check_module(m, e, &known, &linked, &mut report)).collect();
+    let mod_cs: Vec<ModC> =
+        modules.iter().zip(exports).map(|(m, e)| check_module(m, e, &known, &linked, &mut report)).collect();
     if report.errors > 0 {
         return false;
     }
@@ -171,7 +172,8 @@ fn collect_exports(modules: &[Module], known: &mut Known, report: &mut Report<'_
                 continue;
             }
             if !export.from_dwarf {
-                report.warning(format_args!("\"{name}\" [{ko}] has no debug information: its CRC covers its name only"));
+                report
+                    .warning(format_args!("\"{name}\" [{ko}] has no debug information: its CRC covers its name only"));
             }
             let symver = Symver {
                 crc: export.crc,
@@ -185,7 +187,12 @@ fn collect_exports(modules: &[Module], known: &mut Known, report: &mut Report<'_
                 continue;
             }
             let record = export.record;
-            exports.push(ModCExport { name: record.name, gpl_only: record.gpl_only, namespace: record.namespace, crc: export.crc });
+            exports.push(ModCExport {
+                name: record.name,
+                gpl_only: record.gpl_only,
+                namespace: record.namespace,
+                crc: export.crc,
+            });
         }
         all.push(exports);
     }
@@ -194,13 +201,23 @@ fn collect_exports(modules: &[Module], known: &mut Known, report: &mut Report<'_
 
 /// Checks a module's license, entry points and imports, and says what its
 /// `.mod.c` holds.
-fn check_module(module: &Module, exports: Vec<ModCExport>, known: &Known, linked: &BTreeSet<String>, report: &mut Report<'_>) -> ModC {
+fn check_module(
+    module: &Module,
+    exports: Vec<ModCExport>,
+    known: &Known,
+    linked: &BTreeSet<String>,
+    report: &mut Report<'_>,
+) -> ModC {
     let license = module.license();
     if license.is_none() {
         report.error(format_args!("missing MODULE_LICENSE() in {}", module.object_path().display()));
     }
     if !module.has_init() && exports.is_empty() {
-        report.error(format_args!("{}: no module_init() and no exports in {}", module.name, module.object_path().display()));
+        report.error(format_args!(
+            "{}: no module_init() and no exports in {}",
+            module.name,
+            module.object_path().display()
+        ));
     }
     let import_ns: BTreeSet<&str> = module.modinfo_values("import_ns").collect();
     let mut depends: Vec<String> = Vec::new();

@@ -126,7 +126,8 @@ impl ModC {
             return;
         }
         for p in &self.kparams {
-            let _ = writeln!(c, "extern struct kernel_param __param_{} __attribute__((visibility(\"hidden\")));", p.name);
+            let _ =
+                writeln!(c, "extern struct kernel_param __param_{} __attribute__((visibility(\"hidden\")));", p.name);
         }
         c.push_str("\nstatic struct kernel_param *const __modhost_kp[] = {\n");
         for p in &self.kparams {
@@ -213,7 +214,12 @@ mod tests {
         ModC {
             name: "producer".into(),
             depends: vec!["fifo".into()],
-            exports: vec![ModCExport { name: "square".into(), gpl_only: true, namespace: "MATH".into(), crc: 0xb951_34ec }],
+            exports: vec![ModCExport {
+                name: "square".into(),
+                gpl_only: true,
+                namespace: "MATH".into(),
+                crc: 0xb951_34ec,
+            }],
             imports: vec![
                 ModCImport { name: "add_item".into(), crc: Some(0x1234) },
                 ModCImport { name: "other".into(), crc: None },

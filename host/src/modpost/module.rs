@@ -7,8 +7,8 @@
 //! Kernel counterpart: `scripts/mod/modpost.c` (`struct module`,
 //! `read_symbols`).
 
-use super::objects::{ExportRecord, KParam, ObjectFile};
 use super::crc;
+use super::objects::{ExportRecord, KParam, ObjectFile};
 use std::{
     collections::BTreeSet,
     path::{Path, PathBuf},
@@ -40,7 +40,8 @@ impl Module {
     pub(crate) fn read(mod_file: &Path) -> Result<Module, String> {
         let list = std::fs::read_to_string(mod_file).map_err(|e| format!("{}: {e}", mod_file.display()))?;
         let base = mod_file.parent().unwrap_or(Path::new("."));
-        let objects = list.split_whitespace().map(|o| ObjectFile::read(&base.join(o))).collect::<Result<Vec<_>, _>>()?;
+        let objects =
+            list.split_whitespace().map(|o| ObjectFile::read(&base.join(o))).collect::<Result<Vec<_>, _>>()?;
         // KBUILD_MODNAME: the file's name with `-` made `_`, as the kernel does.
         let name = mod_file.file_stem().map(|s| s.to_string_lossy().replace('-', "_")).unwrap_or_default();
         Ok(Module { name, ko: mod_file.with_extension("ko"), objects })
@@ -91,7 +92,8 @@ impl Module {
     /// archives linked after them (`linked`) define: its imports, sorted.
     pub(crate) fn imports(&self, linked: &BTreeSet<String>) -> Vec<String> {
         let used = self.objects.iter().flat_map(|o| o.undefined.iter());
-        let wanted = used.filter(|s| !self.defines(s) && !linked.contains(*s) && !PROVIDED_BY_MOD_C.contains(&s.as_str()));
+        let wanted =
+            used.filter(|s| !self.defines(s) && !linked.contains(*s) && !PROVIDED_BY_MOD_C.contains(&s.as_str()));
         wanted.cloned().collect::<BTreeSet<_>>().into_iter().collect()
     }
 

@@ -169,7 +169,7 @@ fn export_records(file: &object::File<'_>) -> Result<Vec<ExportRecord>, String> 
 
 /// The `struct modhost_kparam_info` records of `bytes`.
 fn kparams(bytes: &[u8]) -> Result<Vec<KParam>, String> {
-    if bytes.len() % KPARAM_SIZE != 0 {
+    if !bytes.len().is_multiple_of(KPARAM_SIZE) {
         return Err(format!("{KPARAM_SECTION} is {} bytes, not a whole number of records", bytes.len()));
     }
     let word = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]);

@@ -32,7 +32,11 @@ impl Symver {
 pub(crate) fn read(path: &Path) -> Result<Vec<Symver>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let lines = text.lines().enumerate().filter(|(_, line)| !line.trim().is_empty());
-    lines.map(|(n, line)| parse_line(line).ok_or_else(|| format!("{}:{}: not a Module.symvers line", path.display(), n + 1))).collect()
+    lines
+        .map(|(n, line)| {
+            parse_line(line).ok_or_else(|| format!("{}:{}: not a Module.symvers line", path.display(), n + 1))
+        })
+        .collect()
 }
 
 fn parse_line(line: &str) -> Option<Symver> {
