@@ -87,3 +87,7 @@ mod properties;
 // Module code that never returns: every command comes back.
 #[cfg(test)]
 mod stuck;
+
+// kbuild and modpost: C modules built from students' Makefiles.
+#[cfg(test)]
+mod kbuild;

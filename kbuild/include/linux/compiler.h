@@ -52,4 +52,25 @@
 #define BUILD_BUG_ON(condition) ((void)sizeof(char[1 - 2 * !!(condition)]))
 #define static_assert(expr, ...) _Static_assert(expr, #expr)
 
+/* Added for the C library (kernel.h, slab.h, string.h, module.h). */
+#define __malloc __attribute__((__malloc__))
+#define __alloc_size(x, ...) __attribute__((__alloc_size__(x, ##__VA_ARGS__)))
+#define __copy(symbol) __attribute__((__copy__(symbol)))
+#define __realloc_size(x, ...) __alloc_size(x, ##__VA_ARGS__)
+#define __read_mostly
+#define __ro_after_init
+#define noinline_for_stack noinline
+#define __nocast
+#define __safe
+#define __bitwise
+#define __private
+#define __cond_lock(x, c) (c)
+#define __native_word(t) \
+	(sizeof(t) == sizeof(char) || sizeof(t) == sizeof(short) || \
+	 sizeof(t) == sizeof(int) || sizeof(t) == sizeof(long))
+#define __is_constexpr(x) \
+	(sizeof(int) == sizeof(*(8 ? ((void *)((long)(x) * 0l)) : (int *)8)))
+#define __ADDRESSABLE(sym) \
+	static void *__UNIQUE_ID(__addressable_##sym) __used = (void *)(unsigned long)&sym;
+
 #endif

@@ -42,6 +42,8 @@ typedef _Bool bool;
 #define false 0
 
 typedef unsigned long size_t;
+typedef unsigned long __kernel_size_t;
+typedef long __kernel_ssize_t;
 typedef long ssize_t;
 typedef long ptrdiff_t;
 typedef unsigned long uintptr_t;
