@@ -73,14 +73,14 @@ fn two_producer_instances_share_the_fifo_and_hold_it() {
     assert_eq!(fifo.holders, ["producer2", "producer"], "the newest user first");
     let err = kernel.rmmod("fifo").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InUse);
-    run_for(&kernel, 400);
+    run_for(&kernel, 1000);
     kernel.rmmod("producer2").unwrap();
     kernel.rmmod("producer").unwrap();
     kernel.rmmod("fifo").unwrap();
     assert_dmesg(&kernel, "producer: producing C at 10 items/s");
     let (put, got, left) = fifo_ledger(&kernel);
     assert_eq!((got, left), (0, put));
-    assert_eq!(put, 8, "two producers at 10 items/s for 0.4 s fill 8 slots");
+    assert_eq!(put, 8, "two producers at 10 items/s for 1 s fill the 8 slots, then wait");
 }
 
 #[test]
