@@ -380,6 +380,9 @@ pub struct ModuleOps {
     /// idiom `static DEFINE_MUTEX(...)`), and freeing it at unload is not a leak.
     #[sabi(last_prefix_field)]
     pub object_static: extern "C" fn(ModuleHandle, Handle, Site),
+    /// `vprintk(level, text)`: one line, logged as it is (a C module's
+    /// `printk`, to which the kernel adds no name).
+    pub vprintk: extern "C" fn(ModuleHandle, u32, RStr<'_>),
 }
 
 /// Time, sleeping, and the current task.

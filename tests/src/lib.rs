@@ -88,6 +88,22 @@ mod properties;
 #[cfg(test)]
 mod stuck;
 
+// kbuild and modpost: C modules built from students' Makefiles.
+#[cfg(test)]
+mod kbuild;
+
+// Building the C modules under tests/c for the tests that load them.
+#[cfg(test)]
+mod cbuild;
+
+// The lab in C, built by kbuild from a student's Makefile.
+#[cfg(test)]
+mod clab;
+
+// Loading C modules: exports by license, modversions, no exit, memory, bad files.
+#[cfg(test)]
+mod cload;
+
 // The C API of time, timers, deferred work, threads, sleeping and locks:
 // headers, kbuild/lib, and the courseware's and the lab's code build.
 #[cfg(test)]
