@@ -91,7 +91,8 @@ void __modhost_warn_flushing_systemwide_wq(struct modhost_site site)
 {
 	static const char text[] = "Flushing system-wide workqueues will be prohibited in near future.";
 
-	mh_call(module, printk, 4, ((struct modhost_str){ text, sizeof(text) - 1 }));
+	/* The kernel's own line: no module name before it. */
+	mh_call(module, vprintk, 4, ((struct modhost_str){ text, sizeof(text) - 1 }));
 	mh_call(debug, dump_stack, site);
 }
 

@@ -146,8 +146,10 @@ fn the_snippets_build_as_their_kernels_built_them_and_call_only_the_library() {
         .collect();
     snippets.sort();
     assert!(snippets.len() >= 10, "the snippets are there: {snippets:?}");
+    let makefile = fs::read_to_string(checkout().join("tests/c/snippets/Makefile")).expect("the snippets' Makefile");
     for source in &snippets {
         let text = fs::read_to_string(source).expect("a snippet is text");
+        assert_makefile_agrees(&makefile, source, &text);
         let generation: &[&str] = match directive(&text, "modhost-kernel").as_deref() {
             None => &[],
             Some("4.4") => &[LAB_ERA],
@@ -172,6 +174,17 @@ fn the_snippets_build_as_their_kernels_built_them_and_call_only_the_library() {
             symbols(&object, false).into_iter().filter(|s| s != "__this_module" && !library.contains(s)).collect();
         assert!(missing.is_empty(), "{what} calls what kbuild/lib does not define: {missing:?}");
     }
+}
+
+/// The Makefile that builds the snippets to load them (tests/src/cdeferred.rs)
+/// lists every one that builds, and gives the lab-era ones their generation.
+#[track_caller]
+fn assert_makefile_agrees(makefile: &str, source: &Path, text: &str) {
+    let name = source.file_stem().expect("a name").to_string_lossy();
+    let listed = makefile.split_whitespace().any(|word| word == format!("{name}.o"));
+    assert_eq!(listed, directive(text, "expect-error").is_none(), "{name}.o in the Makefile's obj-m");
+    let lab_era = makefile.contains(&format!("CFLAGS_{name}.o := $(lab-era)"));
+    assert_eq!(lab_era, listed && directive(text, "modhost-kernel").is_some(), "CFLAGS_{name}.o in the Makefile");
 }
 
 /// The global symbols the whole of kbuild/lib defines.

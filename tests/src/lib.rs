@@ -108,3 +108,7 @@ mod cload;
 // headers, kbuild/lib, and the courseware's and the lab's code build.
 #[cfg(test)]
 mod csnippets;
+
+// The same C API run: the snippets built by kbuild and loaded.
+#[cfg(test)]
+mod cdeferred;
