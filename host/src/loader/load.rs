@@ -462,7 +462,10 @@ pub fn check_module_image(bytes: &[u8]) -> Result<()> {
     let subject = "image";
     let library = Library::open_bytes(bytes, Path::new(subject)).map_err(|e| modinfo::open_error(subject, &e))?;
     let checked = match version::check_header(library.header(), library.file_id()) {
-        Ok(Descriptor::Rust(desc)) => Ok(drop(ModInfo::copy(desc))),
+        Ok(Descriptor::Rust(desc)) => {
+            ModInfo::copy(desc);
+            Ok(())
+        }
         Ok(Descriptor::Kbuild(address)) => kbuild_image(&library, address, subject).map(drop),
         Err(e) => Err(modinfo::header_error(subject, &e)),
     };
