@@ -25,6 +25,7 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/wait.h>
+#include <linux/kernel.h>
 #include "object.h"
 #include "sched.h"
 
@@ -200,6 +201,17 @@ static modhost_handle_t sleep_queue(struct task_state *slot, struct modhost_site
 			      __modhost_services->wait->waitqueue_free, site);
 }
 
+/* A negative timeout (MAX_SCHEDULE_TIMEOUT aside) is the caller's bug:
+ * the kernel's words and stack, and no sleep. */
+static void wrong_timeout(long timeout, struct modhost_site site)
+{
+	char text[64];
+	int len = snprintf(text, sizeof(text), "schedule_timeout: wrong timeout value %lx", timeout);
+
+	mh_call(module, vprintk, 3, ((struct modhost_str){ text, (modhost_size_t)len }));
+	mh_call(debug, dump_stack, site);
+}
+
 long __modhost_schedule_timeout(long timeout, struct modhost_site site)
 {
 	pid_t pid = mh_call(time, current_pid);
@@ -208,11 +220,15 @@ long __modhost_schedule_timeout(long timeout, struct modhost_site site)
 	unsigned long expire = jiffies + timeout;
 	modhost_s64 ret;
 
+	if (timeout < 0) {
+		wrong_timeout(timeout, site);
+		state = TASK_RUNNING;
+	}
 	/* In TASK_RUNNING (never set, or already woken) it does not sleep. */
 	if (state == TASK_RUNNING) {
 		if (slot)
 			slot_running(slot, pid);
-		return timeout;
+		return timeout < 0 ? 0 : timeout;
 	}
 	ret = mh_call(wait, wait_event, sleep_queue(slot, site), ((struct modhost_condition){ is_woken, slot }),
 		      modhost_sleep_mode(state), modhost_timeout(timeout), site);

@@ -156,10 +156,13 @@ fn delays_sleeps_and_waits_by_hand_on_the_real_clock() {
     let kernel = boot_real_clock();
     kernel.insmod(ko("delay"), "").unwrap();
     assert_dmesg(&kernel, "schedule_timeout: 0 jiffies left");
+    assert_dmesg(&kernel, "schedule_timeout: wrong timeout value fffffffffffffffb");
+    assert_dmesg(&kernel, "a negative timeout: 0");
     assert_dmesg(&kernel, "msleep_interruptible: 0 ms left");
     assert_dmesg(&kernel, "timed out");
     kernel.rmmod("delay").unwrap();
 
+    let kernel = boot_real_clock();
     kernel.insmod(ko("time"), "").unwrap();
     assert_dmesg_contains(&kernel, "HZ 250: 10 ms = 3 jiffies, 3 jiffies = 12000 us;");
     assert_dmesg(&kernel, "in range: 1");

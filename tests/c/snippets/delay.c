@@ -1,6 +1,7 @@
 /* The courseware's ways to delay: a busy loop on jiffies, the calibrated
- * delays, schedule_timeout after set_current_state, the sleeps, and a wait
- * for an event with a timeout (the caller checks why it woke).
+ * delays, schedule_timeout after set_current_state (and a wrong, negative
+ * timeout), the sleeps, and a wait for an event with a timeout (the caller
+ * checks why it woke).
  */
 #include <linux/module.h>
 #include <linux/kernel.h>
@@ -30,6 +31,7 @@ static int __init delays_init(void)
 	left = schedule_timeout(1 * HZ / 10);
 	pr_info("schedule_timeout: %ld jiffies left\n", left);
 	left = schedule_timeout_uninterruptible(msecs_to_jiffies(20));
+	pr_info("a negative timeout: %ld\n", schedule_timeout_uninterruptible(-5));
 
 	msleep(20);
 	ssleep(0);
