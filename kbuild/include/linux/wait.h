@@ -26,7 +26,6 @@
 #define _LINUX_WAIT_H
 
 #include <linux/types.h>
-#include <linux/version.h>
 #include <linux/errno.h>
 #include <linux/sched.h>
 #include <modhost/object.h>
@@ -69,9 +68,7 @@ struct wait_queue_entry {
 	struct wait_queue_head *__head;	/* modhost: the queue it is on */
 };
 typedef struct wait_queue_entry wait_queue_entry_t;
-#if LINUX_VERSION_CODE < KERNEL_VERSION(4, 13, 0)
-typedef struct wait_queue_entry wait_queue_t;
-#endif
+typedef struct wait_queue_entry wait_queue_t;	/* its name before 4.13 */
 
 #define WQ_FLAG_EXCLUSIVE	0x01
 
