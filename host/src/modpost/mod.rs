@@ -49,7 +49,7 @@ pub struct Options {
     #[arg(short = 'l', long = "lib", value_name = "ARCHIVE")]
     pub libs: Vec<PathBuf>,
     /// The modules: NAME.mod files listing the objects of NAME.ko
-    #[arg(required = true, value_name = "NAME.mod")]
+    #[arg(value_name = "NAME.mod")]
     pub modules: Vec<PathBuf>,
 }
 
