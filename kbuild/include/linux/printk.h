@@ -129,11 +129,6 @@ extern int __printk_ratelimit(const char *func);
 #define pr_debug_ratelimited(fmt, ...) no_printk(KERN_DEBUG pr_fmt(fmt), ##__VA_ARGS__)
 #endif
 
-/* Lines of "prefix: 00 11 22 ...  ascii" through printk. */
-enum { DUMP_PREFIX_NONE, DUMP_PREFIX_ADDRESS, DUMP_PREFIX_OFFSET };
-extern void print_hex_dump(const char *level, const char *prefix_str, int prefix_type,
-			   int rowsize, int groupsize, const void *buf, size_t len, bool ascii);
-
 /* Logs the calling task's stack, as the host sees it, at the caller. */
 #define dump_stack() __modhost_dump_stack(MODHOST_SITE())
 extern void __modhost_dump_stack(struct modhost_site site);

@@ -7,8 +7,7 @@
 #include <linux/compiler.h>
 #include <linux/types.h>
 #include <linux/stdarg.h>
-
-int num_to_str(char *buf, int size, unsigned long long num, unsigned int width);
+#include <modhost/lib.h>
 
 __printf(2, 3) int sprintf(char *buf, const char *fmt, ...);
 __printf(2, 0) int vsprintf(char *buf, const char *fmt, va_list args);
@@ -19,6 +18,13 @@ __printf(3, 0) int vscnprintf(char *buf, size_t size, const char *fmt, va_list a
 __printf(2, 3) __malloc char *kasprintf(gfp_t gfp, const char *fmt, ...);
 __printf(2, 0) __malloc char *kvasprintf(gfp_t gfp, const char *fmt, va_list args);
 __printf(2, 0) const char *kvasprintf_const(gfp_t gfp, const char *fmt, va_list args);
+
+/* The allocating ones pass the caller's site to kmalloc, as kmalloc does. */
+__printf(3, 4) __malloc char *__modhost_kasprintf(struct modhost_site site, gfp_t gfp, const char *fmt, ...);
+__printf(3, 0) __malloc char *__modhost_kvasprintf(struct modhost_site site, gfp_t gfp, const char *fmt,
+						   va_list args);
+#define kasprintf(gfp, fmt, ...) __modhost_kasprintf(MODHOST_SITE(), (gfp), fmt, ##__VA_ARGS__)
+#define kvasprintf(gfp, fmt, args) __modhost_kvasprintf(MODHOST_SITE(), (gfp), fmt, args)
 
 __scanf(2, 3) int sscanf(const char *, const char *, ...);
 __scanf(2, 0) int vsscanf(const char *, const char *, va_list);

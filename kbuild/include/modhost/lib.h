@@ -28,8 +28,10 @@ static inline struct modhost_str modhost_str(const char *s)
 	return (struct modhost_str){ s, s ? __builtin_strlen(s) : 0 };
 }
 
-/* A call into the host: mh_call(timer, mod_timer, handle, expires, site). */
+/* A call into the host: mh_call(timer, mod_timer, handle, expires, site).
+ * The member is in parentheses so that an API macro of the same name
+ * (kmalloc, kfree, mod_timer, ...) is not expanded in its place. */
 #define mh_call(group, fn, ...) \
-	(__modhost_services->group->fn(__modhost_self, ##__VA_ARGS__))
+	((__modhost_services->group->fn)(__modhost_self, ##__VA_ARGS__))
 
 #endif /* _MODHOST_LIB_H */
