@@ -276,3 +276,24 @@ fn write_if_changed(path: &Path, text: &str) -> std::io::Result<()> {
     }
     std::fs::write(path, text)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn symver(symbol: &str, module: &str) -> Symver {
+        Symver { crc: 1, symbol: symbol.into(), module: module.into(), gpl_only: false, namespace: String::new() }
+    }
+
+    #[test]
+    fn an_export_is_twice_only_from_another_module_or_twice_in_this_build() {
+        let mut known = Known::default();
+        // The module's own Module.symvers of an earlier build, read back.
+        known.add_extra(symver("square", "/lab/square"));
+        assert_eq!(known.add_built(symver("square", "/lab/square")), Ok(()));
+        assert_eq!(known.add_built(symver("square", "/lab/square")), Err("/lab/square.ko".to_string()));
+        known.add_extra(symver("cube", "/other/cube"));
+        assert_eq!(known.add_built(symver("cube", "/lab/square")), Err("/other/cube.ko".to_string()));
+        assert_eq!(known.built, ["square"]);
+    }
+}
