@@ -21,7 +21,7 @@ fn kbuild() -> PathBuf {
 
 /// The modhost binary, built by cargo if need be (it is not a dependency
 /// of this crate's tests: binaries cannot be).
-fn modhost() -> &'static Path {
+pub(crate) fn modhost() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
         let status = Command::new(env!("CARGO"))

@@ -91,3 +91,11 @@ mod stuck;
 // kbuild and modpost: C modules built from students' Makefiles.
 #[cfg(test)]
 mod kbuild;
+
+// Building the C modules under tests/c for the tests that load them.
+#[cfg(test)]
+mod cbuild;
+
+// The lab in C, built by kbuild from a student's Makefile.
+#[cfg(test)]
+mod clab;
