@@ -418,3 +418,14 @@ fn a_symbol_exported_by_two_modules_is_an_error() {
         path(&dir, "one.ko")
     ));
 }
+
+#[test]
+fn exporting_a_static_function_is_an_error() {
+    let source = "#include <linux/module.h>\n#include <linux/init.h>\n\n\
+        static int helper(int x) { return x; }\nEXPORT_SYMBOL(helper);\n\n\
+        static int __init hello_init(void) { return helper(0); }\nmodule_init(hello_init);\nMODULE_LICENSE(\"GPL\");\n";
+    let dir = lab("static", &[("hello.c", source), ("Makefile", "obj-m := hello.o\n")]);
+    make(&dir.join(""), &[])
+        .assert_failed()
+        .assert_stderr_has("ERROR: modpost: hello: local symbol 'helper' was exported");
+}

@@ -432,11 +432,9 @@ unsafe fn extend(desc: &ModuleInfo) -> &'static ModuleInfo {
 /// descriptor.
 fn kbuild_image(library: &Library, address: usize, name: &str) -> Result<Image> {
     let sections = library.sections().map_err(|e| modinfo::invalid_format(name, e.reason()))?;
-    let info = ModInfo::parse(
-        sections.modinfo.as_deref().unwrap_or_default(),
-        sections.tables.as_deref().unwrap_or_default(),
-    )
-    .map_err(|reason| modinfo::invalid_format(name, reason))?;
+    let info =
+        ModInfo::parse(sections.modinfo.as_deref().unwrap_or_default(), sections.tables.as_deref().unwrap_or_default())
+            .map_err(|reason| modinfo::invalid_format(name, reason))?;
     kmod::read(library.memory(), address, info)
         .map_err(|detail| modinfo::invalid_format(name, format!("descriptor {detail}")))
 }

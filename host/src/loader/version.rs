@@ -158,10 +158,13 @@ pub(crate) fn symbol_matches(
             Ok(Versions::Match)
         }
         (SymbolVersion::Crc(None), SymbolVersion::Crc(_)) => Ok(Versions::Unversioned),
-        (SymbolVersion::Crc(Some(expected)), SymbolVersion::Crc(Some(found))) if expected == found => Ok(Versions::Match),
-        (SymbolVersion::Crc(Some(expected)), SymbolVersion::Crc(found)) => {
-            Err(format!("CRC {expected:#010x} expected, {} exported", found.map_or("none".to_string(), |c| format!("{c:#010x}"))))
+        (SymbolVersion::Crc(Some(expected)), SymbolVersion::Crc(Some(found))) if expected == found => {
+            Ok(Versions::Match)
         }
+        (SymbolVersion::Crc(Some(expected)), SymbolVersion::Crc(found)) => Err(format!(
+            "CRC {expected:#010x} expected, {} exported",
+            found.map_or("none".to_string(), |c| format!("{c:#010x}"))
+        )),
         _ => Err("a C prototype and a Rust signature cannot be compared".to_string()),
     }
 }

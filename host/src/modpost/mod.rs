@@ -164,7 +164,11 @@ fn collect_exports(modules: &[Module], known: &mut Known, report: &mut Report<'_
         for export in module.exports() {
             let name = &export.record.name;
             if !module.defines(name) {
-                report.error(format_args!("\"{name}\" [{ko}] is exported but not defined"));
+                if module.defines_locally(name) {
+                    report.error(format_args!("{}: local symbol '{name}' was exported", module.name));
+                } else {
+                    report.error(format_args!("\"{name}\" [{ko}] is exported but not defined"));
+                }
                 continue;
             }
             if !module.is_function(name) {
