@@ -99,3 +99,7 @@ mod cbuild;
 // The lab in C, built by kbuild from a student's Makefile.
 #[cfg(test)]
 mod clab;
+
+// Loading C modules: exports by license, modversions, no exit, memory, bad files.
+#[cfg(test)]
+mod cload;

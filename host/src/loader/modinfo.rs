@@ -333,7 +333,7 @@ pub(crate) fn header_error(subject: &str, e: &HeaderError) -> Error {
     let message = match e {
         HeaderError::NotAModule => "not a modhost module (no valid __this_module)".to_string(),
         HeaderError::VersionMagic { found } => {
-            format!("version magic '{found}' should be '{}'", version::host_vermagic())
+            format!("version magic '{found}' should be '{}'", version::host_vermagic_for(found))
         }
         HeaderError::Layout { detail } => format!("disagrees about version of symbol module_layout: {detail}"),
         HeaderError::Malformed { detail } => format!("invalid module format: descriptor {detail}"),
