@@ -37,7 +37,11 @@ use symvers::Symver;
 /// `modhost modpost`: write each module's `NAME.mod.c` and the build's
 /// `Module.symvers`.
 #[derive(Debug, clap::Parser)]
-#[command(name = "modhost modpost", about = "Write NAME.mod.c and Module.symvers for a kbuild build")]
+#[command(
+    name = "modhost modpost",
+    bin_name = "modhost modpost",
+    about = "Write NAME.mod.c and Module.symvers for a kbuild build"
+)]
 pub struct Options {
     /// Where to write the exports of this build
     #[arg(short = 'o', long = "output", value_name = "Module.symvers")]
