@@ -12,7 +12,8 @@
 //! when loaded, cannot touch the host. A file without a `.modinfo` section
 //! is not a module. The sections carry no parameter
 //! defaults (kmod's modinfo shows none either): those are the loaded
-//! module's initial values, [`param_defaults`], read from its descriptor.
+//! module's initial values, read from its descriptor (a Rust module's
+//! declared defaults, a C module's variables) into its image.
 //!
 //! Kernel counterpart: `.modinfo` and `setup_modinfo` in
 //! `kernel/module/main.c`; kmod's `libkmod-module.c` for reading files.

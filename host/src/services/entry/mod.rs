@@ -669,8 +669,8 @@ mod tests {
         };
         let services = table.0.to_raw_ptr() as usize;
         let module_group = word(services + 16);
-        assert_eq!(word(module_group + 16), module::printk as usize);
+        assert_eq!(word(module_group + 16), module::printk as *const () as usize);
         let debug_group = word(services + 16 + 9 * 8);
-        assert_eq!(word(debug_group + 16 + 8), debug::dump_stack as usize);
+        assert_eq!(word(debug_group + 16 + 8), debug::dump_stack as *const () as usize);
     }
 }
