@@ -1,6 +1,7 @@
 //! Mutated module files: every one loads or is `Invalid module format`, none crashes the host.
 //!
-//! A few hundred mutants of the shipped modules, from a fixed seed: random
+//! A few hundred mutants of the shipped modules and of the lab's `fifo.ko`
+//! built by kbuild, from a fixed seed: random
 //! byte flips anywhere, and targeted ones in the parts the loader and the
 //! dynamic linker read — ELF header, program headers, dynamic section,
 //! relocations, symbol and string tables, and the `__this_module`
@@ -186,12 +187,15 @@ fn mutate(bytes: &[u8], map: &Map, target: Target, rng: &mut Rng) -> Vec<u8> {
     mutant
 }
 
-/// The shipped modules the mutants start from.
+/// The shipped modules the mutants start from, and the lab's fifo in C.
 fn seeds() -> Vec<(String, Vec<u8>)> {
-    ["fifo", "producer", "consumer"]
+    let mut seeds: Vec<(String, Vec<u8>)> = ["fifo", "producer", "consumer"]
         .iter()
         .map(|name| (name.to_string(), std::fs::read(crate::util::plugin(name)).expect("the module is readable")))
-        .collect()
+        .collect();
+    let ko = crate::cbuild::build_c("lab").join("fifo.ko");
+    seeds.push(("fifo.ko".to_string(), std::fs::read(ko).expect("the C fifo is readable")));
+    seeds
 }
 
 /// Mutant `index` of the sequence every test here walks.
