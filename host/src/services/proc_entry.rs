@@ -37,7 +37,7 @@ use super::{
 
 /// The kernel's own `/proc` entries (`sys` is a directory): the views serve
 /// them, and no module may register these names.
-pub(crate) const KERNEL_ENTRIES: [&str; 5] = ["kallsyms", "modules", "slabinfo", "sys", "timer_list"];
+pub(crate) const KERNEL_ENTRIES: [&str; 6] = ["devices", "kallsyms", "modules", "slabinfo", "sys", "timer_list"];
 
 /// The longest name `__proc_create` takes (`NAME_MAX`).
 const NAME_MAX: usize = 255;
