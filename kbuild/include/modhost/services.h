@@ -249,6 +249,8 @@ struct modhost_file_call {
 	modhost_u64 arg;		/* IOCTL */
 };
 
+_Static_assert(sizeof(struct modhost_file_call) == 64, "struct modhost_file_call");
+
 /* A module's file operations: a trampoline and what it opens with. */
 struct modhost_file_ops {
 	modhost_s64 (*call)(const void *context, struct modhost_file_call *call);
