@@ -1,0 +1,177 @@
+//! Character devices and `/proc` files with file operations, as C modules
+//! make them: `tests/c/sleepy` (readers sleep on a wait queue until a
+//! write wakes them all; the write starts a re-arming timer that dumps
+//! its stack), `tests/c/procseq` (seq_file, single_open, proc_ops) and
+//! `tests/c/misc` (misc devices, user copies that must fault).
+//!
+//! The library API opens the files ([`Kernel::open`]); the shell's `cat`,
+//! `echo >` and background jobs are driven through the binary.
+
+use crate::{cbuild::build_c, util::*};
+use modhost::{Access, ErrorKind, Errno, Kernel};
+use std::{
+    io::{BufRead, BufReader, Write},
+    path::PathBuf,
+    process::{Command, Stdio},
+    sync::mpsc,
+    thread,
+    time::{Duration, Instant},
+};
+
+fn ko(dir: &str, name: &str) -> PathBuf {
+    build_c(dir).join(format!("{name}.ko"))
+}
+
+/// Waits (real time, bounded) until dmesg has `n` lines containing `part`.
+fn wait_for_lines(kernel: &Kernel, part: &str, n: usize) {
+    let give_up = Instant::now() + Duration::from_secs(10);
+    while dmesg(kernel).iter().filter(|l| l.contains(part)).count() < n {
+        assert!(Instant::now() < give_up, "not {n} lines containing {part:?}:\n{}", dmesg(kernel).join("\n"));
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn two_readers_sleep_until_one_write_wakes_both() {
+    let kernel = boot();
+    kernel.insmod(ko("sleepy", "sleepy"), "").unwrap();
+    assert_eq!(kernel.list("/dev").unwrap(), ["sleepy"]);
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let file = kernel.open_as("/dev/sleepy", Access::Read, "cat").unwrap();
+            thread::spawn(move || {
+                let line = file.read(100);
+                file.close().unwrap();
+                line
+            })
+        })
+        .collect();
+    wait_for_lines(&kernel, "(cat) going to sleep", 2);
+    let sleeping = kernel.ps().into_iter().filter(|t| t.command == "cat" && t.state == 'S').count();
+    assert_eq!(sleeping, 2, "{:?}", kernel.ps());
+    assert_eq!(kernel.lsmod()[0].refcnt, 2, "each open file holds the module");
+
+    let writer = kernel.open_as("/dev/sleepy", Access::Write, "echo").unwrap();
+    assert_eq!(writer.write(b"1\n").unwrap(), 2);
+    writer.close().unwrap();
+    for reader in readers {
+        assert_eq!(reader.join().unwrap().unwrap(), b"awoken after write 1\n");
+    }
+    assert_eq!(kernel.lsmod()[0].refcnt, 0);
+
+    // The write scheduled work that arms `whee` a second later.
+    for _ in 0..300 {
+        kernel.clock().advance(Duration::from_millis(4));
+        assert!(kernel.settle());
+    }
+    assert_dmesg(&kernel, "sleepy: whee 1");
+    assert!(dmesg(&kernel).iter().any(|l| l.trim_start().starts_with("whee+0x") && l.ends_with(" [sleepy]")));
+    kernel.rmmod("sleepy").unwrap();
+    assert_dmesg(&kernel, "sleepy: whee ran 1 times");
+    assert!(kernel.list("/dev").unwrap().is_empty());
+    assert_nothing_pinned(&kernel);
+}
+
+#[test]
+fn a_sleeping_read_ends_when_interrupted_and_the_module_is_held_until_close() {
+    let kernel = boot();
+    kernel.insmod(ko("sleepy", "sleepy"), "").unwrap();
+    let file = kernel.open_as("/dev/sleepy", Access::Read, "cat").unwrap();
+    let interrupter = file.interrupter();
+    let (tx, rx) = mpsc::channel();
+    let reader = thread::spawn(move || {
+        tx.send(file.read(100)).unwrap();
+        file
+    });
+    wait_for_line(&kernel, "(cat) going to sleep");
+    assert_eq!(kernel.rmmod("sleepy").unwrap_err().kind(), ErrorKind::InUse);
+    interrupter.interrupt();
+    let err = rx.recv().unwrap().unwrap_err();
+    assert_eq!((err.kind(), err.errno()), (ErrorKind::Io, Errno::EINTR));
+    let file = reader.join().unwrap();
+    assert_eq!(kernel.rmmod("sleepy").unwrap_err().kind(), ErrorKind::InUse, "still open");
+    file.close().unwrap();
+    kernel.rmmod("sleepy").unwrap();
+}
+
+#[test]
+fn seq_files_show_their_records_in_any_size_of_read() {
+    let kernel = boot();
+    kernel.insmod(ko("procseq", "procseq"), "records=40").unwrap();
+    assert_eq!(kernel.read("/proc/procseq_single").unwrap(), "opened 1 times\nrecords: 40\n");
+    assert_eq!(kernel.read("/proc/procseq_single").unwrap(), "opened 2 times\nrecords: 40\n");
+    let whole = kernel.read("/proc/procseq_records").unwrap();
+    assert_eq!(whole.lines().count(), 40, "{whole}");
+    assert!(whole.len() > 2000, "more than a first small buffer holds");
+    assert_eq!(whole.lines().nth(39).unwrap(), "record 39: 0123456789abcdef0123456789abcdef0123456789abcdef");
+
+    let file = kernel.open("/proc/procseq_records").unwrap();
+    let mut pieces = Vec::new();
+    loop {
+        let piece = file.read(7).unwrap();
+        if piece.is_empty() {
+            break;
+        }
+        pieces.extend(piece);
+    }
+    assert_eq!(String::from_utf8(pieces).unwrap(), whole);
+    assert_eq!(file.seek(0, 0).unwrap(), 0);
+    assert_eq!(file.read(9).unwrap(), b"record 0:");
+    file.close().unwrap();
+    kernel.rmmod("procseq").unwrap();
+    assert!(!kernel.list("/proc").unwrap().iter().any(|e| e.starts_with("procseq")));
+}
+
+#[test]
+fn misc_devices_keep_data_seek_and_answer_ioctls() {
+    let kernel = boot();
+    kernel.insmod(ko("misc", "mhmisc"), "").unwrap();
+    assert_dmesg(&kernel, "mhmisc: mhbuf is 10:256, mhbad is 10:42");
+    assert_eq!(kernel.list("/dev").unwrap(), ["mhbad", "mhbuf"]);
+    assert_eq!(kernel.list_devices(), ["crw------- 1 root root  10,  42 mhbad", "crw------- 1 root root  10, 256 mhbuf"]);
+    assert_eq!(kernel.read("/proc/devices").unwrap(), "Character devices:\n 10 misc\n\nBlock devices:\n");
+    kernel.write("/dev/mhbuf", "hello\n").unwrap();
+    assert_eq!(kernel.read("/dev/mhbuf").unwrap(), "hello\n");
+    let file = kernel.open("/dev/mhbuf").unwrap();
+    assert_eq!(file.ioctl(0x4d01, 0).unwrap(), 6);
+    assert_eq!(file.ioctl(7, 0).unwrap_err().errno(), Errno::ENOTTY);
+    assert_eq!(file.seek(-3, 2).unwrap(), 3);
+    assert_eq!(file.read(10).unwrap(), b"lo\n");
+    assert_eq!(file.seek(1, 0).unwrap(), 1);
+    assert_eq!(file.write(b"E").unwrap(), 1);
+    file.close().unwrap();
+    assert_eq!(kernel.read("/dev/mhbuf").unwrap(), "hEllo\n");
+    kernel.rmmod("mhmisc").unwrap();
+}
+
+#[test]
+fn copies_outside_the_callers_buffer_fault_and_inside_it_work() {
+    let kernel = boot();
+    kernel.insmod(ko("misc", "mhmisc"), "").unwrap();
+    // The module checks that each bad copy failed with -EFAULT (else -EIO).
+    assert_eq!(kernel.read("/dev/mhbad").unwrap(), "bad");
+    let file = kernel.open("/dev/mhbad").unwrap();
+    assert_eq!(file.read(2).unwrap_err().errno(), Errno::EIO, "too small a buffer for its copy");
+    file.close().unwrap();
+    kernel.rmmod("mhmisc").unwrap();
+}
+
+#[test]
+fn a_device_left_registered_is_reported_and_removed_at_unload() {
+    let kernel = boot();
+    kernel.insmod(ko("misc", "mhmisc"), "forget=1").unwrap();
+    kernel.rmmod("mhmisc").unwrap();
+    assert!(kernel.list("/dev").unwrap().is_empty());
+    assert_eq!(kernel.read("/proc/devices").unwrap(), "Character devices:\n\nBlock devices:\n");
+    let lines = dmesg(&kernel);
+    for what in ["device /dev/mhbuf", "cdev 10:256+1", "chrdev region misc 10:256+1"] {
+        assert!(
+            lines.iter().any(|l| l.starts_with(&format!("mhmisc: {what}")) && l.ends_with("left registered; removed at unload")),
+            "{what}:\n{}",
+            lines.join("\n")
+        );
+    }
+    assert!(kernel.open("/dev/mhbuf").is_err());
+    kernel.insmod(ko("misc", "mhmisc"), "").unwrap();
+    assert_dmesg(&kernel, "mhmisc: mhbuf is 10:256, mhbad is 10:42");
+}
