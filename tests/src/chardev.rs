@@ -175,3 +175,79 @@ fn a_device_left_registered_is_reported_and_removed_at_unload() {
     kernel.insmod(ko("misc", "mhmisc"), "").unwrap();
     assert_dmesg(&kernel, "mhmisc: mhbuf is 10:256, mhbad is 10:42");
 }
+
+/// The `modhost` binary at a prompt fed through a pipe, its stdout read line by line.
+struct Shell {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    lines: mpsc::Receiver<String>,
+    marks: u32,
+}
+
+impl Shell {
+    fn start() -> Shell {
+        let mut child = Command::new(crate::kbuild::modhost())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("modhost runs");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        let (tx, lines) = mpsc::channel();
+        thread::spawn(move || stdout.lines().map_while(Result::ok).try_for_each(|l| tx.send(l)));
+        Shell { child, stdin, lines, marks: 0 }
+    }
+
+    /// Runs `commands` and returns what they printed to stdout.
+    fn run(&mut self, commands: &str) -> Vec<String> {
+        self.marks += 1;
+        let mark = format!("--- {} ---", self.marks);
+        writeln!(self.stdin, "{commands}\necho {mark}").unwrap();
+        let mut out = Vec::new();
+        loop {
+            let line = self.lines.recv_timeout(Duration::from_secs(20)).expect("the shell answers");
+            if line == mark {
+                return out;
+            }
+            out.push(line);
+        }
+    }
+
+    /// Runs `dmesg` until it has `n` lines containing `part` (real time, bounded).
+    fn wait_for_dmesg(&mut self, part: &str, n: usize) -> Vec<String> {
+        let give_up = Instant::now() + Duration::from_secs(10);
+        loop {
+            let log = self.run("dmesg");
+            if log.iter().filter(|l| l.contains(part)).count() >= n {
+                return log;
+            }
+            assert!(Instant::now() < give_up, "not {n} lines containing {part:?}:\n{}", log.join("\n"));
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+#[test]
+fn background_readers_at_the_prompt_wake_on_one_echo_and_a_job_can_be_killed() {
+    let sleepy = ko("sleepy", "sleepy");
+    let mut shell = Shell::start();
+    assert!(shell.run(&format!("insmod {}", sleepy.display())).is_empty());
+    shell.run("cat /dev/sleepy &\ncat /dev/sleepy &");
+    shell.wait_for_dmesg("(cat) going to sleep", 2);
+    let jobs = shell.run("jobs");
+    assert_eq!(jobs, ["[1]-  Running                 cat /dev/sleepy &", "[2]+  Running                 cat /dev/sleepy &"]);
+
+    let out = shell.run("echo 1 > /dev/sleepy\nwait\njobs");
+    assert_eq!(out, ["awoken after write 1", "awoken after write 1"], "both readers printed, then no job is left");
+    let log = shell.wait_for_dmesg("sleepy: whee 1", 1);
+    assert!(log.iter().any(|l| l.contains("]  whee+0x") && l.ends_with(" [sleepy]")), "{}", log.join("\n"));
+
+    shell.run("cat /dev/sleepy &");
+    shell.wait_for_dmesg("(cat) going to sleep", 3);
+    assert_eq!(shell.run("jobs"), ["[1]+  Running                 cat /dev/sleepy &"]);
+    assert_eq!(shell.run("kill %1\nwait\njobs\nls -l /dev"), ["crw------- 1 root root 254,   0 sleepy"]);
+    assert!(shell.run("rmmod sleepy\nls /dev").is_empty(), "the killed reader closed its file");
+    writeln!(shell.stdin, "exit").unwrap();
+    assert!(shell.child.wait().unwrap().success());
+}
