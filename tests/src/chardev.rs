@@ -251,3 +251,23 @@ fn background_readers_at_the_prompt_wake_on_one_echo_and_a_job_can_be_killed() {
     writeln!(shell.stdin, "exit").unwrap();
     assert!(shell.child.wait().unwrap().success());
 }
+
+#[test]
+fn ctrl_c_ends_a_cat_sleeping_in_a_device_read() {
+    let kernel = boot();
+    kernel.insmod(ko("sleepy", "sleepy"), "").unwrap();
+    let (out, err) = thread::scope(|s| {
+        let cat = s.spawn(|| {
+            let (mut out, mut err) = (Vec::new(), Vec::new());
+            let outcome = modhost::shell::run_line(&kernel, "cat /dev/sleepy", &mut out, &mut err);
+            assert!(!outcome.ok, "an interrupted cat fails");
+            (out, err)
+        });
+        wait_for_line(&kernel, "(cat) going to sleep");
+        modhost::shell::interrupt::interrupt();
+        cat.join().unwrap()
+    });
+    assert!(out.is_empty() && err.is_empty(), "quietly: {out:?} {err:?}");
+    modhost::shell::interrupt::reset();
+    kernel.rmmod("sleepy").unwrap();
+}
