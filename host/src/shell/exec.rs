@@ -67,9 +67,6 @@ pub fn run_line(kernel: &Kernel, line: &str, out: &mut dyn Write, err: &mut dyn 
 
 /// Runs one line, printing results in `format`.
 pub fn run_line_as(kernel: &Kernel, line: &str, format: Format, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
-    if !interrupt::in_job() {
-        jobs::report_done(err);
-    }
     let Words { words, redirect, background } = match command::split(line) {
         Ok(words) => words,
         Err(e) => {

@@ -110,11 +110,6 @@ pub fn as_job<R>(stop: Arc<AtomicBool>, f: impl FnOnce() -> R) -> R {
     result
 }
 
-/// Whether this thread runs a background job.
-pub fn in_job() -> bool {
-    JOB.with_borrow(Option::is_some)
-}
-
 /// Asks the background job whose flag is `stop` to stop (`kill %N`).
 pub fn interrupt_job(stop: &AtomicBool) {
     stop.store(true, Ordering::SeqCst);

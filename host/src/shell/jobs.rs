@@ -12,7 +12,8 @@
 //! `cat` of a device turns into a signal to the module's sleeping read),
 //! and the end of the session stops them all ([`stop_all`]). A finished
 //! job is reported once, before the next command (`[1]+  Done
-//! cat /dev/sleepy`), or by `jobs`.
+//! cat /dev/sleepy`, by the session, as a shell does before its prompt), or
+//! by `jobs`.
 //!
 //! The table is process-wide, as the interrupt flags are: one shell per
 //! process.

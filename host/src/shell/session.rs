@@ -116,6 +116,8 @@ impl Session {
         }
         interrupt::reset();
         self.interrupted.store(false, Ordering::SeqCst);
+        // As a shell does before its prompt: the jobs that ended meanwhile.
+        jobs::report_done(err);
         let outcome = run_line_as(&self.kernel, line, self.format, out, err);
         // Module code may have closed fd 1 or 2 under the capture.
         stdio::restore();
