@@ -40,5 +40,5 @@ pub mod views;
 
 pub use error::{Error, ErrorKind, Result};
 pub use kernel::{Kernel, KernelBuilder};
-pub use views::devfs::{Access, DevFile, Interrupter};
 pub use modhost_abi::errno::Errno;
+pub use views::devfs::{Access, DevFile, Interrupter};

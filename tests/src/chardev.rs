@@ -8,7 +8,7 @@
 //! `echo >` and background jobs are driven through the binary.
 
 use crate::{cbuild::build_c, util::*};
-use modhost::{Access, ErrorKind, Errno, Kernel};
+use modhost::{Access, Errno, ErrorKind, Kernel};
 use std::{
     io::{BufRead, BufReader, Write},
     path::PathBuf,
@@ -128,7 +128,10 @@ fn misc_devices_keep_data_seek_and_answer_ioctls() {
     kernel.insmod(ko("misc", "mhmisc"), "").unwrap();
     assert_dmesg(&kernel, "mhmisc: mhbuf is 10:256, mhbad is 10:42");
     assert_eq!(kernel.list("/dev").unwrap(), ["mhbad", "mhbuf"]);
-    assert_eq!(kernel.list_devices(), ["crw------- 1 root root  10,  42 mhbad", "crw------- 1 root root  10, 256 mhbuf"]);
+    assert_eq!(
+        kernel.list_devices(),
+        ["crw------- 1 root root  10,  42 mhbad", "crw------- 1 root root  10, 256 mhbuf"]
+    );
     assert_eq!(kernel.read("/proc/devices").unwrap(), "Character devices:\n 10 misc\n\nBlock devices:\n");
     kernel.write("/dev/mhbuf", "hello\n").unwrap();
     assert_eq!(kernel.read("/dev/mhbuf").unwrap(), "hello\n");
@@ -236,7 +239,10 @@ fn background_readers_at_the_prompt_wake_on_one_echo_and_a_job_can_be_killed() {
     shell.run("cat /dev/sleepy &\ncat /dev/sleepy &");
     shell.wait_for_dmesg("(cat) going to sleep", 2);
     let jobs = shell.run("jobs");
-    assert_eq!(jobs, ["[1]-  Running                 cat /dev/sleepy &", "[2]+  Running                 cat /dev/sleepy &"]);
+    assert_eq!(
+        jobs,
+        ["[1]-  Running                 cat /dev/sleepy &", "[2]+  Running                 cat /dev/sleepy &"]
+    );
 
     let out = shell.run("echo 1 > /dev/sleepy\nwait\njobs");
     assert_eq!(out, ["awoken after write 1", "awoken after write 1"], "both readers printed, then no job is left");

@@ -24,7 +24,7 @@
 //! in progress on that thread (none outside a call: a work item has no
 //! user memory), so a bad pointer is `-EFAULT`, never a fault. A call
 //! sleeping in `wait_event_interruptible` ends when the file is
-//! [interrupted](OpenFile::interrupt) (a signal to the reading process):
+//! interrupted (`interrupt`, a signal to the reading process):
 //! it returns `-ERESTARTSYS`.
 //!
 //! Locking: each list's lock is a leaf; an open file's `calls` lock is
@@ -124,14 +124,22 @@ fn unlist<T: Kind>(list: &Mutex<Vec<Arc<Object<T>>>>, object: &Object<T>) -> boo
 }
 
 /// Registers `object` for `owner` and puts it on `list` (whose lock the caller holds).
-fn enlist<T: Kind>(owner: &Arc<ModuleRecord>, site: String, inner: T, list: &mut Vec<Arc<Object<T>>>) -> Option<Arc<Object<T>>> {
+fn enlist<T: Kind>(
+    owner: &Arc<ModuleRecord>,
+    site: String,
+    inner: T,
+    list: &mut Vec<Arc<Object<T>>>,
+) -> Option<Arc<Object<T>>> {
     let (object, _) = Object::new(Some(owner), owner.services.id, site, inner).register()?;
     list.push(Arc::clone(&object));
     Some(object)
 }
 
 /// The report of an object its module left registered.
-fn left_registered<T: Kind>(object: &Object<T>, list: impl Fn(&ChrDevs) -> &Mutex<Vec<Arc<Object<T>>>>) -> Option<String> {
+fn left_registered<T: Kind>(
+    object: &Object<T>,
+    list: impl Fn(&ChrDevs) -> &Mutex<Vec<Arc<Object<T>>>>,
+) -> Option<String> {
     let services = object.services()?;
     unlist(list(&services.chrdevs), object).then(|| "left registered; removed".to_string())
 }
@@ -174,7 +182,13 @@ impl Kind for DevNode {
 
 /// `register_chrdev_region`, or `alloc_chrdev_region` for major 0: the
 /// first device number.
-pub(crate) fn register_region(owner: &Arc<ModuleRecord>, dev: u32, count: u32, name: &str, site: String) -> Result<u32, Errno> {
+pub(crate) fn register_region(
+    owner: &Arc<ModuleRecord>,
+    dev: u32,
+    count: u32,
+    name: &str,
+    site: String,
+) -> Result<u32, Errno> {
     if major(dev) > MAJOR_MAX || !valid_range(dev, count) {
         return Err(Errno::EINVAL);
     }
@@ -204,7 +218,13 @@ pub(crate) fn unregister_region(owner: &Arc<ModuleRecord>, dev: u32, count: u32)
 }
 
 /// `cdev_add`; `EBUSY` if a number of the range has a cdev already.
-pub(crate) fn add_cdev(owner: &Arc<ModuleRecord>, dev: u32, count: u32, ops: FileOps, site: String) -> Result<Arc<Object<Cdev>>, Errno> {
+pub(crate) fn add_cdev(
+    owner: &Arc<ModuleRecord>,
+    dev: u32,
+    count: u32,
+    ops: FileOps,
+    site: String,
+) -> Result<Arc<Object<Cdev>>, Errno> {
     if major(dev) > MAJOR_MAX || !valid_range(dev, count) {
         return Err(Errno::EINVAL);
     }
@@ -222,7 +242,12 @@ pub(crate) fn del_cdev(services: &Services, cdev: &Object<Cdev>) {
 
 /// `device_create`: `/dev/NAME` for `dev`; `EEXIST` if the name is taken,
 /// `EINVAL` for a name that is not one path component.
-pub(crate) fn create_node(owner: &Arc<ModuleRecord>, dev: u32, name: &str, site: String) -> Result<Arc<Object<DevNode>>, Errno> {
+pub(crate) fn create_node(
+    owner: &Arc<ModuleRecord>,
+    dev: u32,
+    name: &str,
+    site: String,
+) -> Result<Arc<Object<DevNode>>, Errno> {
     if name.is_empty() || name == "." || name == ".." || name.contains('/') || name.chars().any(char::is_control) {
         return Err(Errno::EINVAL);
     }
@@ -312,7 +337,13 @@ impl Kind for OpenFile {
 
 /// Opens a file of `owner`'s with `ops` (`chrdev_open`, `proc_reg_open`):
 /// takes a reference on the module, then calls its `open`.
-pub(crate) fn open(owner: &Arc<ModuleRecord>, ops: FileOps, dev: u32, flags: u32, path: &str) -> Result<Arc<Object<OpenFile>>, Errno> {
+pub(crate) fn open(
+    owner: &Arc<ModuleRecord>,
+    ops: FileOps,
+    dev: u32,
+    flags: u32,
+    path: &str,
+) -> Result<Arc<Object<OpenFile>>, Errno> {
     if !owner.try_get() {
         return Err(Errno::ENXIO);
     }
@@ -369,10 +400,10 @@ impl Object<OpenFile> {
             let mut calls = self.inner.calls.lock();
             !std::mem::replace(&mut calls.closed, true)
         };
-        if self.free_leftover() || first {
-            if let Some(owner) = &self.owner {
-                owner.put();
-            }
+        if (self.free_leftover() || first)
+            && let Some(owner) = &self.owner
+        {
+            owner.put();
         }
         ret
     }

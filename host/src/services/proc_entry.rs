@@ -185,12 +185,8 @@ pub(crate) fn create_with(
     let services = &owner.services;
     let mut entries = services.proc_entries.lock();
     ProcError::check(name, entries.iter().any(|e| e.inner.name == name))?;
-    let entry = ProcEntry {
-        name: name.to_string(),
-        body,
-        removed: RwLock::new(false),
-        readers: Mutex::new(Vec::new()),
-    };
+    let entry =
+        ProcEntry { name: name.to_string(), body, removed: RwLock::new(false), readers: Mutex::new(Vec::new()) };
     let Some((object, _)) = Object::new(Some(owner), services.id, site, entry).register() else { return Ok(None) };
     entries.push(Arc::clone(&object));
     Ok(Some(object))

@@ -380,7 +380,8 @@ fn ls(kernel: &Kernel, c: &Ls, out: &mut dyn Write, err: &mut dyn Write) -> bool
                 if paths.len() > 1 {
                     let _ = writeln!(out, "{path}:");
                 }
-                let entries = if c.long && path.trim_end_matches('/') == "/dev" { kernel.list_devices() } else { entries };
+                let entries =
+                    if c.long && path.trim_end_matches('/') == "/dev" { kernel.list_devices() } else { entries };
                 for entry in entries {
                     let _ = writeln!(out, "{entry}");
                 }

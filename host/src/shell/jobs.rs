@@ -92,7 +92,8 @@ pub(super) fn spawn(kernel: &Kernel, line: &str, format: Format, err: &mut dyn W
     let theirs = Arc::clone(&stop);
     let started = thread::Builder::new().name(format!("job %{id}")).spawn(move || {
         let (mut out, mut err) = (LineWriter::new(stdio::stdout()), LineWriter::new(stdio::stderr()));
-        let outcome = interrupt::as_job(Arc::clone(&theirs), || run_line_as(&kernel, &line, format, &mut out, &mut err));
+        let outcome =
+            interrupt::as_job(Arc::clone(&theirs), || run_line_as(&kernel, &line, format, &mut out, &mut err));
         let _ = out.flush();
         let _ = err.flush();
         let state = if theirs.load(Ordering::SeqCst) { State::Killed } else { State::Done(outcome.ok) };

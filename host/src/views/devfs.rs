@@ -137,7 +137,14 @@ impl Kernel {
         let flags = access.flags();
         let opened = run(&self.inner, &shared, comm, path, move || chardev::open(&owner, ops, dev, flags, &path_text))?;
         let file = opened.map_err(|e| io_error(path, e))?;
-        Ok(DevFile { kernel: Arc::clone(&self.inner), file, path: path.to_string(), comm: comm.to_string(), shared, closed: false })
+        Ok(DevFile {
+            kernel: Arc::clone(&self.inner),
+            file,
+            path: path.to_string(),
+            comm: comm.to_string(),
+            shared,
+            closed: false,
+        })
     }
 
     /// Reads a device or `/proc` file with file operations to its end.
@@ -331,7 +338,10 @@ pub(super) fn node(kernel: &Kernel, parts: &[&str]) -> Option<Node> {
 /// `ls -l /dev`: `crw------- 1 root root 254, 0 sleepy`, one line per node.
 pub(super) fn long_listing(kernel: &Kernel) -> Vec<String> {
     let nodes = chardev::nodes(&kernel.inner);
-    nodes.into_iter().map(|(name, dev)| format!("crw------- 1 root root {:>3}, {:>3} {name}", major(dev), minor(dev))).collect()
+    nodes
+        .into_iter()
+        .map(|(name, dev)| format!("crw------- 1 root root {:>3}, {:>3} {name}", major(dev), minor(dev)))
+        .collect()
 }
 
 /// `/proc/devices`: the character majors (modhost has no block devices).

@@ -93,7 +93,9 @@ impl Kernel {
         match parts.as_slice() {
             ["sys", "module", module, "parameters", param] => self.write_param(module, param, data, path),
             ["dev", _] => self.write_file(path, data),
-            ["proc", name] if services::proc_entry::file_ops(&self.inner, name).is_some() => self.write_file(path, data),
+            ["proc", name] if services::proc_entry::file_ops(&self.inner, name).is_some() => {
+                self.write_file(path, data)
+            }
             _ => match self.node(path) {
                 Ok(_) => Err(Error::new(ErrorKind::PermissionDenied, Errno::EACCES, path, "permission denied")),
                 Err(e) => Err(e),
