@@ -277,3 +277,22 @@ fn ctrl_c_ends_a_cat_sleeping_in_a_device_read() {
     modhost::shell::interrupt::reset();
     kernel.rmmod("sleepy").unwrap();
 }
+
+#[test]
+fn a_driver_made_of_region_cdev_class_and_devices_serves_each_minor() {
+    let kernel = boot();
+    kernel.insmod(ko("misc", "mhcdev"), "").unwrap();
+    assert_dmesg(&kernel, "mhcdev: major 254");
+    assert_eq!(kernel.list_devices(), ["crw------- 1 root root 254,   0 mhcdev0", "crw------- 1 root root 254,   1 mhcdev1"]);
+    assert_eq!(kernel.read("/dev/mhcdev1").unwrap(), "mhcdev minor 1 of major 254, open 1\n");
+    let file = kernel.open("/dev/mhcdev0").unwrap();
+    assert_eq!(file.read(100).unwrap(), b"mhcdev minor 0 of major 254, open 2\n");
+    assert_eq!(file.seek(-7, 2).unwrap_err().errno(), Errno::EINVAL, "i_size is 0: before the start");
+    assert_eq!(file.seek(7, 0).unwrap(), 7);
+    assert_eq!(file.read(5).unwrap(), b"minor");
+    drop(file);
+    kernel.rmmod("mhcdev").unwrap();
+    assert!(kernel.list("/dev").unwrap().is_empty());
+    assert!(!dmesg(&kernel).iter().any(|l| l.contains("never freed") || l.contains("left registered")), "{:?}", dmesg(&kernel));
+    assert_nothing_pinned(&kernel);
+}
