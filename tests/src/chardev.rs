@@ -296,3 +296,69 @@ fn a_driver_made_of_region_cdev_class_and_devices_serves_each_minor() {
     assert!(!dmesg(&kernel).iter().any(|l| l.contains("never freed") || l.contains("left registered")), "{:?}", dmesg(&kernel));
     assert_nothing_pinned(&kernel);
 }
+
+/// A module written for Linux 4.4: `class_create(THIS_MODULE, name)`,
+/// `proc_create` with a `struct file_operations`, `PDE_DATA`.
+const OLD_GENERATION: &str = r#"
+#include <linux/module.h>
+#include <linux/fs.h>
+#include <linux/device.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+MODULE_LICENSE("GPL");
+static struct class *cls;
+static int major;
+static char greeting[] = "from 4.4";
+static int show(struct seq_file *m, void *v) { seq_printf(m, "%s\n", (char *)m->private); return 0; }
+static int old_open(struct inode *inode, struct file *file) { return single_open(file, show, PDE_DATA(inode)); }
+static const struct file_operations proc_fops = {
+	.owner = THIS_MODULE, .open = old_open, .read = seq_read, .llseek = seq_lseek, .release = single_release,
+};
+static const struct file_operations dev_fops = { .owner = THIS_MODULE };
+static int __init old_init(void)
+{
+	major = register_chrdev(0, "oldgen", &dev_fops);
+	cls = class_create(THIS_MODULE, "oldgen");
+	if (major < 0 || IS_ERR(cls))
+		return -EIO;
+	device_create(cls, NULL, MKDEV(major, 1), NULL, "oldgen%d", 1);
+	return proc_create_data("oldgen", 0444, NULL, &proc_fops, greeting) ? 0 : -ENOMEM;
+}
+static void __exit old_exit(void)
+{
+	remove_proc_entry("oldgen", NULL);
+	device_destroy(cls, MKDEV(major, 1));
+	class_destroy(cls);
+	unregister_chrdev(major, "oldgen");
+}
+module_init(old_init);
+module_exit(old_exit);
+"#;
+
+#[test]
+fn a_module_of_an_older_generation_builds_against_that_generations_api() {
+    let dir = Scratch::new("oldgen");
+    dir.file("oldgen.c", OLD_GENERATION.as_bytes());
+    dir.file("Makefile", b"obj-m += oldgen.o\n");
+    let kbuild = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../kbuild");
+    let output = Command::new("make")
+        .args(["-s", "-C"])
+        .arg(kbuild)
+        .arg(format!("M={}", dir.join("").display()))
+        .arg("MODHOST_KERNEL=4.4")
+        .env("MODHOST", crate::kbuild::modhost())
+        .env_remove("MAKEFLAGS")
+        .env_remove("MFLAGS")
+        .env_remove("MAKELEVEL")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let kernel = boot();
+    kernel.insmod(dir.join("oldgen.ko"), "").unwrap();
+    assert_eq!(kernel.read("/proc/oldgen").unwrap(), "from 4.4\n");
+    assert_eq!(kernel.list("/dev").unwrap(), ["oldgen", "oldgen1"]);
+    let err = kernel.read("/dev/oldgen1").unwrap_err();
+    assert_eq!((err.kind(), err.errno()), (ErrorKind::Io, Errno::EINVAL), "no read in its file_operations");
+    kernel.rmmod("oldgen").unwrap();
+    assert!(kernel.list("/dev").unwrap().is_empty());
+}
