@@ -788,6 +788,15 @@ mod tests {
     }
 
     #[test]
+    fn a_file_call_is_laid_out_as_services_h_declares_it() {
+        use core::mem::{offset_of, size_of};
+        assert_eq!(size_of::<FileCall>(), 64);
+        assert_eq!(offset_of!(FileCall, file), 16);
+        assert_eq!(offset_of!(FileCall, offset), 40);
+        assert_eq!(offset_of!(FileCall, arg), 56);
+    }
+
+    #[test]
     fn handles_are_numbers_and_zero_is_none() {
         assert!(Handle::NULL.is_null());
         assert_eq!(Handle::from_raw(0x1_0000_0003).to_raw(), 0x1_0000_0003);

@@ -249,7 +249,11 @@ struct modhost_file_call {
 	modhost_u64 arg;		/* IOCTL */
 };
 
+/* The layout abi/src/table.rs's test checks too. */
 _Static_assert(sizeof(struct modhost_file_call) == 64, "struct modhost_file_call");
+_Static_assert(__builtin_offsetof(struct modhost_file_call, file) == 16, "modhost_file_call.file");
+_Static_assert(__builtin_offsetof(struct modhost_file_call, offset) == 40, "modhost_file_call.offset");
+_Static_assert(__builtin_offsetof(struct modhost_file_call, arg) == 56, "modhost_file_call.arg");
 
 /* A module's file operations: a trampoline and what it opens with. */
 struct modhost_file_ops {
