@@ -283,7 +283,10 @@ fn a_driver_made_of_region_cdev_class_and_devices_serves_each_minor() {
     let kernel = boot();
     kernel.insmod(ko("misc", "mhcdev"), "").unwrap();
     assert_dmesg(&kernel, "mhcdev: major 254");
-    assert_eq!(kernel.list_devices(), ["crw------- 1 root root 254,   0 mhcdev0", "crw------- 1 root root 254,   1 mhcdev1"]);
+    assert_eq!(
+        kernel.list_devices(),
+        ["crw------- 1 root root 254,   0 mhcdev0", "crw------- 1 root root 254,   1 mhcdev1"]
+    );
     assert_eq!(kernel.read("/dev/mhcdev1").unwrap(), "mhcdev minor 1 of major 254, open 1\n");
     let file = kernel.open("/dev/mhcdev0").unwrap();
     assert_eq!(file.read(100).unwrap(), b"mhcdev minor 0 of major 254, open 2\n");
@@ -293,7 +296,11 @@ fn a_driver_made_of_region_cdev_class_and_devices_serves_each_minor() {
     drop(file);
     kernel.rmmod("mhcdev").unwrap();
     assert!(kernel.list("/dev").unwrap().is_empty());
-    assert!(!dmesg(&kernel).iter().any(|l| l.contains("never freed") || l.contains("left registered")), "{:?}", dmesg(&kernel));
+    assert!(
+        !dmesg(&kernel).iter().any(|l| l.contains("never freed") || l.contains("left registered")),
+        "{:?}",
+        dmesg(&kernel)
+    );
     assert_nothing_pinned(&kernel);
 }
 
@@ -361,4 +368,25 @@ fn a_module_of_an_older_generation_builds_against_that_generations_api() {
     assert_eq!((err.kind(), err.errno()), (ErrorKind::Io, Errno::EINVAL), "no read in its file_operations");
     kernel.rmmod("oldgen").unwrap();
     assert!(kernel.list("/dev").unwrap().is_empty());
+}
+
+#[test]
+fn a_forced_unload_ends_the_reads_in_progress_and_later_calls_fail() {
+    let kernel = boot();
+    kernel.insmod(ko("sleepy", "sleepy"), "").unwrap();
+    let file = kernel.open_as("/dev/sleepy", Access::Read, "cat").unwrap();
+    let (tx, rx) = mpsc::channel();
+    let reader = thread::spawn(move || {
+        tx.send(file.read(100)).unwrap();
+        file
+    });
+    wait_for_line(&kernel, "(cat) going to sleep");
+    kernel.rmmod_force("sleepy").unwrap();
+    assert_eq!(rx.recv().unwrap().unwrap_err().errno(), Errno::EINTR);
+    let file = reader.join().unwrap();
+    assert_eq!(file.read(100).unwrap_err().errno(), Errno::ENODEV);
+    file.close().unwrap();
+    assert_dmesg_contains(&kernel, "sleepy: file /dev/sleepy still open; its calls fail from now on at unload");
+    assert!(kernel.lsmod().is_empty());
+    assert_nothing_pinned(&kernel);
 }

@@ -52,7 +52,8 @@ use super::{
     Services,
     object::{AnyObject, Kind, Object},
     record::{ModuleRecord, ModuleState},
-    task::Task,
+    task::{Task, WaitMode},
+    wait::{Sleep, enlist, wait_until},
 };
 
 /// The bits of a device number that hold the minor (`MINORBITS`).
@@ -124,7 +125,7 @@ fn unlist<T: Kind>(list: &Mutex<Vec<Arc<Object<T>>>>, object: &Object<T>) -> boo
 }
 
 /// Registers `object` for `owner` and puts it on `list` (whose lock the caller holds).
-fn enlist<T: Kind>(
+fn register_listed<T: Kind>(
     owner: &Arc<ModuleRecord>,
     site: String,
     inner: T,
@@ -203,7 +204,7 @@ pub(crate) fn register_region(
         return Err(Errno::EBUSY);
     };
     let region = Region { first, count, name: name.to_string() };
-    enlist(owner, site, region, &mut regions).ok_or(Errno::ENOMEM)?;
+    register_listed(owner, site, region, &mut regions).ok_or(Errno::ENOMEM)?;
     Ok(first)
 }
 
@@ -232,7 +233,7 @@ pub(crate) fn add_cdev(
     if cdevs.iter().any(|c| overlaps(c.inner.first, c.inner.count, dev, count)) {
         return Err(Errno::EBUSY);
     }
-    enlist(owner, site, Cdev { first: dev, count, ops }, &mut cdevs).ok_or(Errno::ENOMEM)
+    register_listed(owner, site, Cdev { first: dev, count, ops }, &mut cdevs).ok_or(Errno::ENOMEM)
 }
 
 /// `cdev_del`.
@@ -255,7 +256,7 @@ pub(crate) fn create_node(
     if nodes.iter().any(|n| n.inner.name == name) {
         return Err(Errno::EEXIST);
     }
-    enlist(owner, site, DevNode { name: name.to_string(), dev }, &mut nodes).ok_or(Errno::ENOMEM)
+    register_listed(owner, site, DevNode { name: name.to_string(), dev }, &mut nodes).ok_or(Errno::ENOMEM)
 }
 
 /// `device_destroy`.
@@ -311,18 +312,42 @@ struct Calls {
     signalled: bool,
     /// Released: no call starts any more.
     closed: bool,
+    /// Tasks waiting for the calls in progress to end (a forced unload).
+    waiters: Vec<Arc<Task>>,
 }
 
 impl Kind for OpenFile {
     const NAME: &'static str = "file";
 
+    /// At a forced unload: kills the tasks in a call (a sleep in the
+    /// module's read ends) and waits for them, at most the exit timeout.
     fn stop(object: &Object<OpenFile>) -> Option<String> {
-        let mut calls = object.inner.calls.lock();
-        if calls.closed {
-            return None;
+        {
+            let mut calls = object.inner.calls.lock();
+            if calls.closed {
+                return None;
+            }
+            calls.closed = true;
+            calls.running.iter().for_each(|t| t.kill());
         }
-        calls.closed = true;
-        calls.running.iter().for_each(|t| t.kill());
+        if let Some(services) = object.services() {
+            let me = Task::current();
+            let deadline = services.wall.uptime().saturating_add(services.exit_timeout);
+            let sleep = Sleep {
+                clock: &services.wall,
+                mode: WaitMode::Idle,
+                deadline: Some(deadline),
+                site: &"a file's calls",
+            };
+            let _ = wait_until(&me, &sleep, || {
+                let mut calls = object.inner.calls.lock();
+                calls.running.is_empty() || {
+                    enlist(&mut calls.waiters, &me);
+                    false
+                }
+            });
+            object.inner.calls.lock().waiters.retain(|t| !Arc::ptr_eq(t, &me));
+        }
         Some("still open; its calls fail from now on".to_string())
     }
 
@@ -452,7 +477,12 @@ impl Object<OpenFile> {
         if op == FileOp::OPEN && ret >= 0 {
             self.inner.file.store(call.file as usize, Ordering::Release);
         }
-        self.inner.calls.lock().running.retain(|t| !Arc::ptr_eq(t, &task));
+        let waiters = {
+            let mut calls = self.inner.calls.lock();
+            calls.running.retain(|t| !Arc::ptr_eq(t, &task));
+            std::mem::take(&mut calls.waiters)
+        };
+        waiters.iter().for_each(|t| t.wake_up());
         ret
     }
 }
