@@ -377,7 +377,7 @@ pub(crate) fn open(
         owner.put();
         return Err(Errno::ENOMEM);
     };
-    let opened = object.call(FileOp::OPEN, &mut [], 0, 0);
+    let opened = object.call(FileOp::OPEN, &mut [], Args::None);
     if opened < 0 {
         object.free_leftover();
         owner.put();
@@ -391,33 +391,43 @@ pub(crate) fn errno_of(ret: i64) -> Errno {
     i32::try_from(ret).ok().and_then(|r| Errno::from_kernel(r).err()).unwrap_or(Errno::EIO)
 }
 
+/// What a call passes besides the user buffer.
+#[derive(Clone, Copy)]
+enum Args {
+    None,
+    /// `LLSEEK`'s offset and whence.
+    Seek(i64, i32),
+    /// `IOCTL`'s command and argument.
+    Ioctl(u32, u64),
+}
+
 impl Object<OpenFile> {
     /// The module's `read`: the bytes it copied to `buf`, or `-errno`.
     pub(crate) fn read(&self, buf: &mut [u8]) -> i64 {
-        self.call(FileOp::READ, buf, 0, 0)
+        self.call(FileOp::READ, buf, Args::None)
     }
 
     /// The module's `write` of `data`: the bytes it took, or `-errno`.
     pub(crate) fn write(&self, data: &[u8]) -> i64 {
         // The module only reads a write's buffer (copy_from_user): a copy
         // lets the call take the one kind of buffer.
-        self.call(FileOp::WRITE, &mut data.to_vec(), 0, 0)
+        self.call(FileOp::WRITE, &mut data.to_vec(), Args::None)
     }
 
     /// The module's `llseek`: the new position, or `-errno`.
     pub(crate) fn llseek(&self, offset: i64, whence: i32) -> i64 {
-        self.call(FileOp::LLSEEK, &mut [], offset, i64::from(whence))
+        self.call(FileOp::LLSEEK, &mut [], Args::Seek(offset, whence))
     }
 
     /// The module's `unlocked_ioctl`.
     pub(crate) fn ioctl(&self, cmd: u32, arg: u64) -> i64 {
-        self.call(FileOp::IOCTL, &mut [], i64::from(cmd), i64::from_ne_bytes(arg.to_ne_bytes()))
+        self.call(FileOp::IOCTL, &mut [], Args::Ioctl(cmd, arg))
     }
 
     /// The module's `release`, once; drops the file's module reference.
     pub(crate) fn close(&self) -> i64 {
         let ret = if self.owner.as_ref().is_some_and(|o| o.state() != ModuleState::Gone) {
-            self.call(FileOp::RELEASE, &mut [], 0, 0)
+            self.call(FileOp::RELEASE, &mut [], Args::None)
         } else {
             0
         };
@@ -441,10 +451,9 @@ impl Object<OpenFile> {
         calls.running.iter().for_each(|t| t.signal());
     }
 
-    /// One call of the module's file operations on the calling task; the
-    /// arguments are `LLSEEK`'s offset and whence or `IOCTL`'s command and
-    /// argument.
-    fn call(&self, op: FileOp, buf: &mut [u8], a: i64, b: i64) -> i64 {
+    /// One call of the module's file operations on the calling task, with
+    /// `buf` lent as its user memory.
+    fn call(&self, op: FileOp, buf: &mut [u8], args: Args) -> i64 {
         let Some(owner) = &self.owner else { return Errno::ENODEV.to_kernel().into() };
         let task = Task::current();
         {
@@ -461,14 +470,19 @@ impl Object<OpenFile> {
             op,
             flags: self.inner.flags,
             dev: self.inner.dev,
-            whence: if op == FileOp::LLSEEK { i32::try_from(b).unwrap_or(-1) } else { 0 },
+            whence: 0,
             file: self.inner.file.load(Ordering::Acquire) as *mut core::ffi::c_void,
             buf: buf.as_mut_ptr(),
             len: buf.len(),
-            offset: if op == FileOp::LLSEEK { a } else { 0 },
-            cmd: if op == FileOp::IOCTL { u32::try_from(a).unwrap_or(0) } else { 0 },
-            arg: if op == FileOp::IOCTL { u64::from_ne_bytes(b.to_ne_bytes()) } else { 0 },
+            offset: 0,
+            cmd: 0,
+            arg: 0,
         };
+        match args {
+            Args::None => {}
+            Args::Seek(offset, whence) => (call.offset, call.whence) = (offset, whence),
+            Args::Ioctl(cmd, arg) => (call.cmd, call.arg) = (cmd, arg),
+        }
         let ret = {
             let _user = UserBuffer::lend(buf);
             let _context = owner.enter(&task);

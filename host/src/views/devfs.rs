@@ -18,7 +18,7 @@
 //! and abandoned, so the prompt comes back.
 //!
 //! Kernel counterpart: `fs/char_dev.c` (`chrdev_open`), `fs/read_write.c`,
-//! `fs/proc/array.c`'s neighbour `fs/proc/devices.c`.
+//! `fs/proc/devices.c`.
 
 use modhost_abi::errno::Errno;
 use parking_lot::Mutex;

@@ -51,7 +51,10 @@ pub enum Node {
 }
 
 impl Kernel {
-    /// Reads a `/proc` or `/sys` file.
+    /// Reads a `/proc` or `/sys` file, or a device (`/dev/NAME`) to its
+    /// end: a device whose read sleeps until data comes makes this wait as
+    /// long; [`Kernel::open`] and an [`crate::Interrupter`] give the
+    /// caller a way out.
     ///
     /// # Errors
     ///
