@@ -127,10 +127,14 @@ fn misc_devices_keep_data_seek_and_answer_ioctls() {
     let kernel = boot();
     kernel.insmod(ko("misc", "mhmisc"), "").unwrap();
     assert_dmesg(&kernel, "mhmisc: mhbuf is 10:256, mhbad is 10:42");
-    assert_eq!(kernel.list("/dev").unwrap(), ["mhbad", "mhbuf"]);
+    assert_eq!(kernel.list("/dev").unwrap(), ["mhbad", "mhbuf", "mhstuck"]);
     assert_eq!(
         kernel.list_devices(),
-        ["crw------- 1 root root  10,  42 mhbad", "crw------- 1 root root  10, 256 mhbuf"]
+        [
+            "crw------- 1 root root  10,  42 mhbad",
+            "crw------- 1 root root  10, 256 mhbuf",
+            "crw------- 1 root root  10, 257 mhstuck"
+        ]
     );
     assert_eq!(kernel.read("/proc/devices").unwrap(), "Character devices:\n 10 misc\n\nBlock devices:\n");
     kernel.write("/dev/mhbuf", "hello\n").unwrap();
@@ -388,5 +392,28 @@ fn a_forced_unload_ends_the_reads_in_progress_and_later_calls_fail() {
     file.close().unwrap();
     assert_dmesg_contains(&kernel, "sleepy: file /dev/sleepy still open; its calls fail from now on at unload");
     assert!(kernel.lsmod().is_empty());
+    assert_nothing_pinned(&kernel);
+}
+
+#[test]
+fn a_read_deaf_to_signals_is_abandoned_and_its_file_left_holding_the_module() {
+    let kernel = Kernel::builder().manual_clock().exit_timeout(Duration::from_millis(200)).boot();
+    kernel.insmod(ko("misc", "mhmisc"), "").unwrap();
+    let file = kernel.open_as("/dev/mhstuck", Access::Read, "cat").unwrap();
+    let interrupter = file.interrupter();
+    let reader = thread::spawn(move || (file.read(10), file));
+    let give_up = Instant::now() + Duration::from_secs(10);
+    while !kernel.ps().iter().any(|t| t.command == "cat" && t.state == 'D') {
+        assert!(Instant::now() < give_up, "the read never slept: {:?}", kernel.ps());
+        thread::sleep(Duration::from_millis(5));
+    }
+    interrupter.interrupt();
+    let (read, file) = reader.join().unwrap();
+    assert_eq!(read.unwrap_err().kind(), ErrorKind::Busy, "abandoned after the exit timeout");
+    assert_dmesg_contains(&kernel, "INFO: task cat:");
+    assert_eq!(file.close().unwrap_err().kind(), ErrorKind::Busy, "left open");
+    assert_eq!(kernel.rmmod("mhmisc").unwrap_err().kind(), ErrorKind::InUse);
+    kernel.write("/sys/module/mhmisc/parameters/unstuck", "1").unwrap();
+    kernel.rmmod_force("mhmisc").unwrap();
     assert_nothing_pinned(&kernel);
 }

@@ -15,7 +15,9 @@
 //! test) signals the call: an interruptible sleep in it returns
 //! `-ERESTARTSYS`, which the caller sees as `EINTR`. A call that does not
 //! return within the exit timeout after that is reported as a blocked task
-//! and abandoned, so the prompt comes back.
+//! and abandoned, so the prompt comes back; the file then stays open (its
+//! module cannot be removed but with `rmmod -f`), since releasing it
+//! under the call still running could block the same way.
 //!
 //! Kernel counterpart: `fs/char_dev.c` (`chrdev_open`), `fs/read_write.c`,
 //! `fs/proc/devices.c`.
@@ -24,7 +26,7 @@ use modhost_abi::errno::Errno;
 use parking_lot::Mutex;
 use std::sync::{
     Arc,
-    atomic::{AtomicU64, Ordering},
+    atomic::{AtomicBool, AtomicU64, Ordering},
 };
 
 use super::Node;
@@ -79,6 +81,9 @@ struct Shared {
     interrupts: AtomicU64,
     /// The tasks waiting for a call of the file.
     waiters: Mutex<Vec<Arc<Task>>>,
+    /// A call did not return after a signal and was given up: the file is
+    /// left open (holding its module) rather than released under it.
+    abandoned: AtomicBool,
 }
 
 /// Signals the calls of a [`DevFile`] from another thread (Ctrl-C, `kill`).
@@ -247,6 +252,9 @@ impl DevFile {
     /// As [`DevFile::read`].
     pub fn close(mut self) -> Result<()> {
         self.closed = true;
+        if self.shared.abandoned.load(Ordering::SeqCst) {
+            return Err(abandoned(&self.path));
+        }
         let file = Arc::clone(&self.file);
         let ret = self.call(move || file.close())?;
         self.check(ret).map(drop)
@@ -264,7 +272,7 @@ impl DevFile {
 
 impl Drop for DevFile {
     fn drop(&mut self) {
-        if !self.closed {
+        if !self.closed && !self.shared.abandoned.load(Ordering::SeqCst) {
             let file = Arc::clone(&self.file);
             let _ = self.call(move || file.close());
         }
@@ -306,13 +314,19 @@ fn run<R: Send + 'static>(
         }
         if waited.is_err() {
             kernel.report_blocked_job(&job);
-            let message = "the module's file operation did not return after a signal; abandoned";
-            break Err(Error::new(ErrorKind::Busy, Errno::EBUSY, path, message));
+            shared.abandoned.store(true, Ordering::SeqCst);
+            break Err(abandoned(path));
         }
         deadline = Some(kernel.wall.uptime().saturating_add(kernel.exit_timeout));
     };
     shared.waiters.lock().retain(|t| !Arc::ptr_eq(t, &me));
     result
+}
+
+/// A call given up after a signal: the file stays open, its module held.
+fn abandoned(path: &str) -> Error {
+    let message = "the module's file operation did not return after a signal; abandoned, the file left open";
+    Error::new(ErrorKind::Busy, Errno::EBUSY, path, message)
 }
 
 fn open_error(path: &str, errno: Errno) -> Error {

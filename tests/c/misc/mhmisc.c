@@ -5,7 +5,9 @@
  * /dev/mhbuf keeps what is written to it (up to 64 bytes) and reads it
  * back, seekable; its ioctl MHBUF_LEN returns the length. /dev/mhbad
  * copies to and from addresses that are not the reader's buffer: each
- * copy must fail with -EFAULT. With forget=1, exit leaves /dev/mhbuf.
+ * copy must fail with -EFAULT. A read of /dev/mhstuck sleeps
+ * uninterruptibly until unstuck is written to its parameter. With
+ * forget=1, exit leaves /dev/mhbuf.
  */
 #include <linux/module.h>
 #include <linux/init.h>
@@ -13,6 +15,7 @@
 #include <linux/miscdevice.h>
 #include <linux/mutex.h>
 #include <linux/uaccess.h>
+#include <linux/wait.h>
 
 MODULE_LICENSE("GPL");
 
@@ -109,6 +112,42 @@ static struct miscdevice mhbad = {
 	.fops = &mhbad_fops,
 };
 
+static bool unstuck;
+static DECLARE_WAIT_QUEUE_HEAD(stuck_wq);
+
+static int unstuck_set(const char *val, const struct kernel_param *kp)
+{
+	int ret = param_set_bool(val, kp);
+
+	wake_up(&stuck_wq);
+	return ret;
+}
+
+static const struct kernel_param_ops unstuck_ops = {
+	.set = unstuck_set,
+	.get = param_get_bool,
+};
+module_param_cb(unstuck, &unstuck_ops, &unstuck, 0644);
+/* modhost's loader wants a type for every parameter (the kernel does not). */
+__MODULE_PARM_TYPE(unstuck, "bool");
+
+static ssize_t mhstuck_read(struct file *file, char __user *buf, size_t count, loff_t *pos)
+{
+	wait_event(stuck_wq, READ_ONCE(unstuck));
+	return 0;
+}
+
+static const struct file_operations mhstuck_fops = {
+	.owner = THIS_MODULE,
+	.read = mhstuck_read,
+};
+
+static struct miscdevice mhstuck = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "mhstuck",
+	.fops = &mhstuck_fops,
+};
+
 static int __init mhmisc_init(void)
 {
 	int ret = misc_register(&mhbuf);
@@ -117,14 +156,22 @@ static int __init mhmisc_init(void)
 		return ret;
 	ret = misc_register(&mhbad);
 	if (ret)
-		misc_deregister(&mhbuf);
-	else
-		pr_info("mhmisc: mhbuf is 10:%d, mhbad is 10:%d\n", mhbuf.minor, mhbad.minor);
+		goto buf;
+	ret = misc_register(&mhstuck);
+	if (ret)
+		goto bad;
+	pr_info("mhmisc: mhbuf is 10:%d, mhbad is 10:%d\n", mhbuf.minor, mhbad.minor);
+	return 0;
+bad:
+	misc_deregister(&mhbad);
+buf:
+	misc_deregister(&mhbuf);
 	return ret;
 }
 
 static void __exit mhmisc_exit(void)
 {
+	misc_deregister(&mhstuck);
 	misc_deregister(&mhbad);
 	if (!forget)
 		misc_deregister(&mhbuf);
