@@ -350,6 +350,8 @@ pub struct KernelServices {
     pub mem: MemOpsRef,
     /// Symbols and stack traces, for `%pS` and `dump_stack`.
     pub debug: DebugOpsRef,
+    /// Character devices, `/proc` files with file operations, and user memory.
+    pub dev: DevOpsRef,
 }
 
 /// The module itself: its log, parameters and references.
@@ -638,6 +640,116 @@ pub struct DebugOps {
     pub dump_stack: extern "C" fn(ModuleHandle, Site),
 }
 
+abi_enum! {
+    /// Which file operation a [`FileCall`] asks of the module.
+    pub struct FileOp(u32) {
+        /// `open(inode, file)`: the trampoline makes the module's
+        /// `struct file` and returns it in [`FileCall::file`].
+        OPEN = 0,
+        /// `read(file, buf, len, &pos)`: bytes read, or `-errno`.
+        READ = 1,
+        /// `write(file, buf, len, &pos)`: bytes written, or `-errno`.
+        WRITE = 2,
+        /// `llseek(file, offset, whence)`: the new position, or `-errno`.
+        LLSEEK = 3,
+        /// `unlocked_ioctl(file, cmd, arg)`.
+        IOCTL = 4,
+        /// `release(inode, file)`: the trampoline frees its `struct file`.
+        RELEASE = 5,
+    }
+}
+
+/// One call of a module's file operations, filled in by the host.
+///
+/// The user buffer `buf..buf+len` is the host's: the module reaches it only
+/// through [`DevOps::copy_to_user`] and [`DevOps::copy_from_user`], which
+/// check every address against the buffer of the call in progress.
+#[repr(C)]
+#[derive(StableAbi, Debug)]
+pub struct FileCall {
+    /// The operation.
+    pub op: FileOp,
+    /// `O_RDONLY`, `O_WRONLY` or `O_RDWR`, with `O_NONBLOCK` (the open flags).
+    pub flags: u32,
+    /// The device number opened (`MKDEV(major, minor)`, 12 + 20 bits); 0 for a `/proc` file.
+    pub dev: u32,
+    /// The whence of `LLSEEK`.
+    pub whence: i32,
+    /// The module's `struct file`: set by `OPEN`, passed back by every later call.
+    pub file: *mut c_void,
+    /// The user buffer of `READ` and `WRITE`.
+    pub buf: *mut u8,
+    /// Its length.
+    pub len: usize,
+    /// The offset of `LLSEEK`.
+    pub offset: i64,
+    /// The command of `IOCTL`.
+    pub cmd: u32,
+    /// The argument of `IOCTL`.
+    pub arg: u64,
+}
+
+/// A module's file operations: the host calls `call(context, &mut call)`,
+/// always in the module's context, never after the object that holds
+/// them is gone and no file opened through them is open.
+#[repr(C)]
+#[derive(StableAbi, Clone, Copy)]
+pub struct FileOps {
+    /// The trampoline (kbuild/lib's, over a C `struct file_operations`).
+    pub call: extern "C" fn(*const c_void, *mut FileCall) -> i64,
+    /// What the trampoline needs to open a file (a C `struct cdev`, ...).
+    pub context: *const c_void,
+}
+
+// SAFETY: The context is module memory the host never dereferences; it is
+// only handed back to the module's trampoline.
+unsafe impl Send for FileOps {}
+// SAFETY: As for `Send`.
+unsafe impl Sync for FileOps {}
+
+impl fmt::Debug for FileOps {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileOps").field("context", &self.context).finish_non_exhaustive()
+    }
+}
+
+/// Character devices, `/proc` files with file operations, and the user
+/// memory their calls pass.
+///
+/// Device numbers are the kernel's `dev_t`: `MKDEV(major, minor)` =
+/// `major << 20 | minor`.
+#[repr(C)]
+#[derive(StableAbi)]
+#[sabi(kind(Prefix(prefix_ref = DevOpsRef)))]
+#[sabi(missing_field(panic))]
+pub struct DevOps {
+    /// `register_chrdev_region(dev, count, name)`; a major of 0 asks for a
+    /// free one (`alloc_chrdev_region`): the first device number, or
+    /// `-EBUSY` when a minor of the range is taken.
+    pub register_chrdev_region: extern "C" fn(ModuleHandle, u32, u32, RStr<'_>, Site) -> i64,
+    /// `unregister_chrdev_region(dev, count)`: the range registered with these numbers.
+    pub unregister_chrdev_region: extern "C" fn(ModuleHandle, u32, u32, Site),
+    /// `cdev_add(dev, count)` with these file operations; null if a minor
+    /// of the range has a device already.
+    pub cdev_add: extern "C" fn(ModuleHandle, u32, u32, FileOps, Site) -> Handle,
+    /// `cdev_del`: files open stay open.
+    pub cdev_del: extern "C" fn(ModuleHandle, Handle, Site),
+    /// `device_create(dev, name)`: `/dev/NAME`; null if the name is taken.
+    pub device_create: extern "C" fn(ModuleHandle, u32, RStr<'_>, Site) -> Handle,
+    /// `device_destroy`: takes `/dev/NAME` away.
+    pub device_destroy: extern "C" fn(ModuleHandle, Handle, Site),
+    /// `proc_create(name, mode, NULL, ops)`: `/proc/NAME` with these file
+    /// operations; removed with [`ProcOps::proc_remove`]; null if the
+    /// name is taken or invalid.
+    pub proc_create_ops: extern "C" fn(ModuleHandle, RStr<'_>, u32, FileOps, Site) -> Handle,
+    /// `copy_to_user(to, from, n)`: the bytes *not* copied (all of them
+    /// when `to..to+n` is not inside the user buffer of the call in progress).
+    pub copy_to_user: extern "C" fn(ModuleHandle, *mut u8, *const u8, usize) -> usize,
+    /// `copy_from_user(to, from, n)`: the bytes not copied.
+    #[sabi(last_prefix_field)]
+    pub copy_from_user: extern "C" fn(ModuleHandle, *mut u8, *const u8, usize) -> usize,
+}
+
 macro_rules! opaque_debug {
     ($($type:ident),*) => {$(
         impl fmt::Debug for $type {
@@ -659,7 +771,8 @@ opaque_debug!(
     WaitOps,
     ProcOps,
     MemOps,
-    DebugOps
+    DebugOps,
+    DevOps
 );
 
 #[cfg(test)]
@@ -672,6 +785,15 @@ mod tests {
         assert_eq!(SleepMode(7).name(), None);
         assert_eq!(format!("{:?}", WorkCancel::DISABLE_SYNC), "DISABLE_SYNC");
         assert_eq!(format!("{:?}", TimerDelete(9)), "TimerDelete(9)");
+    }
+
+    #[test]
+    fn a_file_call_is_laid_out_as_services_h_declares_it() {
+        use core::mem::{offset_of, size_of};
+        assert_eq!(size_of::<FileCall>(), 64);
+        assert_eq!(offset_of!(FileCall, file), 16);
+        assert_eq!(offset_of!(FileCall, offset), 40);
+        assert_eq!(offset_of!(FileCall, arg), 56);
     }
 
     #[test]

@@ -46,6 +46,9 @@ pub enum ErrorKind {
     PermissionDenied,
     /// A module rejected a parameter write.
     Rejected,
+    /// A module's file operation (open, read, write, ...) failed; the
+    /// errno is what it returned (`EINTR` for a read cut short by a signal).
+    Io,
 }
 
 /// A failed operation: subject, cause and errno.

@@ -66,6 +66,9 @@ pub(crate) const INIT_WAIT: Duration = Duration::from_secs(30);
 /// A running modhost instance; see the module docs.
 pub struct Kernel {
     pub(crate) inner: Arc<KernelInner>,
+    /// Whether dropping this value shuts the kernel down: `false` for the
+    /// shell's background jobs' [`Kernel::alias`]es.
+    owner: bool,
 }
 
 /// The state every part of the kernel shares: its services, and the loader's.
@@ -213,7 +216,7 @@ impl KernelBuilder {
         inner
             .printk
             .log(Level::Notice, &format!("modhost version {} (HZ={})", env!("CARGO_PKG_VERSION"), inner.clock.hz()));
-        Kernel { inner }
+        Kernel { inner, owner: true }
     }
 }
 
@@ -292,8 +295,19 @@ impl Kernel {
     }
 }
 
+impl Kernel {
+    /// Another handle to the same kernel, for a thread that may outlive
+    /// the caller's borrow (a background job); dropping it shuts nothing down.
+    pub(crate) fn alias(&self) -> Kernel {
+        Kernel { inner: Arc::clone(&self.inner), owner: false }
+    }
+}
+
 impl Drop for Kernel {
     fn drop(&mut self) {
+        if !self.owner {
+            return;
+        }
         // Whatever stays loaded has been reported in dmesg by `unload_all`.
         let _left = self.shutdown();
     }

@@ -41,3 +41,4 @@ pub mod views;
 pub use error::{Error, ErrorKind, Result};
 pub use kernel::{Kernel, KernelBuilder};
 pub use modhost_abi::errno::Errno;
+pub use views::devfs::{Access, DevFile, Interrupter};

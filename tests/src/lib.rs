@@ -55,6 +55,10 @@ mod kthread;
 #[cfg(test)]
 mod timer;
 
+// Character devices and /proc files with file operations, from C.
+#[cfg(test)]
+mod chardev;
+
 // The lab: fifo, producers and consumers together.
 #[cfg(test)]
 mod lab;

@@ -16,7 +16,7 @@
 //!   [`callback`] (a module's callback and its release), [`record`] (the
 //!   module as the services see it), [`semaphore`], [`mutex`],
 //!   [`spinlock`], [`completion`], [`waitqueue`], [`timer`], [`workqueue`],
-//!   [`kthread`], [`proc_entry`].
+//!   [`kthread`], [`proc_entry`], [`chardev`] (devices and open files).
 //!
 //! [`Services`] is what one kernel's modules share: its clock, log, taint
 //! and reports, its timers and workqueues.
@@ -24,6 +24,7 @@
 //! Kernel counterpart: the core kernel API that modules link against.
 
 pub(crate) mod callback;
+pub(crate) mod chardev;
 pub mod clock;
 mod completion;
 pub(crate) mod entry;
@@ -81,6 +82,8 @@ pub(crate) struct Services {
     pub(crate) timers: TimerBase,
     pub(crate) workqueues: Workqueues,
     pub(crate) proc_entries: ProcEntries,
+    /// Character devices (`/dev`).
+    pub(crate) chrdevs: chardev::ChrDevs,
     /// The loaded modules' symbols.
     pub(crate) kallsyms: kallsyms::Kallsyms,
 }
@@ -98,6 +101,7 @@ impl Services {
             timers: TimerBase::new(clock.clone()),
             workqueues: Workqueues::new(),
             proc_entries: ProcEntries::default(),
+            chrdevs: chardev::ChrDevs::default(),
             kallsyms: kallsyms::Kallsyms::default(),
             clock,
         }

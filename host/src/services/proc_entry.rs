@@ -20,7 +20,10 @@
 //! `__proc_create`, `xlate_proc_name`, `proc_register`, `proc_remove`),
 //! `fs/seq_file.c`.
 
-use modhost_abi::{errno::Errno, table::Callback};
+use modhost_abi::{
+    errno::Errno,
+    table::{Callback, FileOps},
+};
 use parking_lot::{Mutex, RwLock};
 use std::sync::Arc;
 
@@ -34,7 +37,7 @@ use super::{
 
 /// The kernel's own `/proc` entries (`sys` is a directory): the views serve
 /// them, and no module may register these names.
-pub(crate) const KERNEL_ENTRIES: [&str; 5] = ["kallsyms", "modules", "slabinfo", "sys", "timer_list"];
+pub(crate) const KERNEL_ENTRIES: [&str; 6] = ["devices", "kallsyms", "modules", "slabinfo", "sys", "timer_list"];
 
 /// The longest name `__proc_create` takes (`NAME_MAX`).
 const NAME_MAX: usize = 255;
@@ -45,12 +48,21 @@ pub(crate) type ProcEntries = Mutex<Vec<Arc<Object<ProcEntry>>>>;
 /// One module's `/proc` file.
 pub(crate) struct ProcEntry {
     name: String,
-    show: ModuleCallback,
+    body: ProcBody,
     /// `true` once removed; read-locked while the show function runs.
     removed: RwLock<bool>,
     /// The tasks whose show function runs now (a show function may remove
     /// its own file: it must not wait for itself).
     readers: Mutex<Vec<u64>>,
+}
+
+/// What reading a module's `/proc` file calls.
+pub(crate) enum ProcBody {
+    /// A show function (`proc_create_single`): one read is one call.
+    Show(ModuleCallback),
+    /// File operations (`proc_create` with `file_operations` or
+    /// `proc_ops`): opened, read and written as a device is ([`super::chardev`]).
+    Ops(FileOps),
 }
 
 /// The text a show function writes during one read (`struct seq_file`).
@@ -137,7 +149,10 @@ impl Kind for ProcEntry {
     }
 
     fn callback(&self) -> Option<&ModuleCallback> {
-        Some(&self.show)
+        match &self.body {
+            ProcBody::Show(show) => Some(show),
+            ProcBody::Ops(_) => None,
+        }
     }
 }
 
@@ -157,24 +172,43 @@ pub(crate) fn create(
     show: Callback,
     site: String,
 ) -> Result<Option<Arc<Object<ProcEntry>>>, ProcError> {
+    create_with(owner, name, ProcBody::Show(ModuleCallback::new(show)), site)
+}
+
+/// `proc_create` with file operations for `owner`.
+pub(crate) fn create_with(
+    owner: &Arc<ModuleRecord>,
+    name: &str,
+    body: ProcBody,
+    site: String,
+) -> Result<Option<Arc<Object<ProcEntry>>>, ProcError> {
     let services = &owner.services;
     let mut entries = services.proc_entries.lock();
     ProcError::check(name, entries.iter().any(|e| e.inner.name == name))?;
-    let entry = ProcEntry {
-        name: name.to_string(),
-        show: ModuleCallback::new(show),
-        removed: RwLock::new(false),
-        readers: Mutex::new(Vec::new()),
-    };
+    let entry =
+        ProcEntry { name: name.to_string(), body, removed: RwLock::new(false), readers: Mutex::new(Vec::new()) };
     let Some((object, _)) = Object::new(Some(owner), services.id, site, entry).register() else { return Ok(None) };
     entries.push(Arc::clone(&object));
     Ok(Some(object))
 }
 
-/// Reads `/proc/NAME` from the module that made it, or `None` if there is no such file.
+/// The module and file operations of `/proc/NAME`, if it is a file with
+/// operations (rather than a show function).
+pub(crate) fn file_ops(services: &Services, name: &str) -> Option<(Arc<ModuleRecord>, FileOps)> {
+    let entries = services.proc_entries.lock();
+    let entry = entries.iter().find(|e| e.inner.name == name)?;
+    match &entry.inner.body {
+        ProcBody::Ops(ops) => Some((entry.owner.clone()?, *ops)),
+        ProcBody::Show(_) => None,
+    }
+}
+
+/// Reads `/proc/NAME` from the module that made it, or `None` if there is
+/// no such file (or it is one with file operations: see [`file_ops`]).
 pub(crate) fn read(services: &Services, name: &str) -> Option<String> {
     let entry = services.proc_entries.lock().iter().find(|e| e.inner.name == name).cloned()?;
     let removed = entry.inner.removed.read();
+    let ProcBody::Show(show) = &entry.inner.body else { return None };
     if *removed {
         return None;
     }
@@ -184,7 +218,7 @@ pub(crate) fn read(services: &Services, name: &str) -> Option<String> {
     entry.inner.readers.lock().push(task.id());
     {
         let _context = owner.enter(&task);
-        entry.inner.show.call(handle);
+        show.call(handle);
     }
     entry.inner.readers.lock().retain(|id| *id != task.id());
     seq.free_leftover_quietly();

@@ -3,7 +3,8 @@
 //! A line is split into words like a shell does (quotes, backslashes; `#`
 //! starts a comment), then parsed by clap as a multicall command: the first
 //! word is the command. `echo VALUE > PATH` takes its redirection from the
-//! words before clap sees them, as a shell does (see [`split`]).
+//! words before clap sees them, as a shell does (see [`split`]), and a
+//! line ending in `&` runs in the background ([`super::jobs`]).
 //!
 //! The grammar is data only; [`super::exec`] runs it.
 
@@ -42,12 +43,18 @@ pub enum Command {
     Cat(Cat),
     /// Print text, or write it to a /sys file: echo VALUE > PATH
     Echo(Echo),
-    /// List a /proc or /sys directory
+    /// List a /dev, /proc or /sys directory
     Ls(Ls),
     /// List the kernel's threads: workers, kthreads, timers, with their module
     Ps,
     /// Wait, for scripts (moves a manual clock instead of sleeping)
     Sleep(Sleep),
+    /// List the background jobs (COMMAND &)
+    Jobs,
+    /// Wait for background jobs: wait [%N]
+    Wait(Wait),
+    /// Interrupt background jobs: kill %N...
+    Kill(Kill),
     /// List the commands, or show one command's help
     Help(Help),
     /// Leave modhost, unloading every module
@@ -135,7 +142,7 @@ pub struct Dmesg {
 /// `cat`.
 #[derive(Debug, Args)]
 pub struct Cat {
-    /// Files under /proc or /sys
+    /// Files under /dev, /proc or /sys
     #[arg(required = true)]
     pub paths: Vec<String>,
 }
@@ -154,8 +161,26 @@ pub struct Echo {
 /// `ls`.
 #[derive(Debug, Args)]
 pub struct Ls {
-    /// Directories under /proc or /sys (default /)
+    /// Long listing: a device's major and minor
+    #[arg(short = 'l')]
+    pub long: bool,
+    /// Directories under /dev, /proc or /sys (default /)
     pub paths: Vec<String>,
+}
+
+/// `wait`.
+#[derive(Debug, Args)]
+pub struct Wait {
+    /// The job, %N (default: every job)
+    pub job: Option<String>,
+}
+
+/// `kill`.
+#[derive(Debug, Args)]
+pub struct Kill {
+    /// The jobs, %N
+    #[arg(required = true)]
+    pub jobs: Vec<String>,
 }
 
 /// `sleep`.
@@ -186,9 +211,9 @@ fn instance_name(name: &str) -> Result<String, &'static str> {
 }
 
 /// The command names, for `help` and suggestions.
-pub const COMMANDS: [&str; 14] = [
-    "insmod", "rmmod", "lsmod", "modinfo", "modprobe", "depmod", "dmesg", "cat", "echo", "ls", "ps", "sleep", "help",
-    "exit",
+pub const COMMANDS: [&str; 17] = [
+    "insmod", "rmmod", "lsmod", "modinfo", "modprobe", "depmod", "dmesg", "cat", "echo", "ls", "ps", "sleep", "jobs",
+    "wait", "kill", "help", "exit",
 ];
 
 /// A line split into words, with an `echo` redirection taken out.
@@ -198,6 +223,8 @@ pub struct Words {
     pub words: Vec<String>,
     /// The output redirection, if any.
     pub redirect: Option<Redirect>,
+    /// The line ended in `&`: run it in the background.
+    pub background: bool,
 }
 
 /// `> FILE` or `>> FILE`.
@@ -230,8 +257,10 @@ impl std::fmt::Display for SplitError {
 /// Splits a line into words and takes out its redirections, as a shell
 /// does: `>FILE`, `> FILE`, `>>FILE` and `>> FILE` anywhere on the line; the
 /// words around them are the command's, so `echo 3 > FILE extra` writes
-/// `3 extra`; of several redirections the last one counts.
+/// `3 extra`; of several redirections the last one counts. A `&` that ends
+/// the line (not `\&`, not `&&`) asks for the background.
 pub fn split(line: &str) -> Result<Words, SplitError> {
+    let (line, background) = strip_background(line);
     let mut rest = shlex::split(line).ok_or(SplitError::UnbalancedQuotes)?.into_iter();
     let mut words = Vec::new();
     let mut redirect = None;
@@ -247,7 +276,16 @@ pub fn split(line: &str) -> Result<Words, SplitError> {
         let path = if target.is_empty() { rest.next().ok_or(SplitError::MissingTarget)? } else { target.to_string() };
         redirect = Some(Redirect { path, append });
     }
-    Ok(Words { words, redirect })
+    Ok(Words { words, redirect, background })
+}
+
+/// The line without a final `&`, and whether it had one.
+pub fn strip_background(line: &str) -> (&str, bool) {
+    let trimmed = line.trim_end();
+    match trimmed.strip_suffix('&') {
+        Some(rest) if !rest.ends_with('&') && !rest.ends_with('\\') => (rest, true),
+        _ => (line, false),
+    }
 }
 
 /// The known command closest to `word`, if one is close enough.
@@ -283,6 +321,11 @@ mod tests {
         assert_eq!(target(&w), Some(("/sys/y".into(), false)));
         assert_eq!(split("echo \"unbalanced"), Err(SplitError::UnbalancedQuotes));
         assert_eq!(split("echo 3 >"), Err(SplitError::MissingTarget));
+        let w = split("cat /dev/sleepy &").unwrap();
+        assert_eq!((w.words, w.background), (vec!["cat".to_string(), "/dev/sleepy".into()], true));
+        assert!(split("cat /dev/sleepy&  ").unwrap().background);
+        assert!(!split("echo a \\&").unwrap().background);
+        assert!(!split("echo a && ").unwrap().background);
     }
 
     #[test]

@@ -220,7 +220,7 @@ mod tests {
     fn kernel_paths_complete_directory_by_directory() {
         let kernel = Kernel::builder().manual_clock().boot();
         assert_eq!(replacements(&kernel, "cat /p"), (4, vec!["/proc/".to_string()]));
-        assert_eq!(replacements(&kernel, "ls ").1, ["/proc/", "/sys/"]);
+        assert_eq!(replacements(&kernel, "ls ").1, ["/dev/", "/proc/", "/sys/"]);
         assert!(replacements(&kernel, "cat /proc/").1.contains(&"/proc/modules".to_string()));
         assert_eq!(replacements(&kernel, "echo 5 >/s"), (8, vec!["/sys/".to_string()]));
         assert_eq!(replacements(&kernel, "echo 5 > /s"), (9, vec!["/sys/".to_string()]));

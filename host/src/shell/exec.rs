@@ -18,10 +18,10 @@ use std::{
 use super::{
     command::{self, Cat, Command, Echo, Insmod, Line, Ls, Modinfo, Modprobe, Redirect, Rmmod, Words},
     dmesg::dmesg,
-    interrupt, json,
+    interrupt, jobs, json,
 };
 use crate::{
-    Error, ErrorKind, Kernel,
+    Access, DevFile, Errno, Error, ErrorKind, Kernel,
     loader::{MODULE_NAME_RULE, modinfo::inspect, normalize_name, params::join_args},
     views::{lsmod::format_lsmod, modinfo::format_modinfo, ps::format_ps},
 };
@@ -67,7 +67,7 @@ pub fn run_line(kernel: &Kernel, line: &str, out: &mut dyn Write, err: &mut dyn 
 
 /// Runs one line, printing results in `format`.
 pub fn run_line_as(kernel: &Kernel, line: &str, format: Format, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
-    let Words { words, redirect } = match command::split(line) {
+    let Words { words, redirect, background } = match command::split(line) {
         Ok(words) => words,
         Err(e) => {
             let _ = writeln!(err, "modhost: {e}");
@@ -76,6 +76,9 @@ pub fn run_line_as(kernel: &Kernel, line: &str, format: Format, out: &mut dyn Wr
     };
     if words.is_empty() {
         return Outcome::done(true);
+    }
+    if background {
+        return Outcome::done(jobs::spawn(kernel, command::strip_background(line).0, format, err));
     }
     let parsed = match Line::try_parse_from(&words) {
         Ok(parsed) => parsed,
@@ -98,6 +101,9 @@ pub fn run_line_as(kernel: &Kernel, line: &str, format: Format, out: &mut dyn Wr
         Command::Ls(c) => Outcome::done(ls(kernel, &c, out, err)),
         Command::Ps => Outcome::done(write_out(out, &format_ps(&kernel.ps()))),
         Command::Sleep(c) => Outcome::done(sleep(kernel, c.seconds, err)),
+        Command::Jobs => Outcome::done(jobs::list(out)),
+        Command::Wait(c) => Outcome::done(jobs::wait(c.job.as_deref(), err)),
+        Command::Kill(c) => Outcome::done(jobs::kill(&c.jobs, err)),
         Command::Help(c) => Outcome::done(help(c.command.as_deref(), out, err)),
         Command::Exit(c) => Outcome { ok: true, flow: Flow::Exit(c.status.unwrap_or(0)) },
     }
@@ -271,6 +277,19 @@ fn depmod(kernel: &Kernel, out: &mut dyn Write, err: &mut dyn Write) -> bool {
 fn cat(kernel: &Kernel, c: &Cat, format: Format, out: &mut dyn Write, err: &mut dyn Write) -> bool {
     let mut ok = true;
     for path in &c.paths {
+        match kernel.open_as(path, Access::Read, "cat") {
+            Ok(file) => {
+                ok &= cat_file(file, out, err);
+                continue;
+            }
+            // Not a device or a file with operations: a file of the views.
+            Err(e) if e.kind() == ErrorKind::NoSuchFile && e.errno() == Errno::ENOENT => {}
+            Err(e) => {
+                let _ = writeln!(err, "cat: {path}: {}", e.errno());
+                ok = false;
+                continue;
+            }
+        }
         match kernel.read(path) {
             Ok(contents) => {
                 let stats = if format == Format::Json { json::stats(&contents) } else { None };
@@ -286,6 +305,46 @@ fn cat(kernel: &Kernel, c: &Cat, format: Format, out: &mut dyn Write, err: &mut 
         }
     }
     ok
+}
+
+/// `cat` of a device or a `/proc` file with file operations: prints what
+/// each read returns as it comes, until the end of the file or a request
+/// to stop (Ctrl-C, `kill %N`), which signals the module's read; a read cut
+/// short that way ends the command quietly, as a killed `cat` does.
+fn cat_file(file: DevFile, out: &mut dyn Write, err: &mut dyn Write) -> bool {
+    let requests = interrupt::Requests::current();
+    let interrupter = file.interrupter();
+    let _waker = interrupt::Waker::register(move || {
+        if requests.pending() {
+            interrupter.interrupt();
+        }
+    });
+    if interrupt::pending() {
+        file.interrupter().interrupt();
+    }
+    let path = file.path().to_string();
+    loop {
+        match file.read(4096) {
+            Ok(chunk) if chunk.is_empty() => break,
+            Ok(chunk) => {
+                let _ = out.write_all(&chunk);
+                let _ = out.flush();
+            }
+            Err(e) => {
+                if e.errno() != Errno::EINTR {
+                    let _ = writeln!(err, "cat: {path}: {}", e.errno());
+                }
+                return false;
+            }
+        }
+    }
+    match file.close() {
+        Ok(()) => true,
+        Err(e) => {
+            let _ = writeln!(err, "cat: {path}: {}", e.errno());
+            false
+        }
+    }
 }
 
 /// `echo`, to the output or to a file. `>>` writes as `>` does: a `/proc`
@@ -321,6 +380,8 @@ fn ls(kernel: &Kernel, c: &Ls, out: &mut dyn Write, err: &mut dyn Write) -> bool
                 if paths.len() > 1 {
                     let _ = writeln!(out, "{path}:");
                 }
+                let entries =
+                    if c.long && path.trim_end_matches('/') == "/dev" { kernel.list_devices() } else { entries };
                 for entry in entries {
                     let _ = writeln!(out, "{entry}");
                 }

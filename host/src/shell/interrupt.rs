@@ -17,9 +17,16 @@
 //!
 //! The flags are process-wide because signals are: the one place that
 //! raises them is the `modhost` binary's signal thread.
+//!
+//! A background job (`cat /dev/sleepy &`, [`super::jobs`]) is not stopped
+//! by Ctrl-C, which is for the command at the prompt, but by `kill %N`:
+//! its thread runs [`as_job`] with a flag of its own, which [`pending`]
+//! reads there instead of the Ctrl-C flag. [`Requests`] carries a
+//! command's requests to a [`Waker`], which runs on another thread.
 
 use parking_lot::{Condvar, Mutex};
 use std::{
+    cell::RefCell,
     sync::{
         Arc,
         atomic::{AtomicBool, AtomicU64, Ordering},
@@ -41,6 +48,11 @@ static NEXT_WAKER: AtomicU64 = AtomicU64::new(1);
 
 type WakeFn = Arc<dyn Fn() + Send + Sync>;
 
+thread_local! {
+    /// The stop flag of the background job this thread runs, if it runs one.
+    static JOB: RefCell<Option<Arc<AtomicBool>>> = const { RefCell::new(None) };
+}
+
 /// Asks the running command to stop (Ctrl-C).
 pub fn interrupt() {
     INTERRUPTED.store(true, Ordering::SeqCst);
@@ -60,9 +72,48 @@ pub fn reset() {
     INTERRUPTED.store(false, Ordering::SeqCst);
 }
 
-/// Whether the running command should stop.
+/// Whether the running command should stop (on this thread: a background
+/// job's own request, else Ctrl-C's).
 pub fn pending() -> bool {
-    INTERRUPTED.load(Ordering::SeqCst) || TERMINATED.load(Ordering::SeqCst)
+    Requests::current().pending()
+}
+
+/// The stop requests of the command running on a thread, to look at from
+/// another one (a [`Waker`] runs on the thread that raised a request).
+#[derive(Debug, Clone)]
+pub struct Requests {
+    job: Option<Arc<AtomicBool>>,
+}
+
+impl Requests {
+    /// The calling thread's.
+    pub fn current() -> Requests {
+        Requests { job: JOB.with_borrow(Clone::clone) }
+    }
+
+    /// Whether the command should stop.
+    pub fn pending(&self) -> bool {
+        let own = match &self.job {
+            Some(flag) => flag.load(Ordering::SeqCst),
+            None => INTERRUPTED.load(Ordering::SeqCst),
+        };
+        own || TERMINATED.load(Ordering::SeqCst)
+    }
+}
+
+/// Runs `f` on this thread as a background job that `stop` stops
+/// ([`interrupt_job`]) instead of Ctrl-C.
+pub fn as_job<R>(stop: Arc<AtomicBool>, f: impl FnOnce() -> R) -> R {
+    let before = JOB.replace(Some(stop));
+    let result = f();
+    JOB.set(before);
+    result
+}
+
+/// Asks the background job whose flag is `stop` to stop (`kill %N`).
+pub fn interrupt_job(stop: &AtomicBool) {
+    stop.store(true, Ordering::SeqCst);
+    wake_sleepers();
 }
 
 /// Sleeps until `deadline` (`None`: for ever) or a request to stop; returns
@@ -141,5 +192,15 @@ mod tests {
         reset();
         assert!(!pending());
         assert!(sleep_until(Some(Instant::now() + Duration::from_millis(1))));
+
+        // A job's own flag stops it, and Ctrl-C does not.
+        let stop = Arc::new(AtomicBool::new(false));
+        let theirs = Arc::clone(&stop);
+        let job = std::thread::spawn(move || as_job(theirs, || sleep_until(None)));
+        interrupt();
+        assert!(as_job(Arc::new(AtomicBool::new(false)), || !pending()), "Ctrl-C is not the job's");
+        interrupt_job(&stop);
+        assert!(!job.join().unwrap(), "interrupted by its own request");
+        reset();
     }
 }

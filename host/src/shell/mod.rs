@@ -3,7 +3,8 @@
 //! [`command`] is the grammar (clap, multicall: the first word is the
 //! command), [`exec`] runs one command against a [`Kernel`](crate::Kernel)
 //! with kmod's output and wording, and [`script`] runs lines one after
-//! another, the way `modhost --script FILE` and a pipe on stdin do.
+//! another, the way `modhost --script FILE` and a pipe on stdin do;
+//! [`jobs`] runs lines ending in `&` in the background.
 
 mod capture;
 pub mod command;
@@ -12,6 +13,7 @@ pub mod console;
 mod dmesg;
 pub mod exec;
 pub mod interrupt;
+pub mod jobs;
 pub mod json;
 pub mod repl;
 pub mod script;

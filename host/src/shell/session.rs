@@ -39,7 +39,7 @@ use std::{
 use super::{
     console::{PromptConsole, TerminalMode},
     exec::{Format, Outcome, run_line_as},
-    interrupt,
+    interrupt, jobs,
     script::{self, Script},
     stdio,
 };
@@ -116,6 +116,8 @@ impl Session {
         }
         interrupt::reset();
         self.interrupted.store(false, Ordering::SeqCst);
+        // As a shell does before its prompt: the jobs that ended meanwhile.
+        jobs::report_done(err);
         let outcome = run_line_as(&self.kernel, line, self.format, out, err);
         // Module code may have closed fd 1 or 2 under the capture.
         stdio::restore();
@@ -144,6 +146,8 @@ impl Session {
         }
         interrupt::terminate();
         let _busy = self.busy.lock();
+        // Background jobs hold files open, and with them their modules.
+        jobs::stop_all(JOBS_STOP_BOUND);
         self.unload_all().is_empty()
     }
 
@@ -190,6 +194,7 @@ impl Session {
             }
         }
         self.kernel.printk().log(Level::Notice, &format!("modhost: {name}: unloading every module"));
+        jobs::stop_all(JOBS_STOP_BOUND);
         let _left = self.unload_all();
         stdio::flush();
         std::process::exit(128 + signal);
@@ -242,6 +247,9 @@ impl Session {
         left
     }
 }
+
+/// How long the end of a session waits for the background jobs it stops.
+const JOBS_STOP_BOUND: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// How long a second signal lets the ending session go on before it exits.
 const GIVE_UP_AFTER: std::time::Duration = std::time::Duration::from_secs(1);

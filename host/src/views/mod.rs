@@ -8,6 +8,8 @@
 //! | `/proc/kallsyms` | every exported symbol with its address and owner |
 //! | `/proc/sys/kernel/tainted` | the taint mask, in decimal |
 //! | `/proc/timer_list` | armed timers and delayed work, soonest first |
+//! | `/proc/devices` | the character devices' majors |
+//! | `/dev/NAME` | a module's character device ([`devfs`]: [`Kernel::open`]) |
 //! | `/sys/module/NAME/` | `initstate`, `refcnt`, `coresize`, `taint`, `version`, `holders/`, `parameters/` |
 //!
 //! Files are read with [`Kernel::read`], written with [`Kernel::write`] and
@@ -17,6 +19,7 @@
 //! Kernel counterpart: `kernel/module/procfs.c`, `kernel/module/sysfs.c`,
 //! `kernel/params.c` (the `parameters/` files).
 
+pub mod devfs;
 pub mod lsmod;
 pub mod modinfo;
 mod procfs;
@@ -29,7 +32,7 @@ use modhost_abi::errno::Errno;
 use crate::{
     error::{Error, ErrorKind, Result},
     kernel::Kernel,
-    services::task::Task,
+    services::{self, task::Task},
 };
 
 /// A node of the virtual filesystem.
@@ -40,12 +43,18 @@ pub enum Node {
     /// A directory with these entries (a trailing `/` marks a directory).
     Dir(Vec<String>),
     /// A file a module made (`/proc/NAME`): its contents are what the
-    /// module's show function writes when it is read.
+    /// module's show function (or its `read`) writes when it is read.
     ModuleFile(String),
+    /// A character device, `/dev/NAME`: read and written through its
+    /// module's file operations ([`Kernel::open`]).
+    Device(String),
 }
 
 impl Kernel {
-    /// Reads a `/proc` or `/sys` file.
+    /// Reads a `/proc` or `/sys` file, or a device (`/dev/NAME`) to its
+    /// end: a device whose read sleeps until data comes makes this wait as
+    /// long; [`Kernel::open`] and an [`crate::Interrupter`] give the
+    /// caller a way out.
     ///
     /// # Errors
     ///
@@ -55,6 +64,7 @@ impl Kernel {
         match self.node(path)? {
             Node::File(contents) => Ok(contents),
             Node::ModuleFile(name) => procfs::read_module_file(self, &name, path),
+            Node::Device(_) => self.read_file(path),
             Node::Dir(_) => Err(Error::new(ErrorKind::NoSuchFile, Errno::EISDIR, path, "is a directory")),
         }
     }
@@ -67,7 +77,7 @@ impl Kernel {
     pub fn list(&self, path: &str) -> Result<Vec<String>> {
         match self.node(path)? {
             Node::Dir(entries) => Ok(entries),
-            Node::File(_) | Node::ModuleFile(_) => {
+            Node::File(_) | Node::ModuleFile(_) | Node::Device(_) => {
                 Err(Error::new(ErrorKind::NoSuchFile, Errno::ENOTDIR, path, "not a directory"))
             }
         }
@@ -85,6 +95,10 @@ impl Kernel {
         let parts = components(path);
         match parts.as_slice() {
             ["sys", "module", module, "parameters", param] => self.write_param(module, param, data, path),
+            ["dev", _] => self.write_file(path, data),
+            ["proc", name] if services::proc_entry::file_ops(&self.inner, name).is_some() => {
+                self.write_file(path, data)
+            }
             _ => match self.node(path) {
                 Ok(_) => Err(Error::new(ErrorKind::PermissionDenied, Errno::EACCES, path, "permission denied")),
                 Err(e) => Err(e),
@@ -96,12 +110,20 @@ impl Kernel {
     fn node(&self, path: &str) -> Result<Node> {
         let parts = components(path);
         let node = match parts.first() {
-            None => Some(Node::Dir(vec!["proc/".into(), "sys/".into()])),
+            None => Some(Node::Dir(vec!["dev/".into(), "proc/".into(), "sys/".into()])),
+            Some(&"dev") => devfs::node(self, &parts[1..]),
             Some(&"proc") => procfs::node(self, &parts[1..]),
             Some(&"sys") => sysfs::node(self, &parts[1..]),
             Some(_) => None,
         };
         node.ok_or_else(|| Error::new(ErrorKind::NoSuchFile, Errno::ENOENT, path, "no such file or directory"))
+    }
+}
+
+impl Kernel {
+    /// `ls -l /dev`: one line per device node, with its major and minor.
+    pub fn list_devices(&self) -> Vec<String> {
+        devfs::long_listing(self)
     }
 }
 

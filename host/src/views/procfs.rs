@@ -1,5 +1,6 @@
 //! `/proc`: the module list, the exported symbols, the taint mask, the armed
-//! timers, and the files modules create (`/proc/fifo`).
+//! timers, the device majors, and the files modules create (`/proc/fifo`,
+//! read through a show function or through the module's file operations).
 //!
 //! `/proc/kallsyms` lists only what modules export, one line per symbol:
 //! address, type (`T`, text), name and owner as the kernel prints them, then
@@ -49,6 +50,7 @@ pub(super) fn node(kernel: &Kernel, parts: &[&str]) -> Option<Node> {
             Some(Node::Dir(entries))
         }
         ["modules"] => Some(Node::File(format_proc_modules(&kernel.lsmod()))),
+        ["devices"] => Some(Node::File(super::devfs::proc_devices(kernel))),
         ["kallsyms"] => Some(Node::File(kallsyms(kernel))),
         ["timer_list"] => Some(Node::File(timer_list(kernel))),
         ["slabinfo"] => Some(Node::File(slabinfo(kernel))),
@@ -65,6 +67,9 @@ pub(super) fn node(kernel: &Kernel, parts: &[&str]) -> Option<Node> {
 /// Reads `/proc/NAME` of a module: its show function runs on a `cat`
 /// caller task, waited for at most the exit timeout.
 pub(super) fn read_module_file(kernel: &Kernel, name: &str, path: &str) -> Result<String> {
+    if proc_entry::file_ops(&kernel.inner, name).is_some() {
+        return kernel.read_file(path);
+    }
     let inner = Arc::clone(&kernel.inner);
     let entry = name.to_string();
     match kernel.inner.call_bounded("cat", move || proc_entry::read(&inner, &entry)) {

@@ -227,6 +227,54 @@ struct modhost_debug_ops {
 	MH_FN(void, dump_stack, MH_SITE site);
 };
 
+/* enum FileOp: which operation a struct modhost_file_call asks for. */
+#define MODHOST_FILE_OPEN	0u
+#define MODHOST_FILE_READ	1u
+#define MODHOST_FILE_WRITE	2u
+#define MODHOST_FILE_LLSEEK	3u
+#define MODHOST_FILE_IOCTL	4u
+#define MODHOST_FILE_RELEASE	5u
+
+/* One call of a module's file operations (abi FileCall). */
+struct modhost_file_call {
+	modhost_u32 op;
+	modhost_u32 flags;		/* O_ACCMODE bits, O_NONBLOCK */
+	modhost_u32 dev;		/* MKDEV(major, minor); 0 for /proc */
+	modhost_s32 whence;		/* LLSEEK */
+	void *file;			/* struct file *: set by OPEN */
+	char *buf;			/* the user buffer (host memory) */
+	modhost_size_t len;
+	modhost_s64 offset;		/* LLSEEK */
+	modhost_u32 cmd;		/* IOCTL */
+	modhost_u64 arg;		/* IOCTL */
+};
+
+/* The layout abi/src/table.rs's test checks too. */
+_Static_assert(sizeof(struct modhost_file_call) == 64, "struct modhost_file_call");
+_Static_assert(__builtin_offsetof(struct modhost_file_call, file) == 16, "modhost_file_call.file");
+_Static_assert(__builtin_offsetof(struct modhost_file_call, offset) == 40, "modhost_file_call.offset");
+_Static_assert(__builtin_offsetof(struct modhost_file_call, arg) == 56, "modhost_file_call.arg");
+
+/* A module's file operations: a trampoline and what it opens with. */
+struct modhost_file_ops {
+	modhost_s64 (*call)(const void *context, struct modhost_file_call *call);
+	const void *context;
+};
+
+struct modhost_dev_ops {
+	struct modhost_prefix prefix;
+	MH_FN(modhost_s64, register_chrdev_region, modhost_u32 dev, modhost_u32 count, MH_STR name, MH_SITE site);
+	MH_FN(void, unregister_chrdev_region, modhost_u32 dev, modhost_u32 count, MH_SITE site);
+	MH_FN(MH_H, cdev_add, modhost_u32 dev, modhost_u32 count, struct modhost_file_ops ops, MH_SITE site);
+	MH_FN(void, cdev_del, MH_H cdev, MH_SITE site);
+	MH_FN(MH_H, device_create, modhost_u32 dev, MH_STR name, MH_SITE site);
+	MH_FN(void, device_destroy, MH_H device, MH_SITE site);
+	MH_FN(MH_H, proc_create_ops, MH_STR name, modhost_u32 mode, struct modhost_file_ops ops, MH_SITE site);
+	/* Both return the number of bytes NOT copied. */
+	MH_FN(modhost_size_t, copy_to_user, void *to, const void *from, modhost_size_t n);
+	MH_FN(modhost_size_t, copy_from_user, void *to, const void *from, modhost_size_t n);
+};
+
 struct modhost_services {
 	struct modhost_prefix prefix;
 	const struct modhost_module_ops *module;
@@ -239,6 +287,7 @@ struct modhost_services {
 	const struct modhost_proc_ops *proc;
 	const struct modhost_mem_ops *mem;
 	const struct modhost_debug_ops *debug;
+	const struct modhost_dev_ops *dev;
 };
 
 #undef MH_FN
