@@ -114,6 +114,11 @@ pub struct ModuleInfo {
 /// not an errno, so that a panic is told apart from an init returning `-EFAULT`.
 pub const INIT_OOPSED: i32 = i32::MIN;
 
+/// What a C module's `start` returns when a parameter's own `set` op
+/// refused its value (the kernel's `parse_args` failing before init): the
+/// load fails with "Invalid parameters", not as a failed init.
+pub const INIT_BAD_PARAMS: i32 = i32::MIN + 1;
+
 /// What `init` receives: the service table and the module's own handle.
 #[repr(C)]
 #[derive(StableAbi, Clone, Copy)]

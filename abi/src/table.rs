@@ -369,7 +369,8 @@ pub struct ModuleOps {
     pub warn: extern "C" fn(ModuleHandle, RStr<'_>, Site),
     /// The instance's name; valid as long as the module's code can run.
     pub module_name: extern "C" fn(ModuleHandle) -> RStr<'static>,
-    /// `param_get(m, index, buf, len)`: writes the current value of the
+    /// `param_get(m, index, buf, len)` (`-ENOENT`: no value to give, the
+    /// module keeps its own): writes the current value of the
     /// parameter as `/sys/module/NAME/parameters/` shows it (no newline)
     /// into `buf`, and returns its length; a value longer than `len` is
     /// not written (call again with room); `-EINVAL` for no such parameter.

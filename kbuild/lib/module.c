@@ -41,11 +41,13 @@ int __modhost_start(const struct modhost_init_args *args)
 	copy_instance_name();
 
 	ret = __modhost_params_load();
-	if (ret)
-		goto out;
+	if (ret) {
+		__modhost_params_free();
+		__modhost_printk_flush();
+		return MODHOST_INIT_BAD_PARAMS;
+	}
 	if (__this_module.init)
 		ret = __this_module.init();
-out:
 	__modhost_printk_flush();
 	if (ret)
 		__modhost_params_free();

@@ -76,16 +76,27 @@ int __modhost_param_load(u32 index)
 	return err;
 }
 
-/* Loads every parameter; the first failure fails the load, as parse_args. */
+/* Loads every parameter; the first failure fails the load, with
+ * parse_args' words. */
 int __modhost_params_load(void)
 {
 	u32 i;
 
 	for (i = 0; i < __this_module.num_kp; i++) {
-		int err = __modhost_param_load(i);
+		int err = __modhost_param_load(i), ignored;
+		char *val;
 
-		if (err)
-			return err;
+		if (!err)
+			continue;
+		val = host_value(i, &ignored);
+		if (err == -ENOSPC)
+			pr_err("%s: `%s' too large for parameter `%s'\n", __this_module.name,
+			       val ? val : "", __this_module.kp[i]->name);
+		else
+			pr_err("%s: `%s' invalid for parameter `%s'\n", __this_module.name,
+			       val ? val : "", __this_module.kp[i]->name);
+		kfree(val);
+		return err;
 	}
 	return 0;
 }

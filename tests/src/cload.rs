@@ -198,3 +198,56 @@ fn c_modules_appear_in_kallsyms_and_depmod_finds_ko_files() {
     assert!(kallsyms.lines().any(|l| l.ends_with(" square\t[square]") || l.contains(" square [square]")), "{kallsyms}");
     kernel.rmmod("square").unwrap();
 }
+
+const CALLBACK_PARAMS: &str = r#"#include <linux/module.h>
+#include <linux/moduleparam.h>
+
+static int level = 1;
+static int set_level(const char *val, const struct kernel_param *kp)
+{
+	int n, ret = kstrtoint(val, 10, &n);
+
+	if (ret || n < 0 || n > 3)
+		return -EINVAL;
+	return param_set_int(val, kp);
+}
+static const struct kernel_param_ops level_ops = {
+	.set = set_level,
+	.get = param_get_int,
+};
+module_param_cb(level, &level_ops, &level, 0644);
+MODULE_PARM_DESC(level, "Verbosity, 0-3");
+
+static int ids[4];
+static int nr_ids;
+module_param_array(ids, int, &nr_ids, 0444);
+
+static int __init cb_init(void)
+{
+	pr_info("cb: level %d, %d ids, first %d\n", level, nr_ids, ids[0]);
+	return 0;
+}
+static void __exit cb_exit(void) { }
+module_init(cb_init);
+module_exit(cb_exit);
+MODULE_LICENSE("GPL");
+"#;
+
+#[test]
+fn callback_parameters_and_empty_arrays_keep_the_module_s_own_values() {
+    let dir = Scratch::new("paramcb");
+    built(&dir, &[("cb.c", CALLBACK_PARAMS), ("Makefile", "obj-m += cb.o\n")], &[]);
+    let kernel = boot();
+    kernel.insmod(dir.join("cb.ko"), "").unwrap();
+    assert_dmesg(&kernel, "cb: level 1, 0 ids, first 0");
+    let info = kernel.modinfo(&dir.join("cb.ko").to_string_lossy()).unwrap();
+    assert!(info.fields().contains(&("parm", "level:Verbosity, 0-3".to_string())), "{:?}", info.fields());
+    kernel.rmmod("cb").unwrap();
+    kernel.insmod(dir.join("cb.ko"), "level=2 ids=5,6").unwrap();
+    assert_dmesg(&kernel, "cb: level 2, 2 ids, first 5");
+    kernel.rmmod("cb").unwrap();
+    let err = kernel.insmod(dir.join("cb.ko"), "level=9").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidParams, "{err}");
+    assert_dmesg(&kernel, "cb: `9' invalid for parameter `level'");
+    assert!(kernel.lsmod().is_empty());
+}

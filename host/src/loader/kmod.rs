@@ -229,6 +229,9 @@ impl<'lib> Reader<'lib> {
     /// The current value of the parameter whose `kernel_param` this is.
     fn default(&self, param: &ParamInfo) -> Result<ParamValue, String> {
         let arg = self.word(offset_of!(KbuildParam, arg))?;
+        if param.custom {
+            return Ok(ParamValue::Array(Default::default()));
+        }
         if param.string_len > 0 {
             let string = self.at(arg);
             if string.u32(offset_of!(KbuildParamString, maxlen))? != param.string_len {

@@ -22,7 +22,7 @@
 //! `kernel/module/main.c`.
 
 use modhost_abi::{
-    descriptor::{INIT_OOPSED, InitArgs, ModuleInfo},
+    descriptor::{INIT_BAD_PARAMS, INIT_OOPSED, InitArgs, ModuleInfo},
     errno::Errno,
     table::ModuleHandle,
 };
@@ -333,6 +333,9 @@ impl KernelInner {
         };
         if ret == INIT_OOPSED {
             return Err(Error::new(ErrorKind::InitPanicked, Errno::EFAULT, module.name(), "init panicked"));
+        }
+        if ret == INIT_BAD_PARAMS {
+            return Err(Error::new(ErrorKind::InvalidParams, Errno::EINVAL, module.name(), "invalid parameters"));
         }
         if let Some(errno) = Errno::from_kernel(ret).err() {
             return Err(Error::new(ErrorKind::InitFailed, errno, module.name(), format!("init failed: {errno}")));

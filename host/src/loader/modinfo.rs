@@ -70,6 +70,10 @@ pub struct ParamInfo {
     /// The buffer's size of a C module's `module_param_string` (a `charp`
     /// the module copies into its own buffer), else `0`.
     pub string_len: u32,
+    /// A C module's `module_param_cb` without a type: its text goes to the
+    /// module's own `set` op; kept as an array of one `charp` that is
+    /// empty until a value is given, so the module keeps its own until then.
+    pub custom: bool,
     /// The permission bits of its `/sys` file.
     pub perm: u16,
     /// `MODULE_PARM_DESC`.
@@ -80,6 +84,7 @@ impl ParamInfo {
     /// The type as modinfo shows it: `uint`, `array of int`.
     pub fn type_name(&self) -> String {
         match (self.max_len, self.string_len) {
+            _ if self.custom => String::new(),
             (0, 0) => self.ty.name().to_string(),
             (0, _) => "string".to_string(),
             _ => format!("array of {}", self.ty.name()),
@@ -117,6 +122,7 @@ impl ModInfo {
                     ty: p.ty,
                     max_len: p.max_len,
                     string_len: 0,
+                    custom: false,
                     perm: p.perm,
                     description: p.description.to_string(),
                 })
@@ -217,7 +223,17 @@ impl ModInfo {
                 }
             };
             let description = descriptions.get(name).copied().unwrap_or_default().to_string();
-            info.params.push(ParamInfo { name: name.to_string(), ty, max_len, string_len, perm, description });
+            let custom = false;
+            info.params.push(ParamInfo { name: name.to_string(), ty, max_len, string_len, custom, perm, description });
+        }
+        let typed: Vec<String> = info.params.iter().map(|p| p.name.clone()).collect();
+        for (name, &(perm, max)) in kparams.iter().filter(|(name, _)| !typed.iter().any(|t| t == **name)) {
+            if max != 0 {
+                return Err(format!("parameter {}: its {} record has no parmtype", shown(name), key::KPARAM));
+            }
+            let description = descriptions.get(name).copied().unwrap_or_default().to_string();
+            let (ty, max_len, string_len, custom) = (ParamType::CharP, 1, 0, true);
+            info.params.push(ParamInfo { name: name.to_string(), ty, max_len, string_len, custom, perm, description });
         }
         Ok(info)
     }
@@ -378,6 +394,7 @@ mod tests {
                     ty: ParamType::UInt,
                     max_len: 0,
                     string_len: 0,
+                    custom: false,
                     perm: 0o444,
                     description: "Slots".into(),
                 }],

@@ -60,10 +60,10 @@ impl ModInfoReport {
         fields.push(("name", info.name.clone()));
         fields.push(("vermagic", info.vermagic.clone()));
         for p in &info.params {
-            let line = if p.description.is_empty() {
-                format!("{}:{}", p.name, p.type_name())
-            } else {
-                format!("{}:{} ({})", p.name, p.description, p.type_name())
+            let line = match (p.description.is_empty(), p.type_name()) {
+                (true, ty) => format!("{}:{ty}", p.name),
+                (false, ty) if ty.is_empty() => format!("{}:{}", p.name, p.description),
+                (false, ty) => format!("{}:{} ({ty})", p.name, p.description),
             };
             fields.push(("parm", line));
         }

@@ -112,6 +112,10 @@ _Static_assert(__builtin_offsetof(struct kparam_array, elem) == 24, "kparam_arra
 _Static_assert(__builtin_offsetof(struct module, start) == 56, "module.start");
 _Static_assert(sizeof(struct module) == 152, "struct module");
 
+/* What start returns when a parameter's set op refused its value
+ * (INIT_BAD_PARAMS of abi/src/descriptor.rs): "Invalid parameters". */
+#define MODHOST_INIT_BAD_PARAMS (-2147483647)
+
 /* kbuild/lib's entry points, which modpost puts in __this_module. */
 int __modhost_start(const struct modhost_init_args *args);
 void __modhost_stop(void);

@@ -6,6 +6,7 @@
 use abi_stable::std_types::RStr;
 use modhost_abi::{
     errno::Errno,
+    param::ParamValue,
     table::{Handle, Site},
 };
 
@@ -50,6 +51,10 @@ entries! {
             let text = {
                 let params = module.params.lock();
                 let value = params.get(index).ok_or(Errno::EINVAL)?;
+                if matches!(value, ParamValue::Array(elements) if elements.is_empty()) {
+                    // Nothing to give: the module keeps what its source says.
+                    return Err(Errno::ENOENT);
+                }
                 (module.param_show)(index, value)
             };
             let text = text.strip_suffix('\n').unwrap_or(&text);
