@@ -110,7 +110,7 @@ static char *number(char *buf, char *end, unsigned long long num, struct printf_
 	if (spec.flags & SIGN) {
 		if ((signed long long)num < 0) {
 			sign = '-';
-			num = -(signed long long)num;
+			num = -num;
 			field_width--;
 		} else if (spec.flags & PLUS) {
 			sign = '+';

@@ -87,3 +87,7 @@ mod properties;
 // Module code that never returns: every command comes back.
 #[cfg(test)]
 mod stuck;
+
+// The kernel C library of kbuild/: headers and kbuild/lib.
+#[cfg(test)]
+mod clib;
