@@ -238,3 +238,89 @@ fn bad_parameter_permissions_do_not_compile() {
     let err = compile(&scratch, "perm", source, &[]).unwrap_err();
     assert!(err.contains("negative width in bit-field"), "{err}");
 }
+
+/// What modpost's NAME.mod.c gives the MODULE above: the descriptor, with
+/// the parameters in the order of their records.
+const MOD_C: &str = r#"
+#include <linux/module.h>
+extern struct kernel_param __param_rate, __param_item, __param_arr, __param_label, __param_debug;
+static struct kernel_param *const kp[] = {
+	&__param_rate, &__param_item, &__param_arr, &__param_label, &__param_debug,
+};
+extern int init_module(void);
+extern void cleanup_module(void);
+struct module __this_module __attribute__((visibility("default"))) = {
+	.magic = MODHOST_MAGIC,
+	.vermagic = MODHOST_KBUILD_VERMAGIC,
+	.size = sizeof(struct module),
+	.num_kp = 5,
+	.kp = kp,
+	.start = __modhost_start,
+	.stop = __modhost_stop,
+	.param_changed = __modhost_param_changed,
+	.init = init_module,
+	.exit = cleanup_module,
+};
+"#;
+
+/// Module code that makes the compiler call memcpy/memset itself and
+/// needs libgcc, beside the library's functions.
+const USES: &str = r#"
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/random.h>
+struct big { char bytes[65536]; };
+int uses(struct big *a, const struct big *b, const char *text)
+{
+	char *copy = kasprintf(GFP_KERNEL, "%s %pS", text, uses);
+	unsigned __int128 wide = (unsigned __int128)get_random_u64() * 3;
+	int n = 0;
+
+	*a = *b;
+	memset(a, 0, sizeof(*a) - n);
+	if (sscanf(text, "%d", &n) != 1 || kstrtoint(text, 0, &n))
+		WARN_ON(1);
+	kfree(copy);
+	return n + (int)(wide / (unsigned int)(n | 1)) + strlen(text);
+}
+"#;
+
+#[test]
+fn a_module_links_with_the_library_alone() {
+    let scratch = Scratch::new("link");
+    let objects = scratch.join("out");
+    let out = Command::new("make")
+        .args(["-s", "-C"])
+        .arg(kbuild().join("lib/test"))
+        .arg("objects")
+        .arg(format!("OUT={}", objects.display()))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    compile(&scratch, "records", MODULE, &[]).unwrap();
+    compile(&scratch, "uses", USES, &[]).unwrap();
+    compile(&scratch, "records.mod", MOD_C, &[]).unwrap();
+    let script = scratch.file("exports.lds", b"{ global: __this_module; local: *; };\n");
+    let ko = scratch.join("records.ko");
+    let mut lib: Vec<PathBuf> = std::fs::read_dir(objects.join("lib")).unwrap().map(|e| e.unwrap().path()).collect();
+    lib.sort();
+    let out = Command::new("gcc")
+        .args(["-shared", "-nostdlib", "-Wl,-z,now", "-Wl,--no-undefined"])
+        .arg(format!("-Wl,--version-script={script}"))
+        .arg("-o")
+        .arg(&ko)
+        .args(["records.o", "uses.o", "records.mod.o"].map(|o| scratch.join(o)))
+        .args(lib)
+        .arg("-lgcc")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let bytes = std::fs::read(&ko).unwrap();
+    let file = object::File::parse(&*bytes).unwrap();
+    let exported: Vec<_> =
+        file.dynamic_symbols().filter(|s| s.is_definition()).map(|s| s.name().unwrap().to_owned()).collect();
+    assert_eq!(exported, ["__this_module"]);
+    assert!(file.dynamic_symbols().all(|s| s.is_definition()), "nothing comes from another library");
+}

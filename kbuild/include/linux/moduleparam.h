@@ -20,6 +20,7 @@
 #include <linux/stringify.h>
 #include <linux/kernel.h>
 #include <linux/stat.h>
+#include <linux/export.h>
 #include <modhost/lib.h>
 
 /* A module's parameters have no "module." prefix. */

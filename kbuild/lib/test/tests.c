@@ -475,7 +475,7 @@ static void test_slab(void)
 static void test_printk(void)
 {
 	fake_log_clear();
-	CHECK_INT(printk(KERN_INFO "abc\n"), 4);
+	CHECK_INT(printk(KERN_INFO "abc\n"), 3);
 	CHECK_LOG("<6>abc");
 	printk("plain\n");
 	CHECK_LOG("<4>plain");			/* KERN_DEFAULT: the default level */
@@ -489,7 +489,7 @@ static void test_printk(void)
 	pr_warn("w\n");
 	pr_notice("n\n");
 	CHECK_LOG("<0>e|<1>a|<2>c|<4>w|<5>n");
-	pr_info("part1");
+	CHECK_INT(pr_info("part1"), 5);
 	CHECK_LOG("");				/* an open line waits */
 	pr_cont(" part2");
 	pr_cont(" part3\n");
