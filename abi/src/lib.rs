@@ -45,6 +45,7 @@
 
 pub mod descriptor;
 pub mod errno;
+pub mod kmod;
 pub mod kstrtox;
 mod macros;
 pub mod modinfo;

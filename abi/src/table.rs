@@ -346,6 +346,10 @@ pub struct KernelServices {
     /// panic instead of undefined behaviour.
     #[sabi(last_prefix_field)]
     pub proc: ProcOpsRef,
+    /// Module memory (`kmalloc`) and random bytes.
+    pub mem: MemOpsRef,
+    /// Symbols and stack traces, for `%pS` and `dump_stack`.
+    pub debug: DebugOpsRef,
 }
 
 /// The module itself: its log, parameters and references.
@@ -376,6 +380,9 @@ pub struct ModuleOps {
     /// idiom `static DEFINE_MUTEX(...)`), and freeing it at unload is not a leak.
     #[sabi(last_prefix_field)]
     pub object_static: extern "C" fn(ModuleHandle, Handle, Site),
+    /// `vprintk(level, text)`: one line, logged as it is (a C module's
+    /// `printk`, to which the kernel adds no name).
+    pub vprintk: extern "C" fn(ModuleHandle, u32, RStr<'_>),
 }
 
 /// Time, sleeping, and the current task.
@@ -589,6 +596,48 @@ pub struct ProcOps {
     pub seq_write: extern "C" fn(ModuleHandle, Handle, RStr<'_>, Site) -> i32,
 }
 
+/// Module memory (`kmalloc`) and random bytes.
+///
+/// A block belongs to the module that allocated it: what is left at rmmod
+/// is reported with its size and allocation site, then freed.
+#[repr(C)]
+#[derive(StableAbi)]
+#[sabi(kind(Prefix(prefix_ref = MemOpsRef)))]
+#[sabi(missing_field(panic))]
+pub struct MemOps {
+    /// `kmalloc(size, gfp)`: a block aligned to 16 bytes, zeroed if `gfp`
+    /// has `__GFP_ZERO`; null when refused.
+    pub kmalloc: extern "C" fn(ModuleHandle, usize, u32, Site) -> *mut c_void,
+    /// `kfree(block)`: a pointer that is not a live block of the module
+    /// (a double or invalid free) is reported and ignored; kernel objects
+    /// embedded in the block ([`MemOps::object_at`]) are freed with it.
+    pub kfree: extern "C" fn(ModuleHandle, *const c_void, Site),
+    /// `ksize(block)`: the block's usable size, 0 for no block.
+    pub ksize: extern "C" fn(ModuleHandle, *const c_void, Site) -> usize,
+    /// `get_random_bytes(buf, len)`.
+    pub get_random_bytes: extern "C" fn(ModuleHandle, *mut u8, usize),
+    /// Says that the object lives at `address` (a C module's
+    /// `struct timer_list`, `work_struct`, ...): `kfree` of the block
+    /// holding it frees the object too.
+    #[sabi(last_prefix_field)]
+    pub object_at: extern "C" fn(ModuleHandle, Handle, *const c_void),
+}
+
+/// Symbols and stack traces, for `%pS` and `dump_stack`.
+#[repr(C)]
+#[derive(StableAbi)]
+#[sabi(kind(Prefix(prefix_ref = DebugOpsRef)))]
+#[sabi(missing_field(panic))]
+pub struct DebugOps {
+    /// `sprint_symbol(buf, address)`: writes `name+0x1c/0x80 [module]`
+    /// (without `+off/size` when `offset` is false) or the address in hex,
+    /// at most `len` bytes, no NUL; returns the length of the whole text.
+    pub sprint_symbol: extern "C" fn(ModuleHandle, u64, bool, *mut u8, usize) -> usize,
+    /// `dump_stack()`: logs the calling task and its call trace.
+    #[sabi(last_prefix_field)]
+    pub dump_stack: extern "C" fn(ModuleHandle, Site),
+}
+
 macro_rules! opaque_debug {
     ($($type:ident),*) => {$(
         impl fmt::Debug for $type {
@@ -599,7 +648,19 @@ macro_rules! opaque_debug {
     )*};
 }
 
-opaque_debug!(KernelServices, ModuleOps, TimeOps, TimerOps, WorkqueueOps, KThreadOps, LockingOps, WaitOps, ProcOps);
+opaque_debug!(
+    KernelServices,
+    ModuleOps,
+    TimeOps,
+    TimerOps,
+    WorkqueueOps,
+    KThreadOps,
+    LockingOps,
+    WaitOps,
+    ProcOps,
+    MemOps,
+    DebugOps
+);
 
 #[cfg(test)]
 mod tests {

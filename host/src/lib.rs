@@ -24,12 +24,14 @@
 //! down the lock order; [`loader`] is `kernel/module/` (insmod, rmmod,
 //! modprobe, parameters); [`symbols`] is the symbol table; [`services`] is
 //! what modules call; [`views`] is lsmod, modinfo, `/proc` and `/sys`;
-//! [`shell`] is the command language of the `modhost` binary.
+//! [`shell`] is the command language of the `modhost` binary; [`modpost`]
+//! is kbuild's step that writes what a C module's `.ko` says about itself.
 
 pub(crate) mod debug;
 pub mod error;
 pub mod kernel;
 pub mod loader;
+pub mod modpost;
 pub mod services;
 pub mod shell;
 pub mod symbols;

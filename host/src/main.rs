@@ -54,7 +54,9 @@ use std::{
     A second SIGINT or SIGTERM forces the unload (rmmod -f) and exits within a second,\n\
     naming what it abandons.\n\n\
     A module's init, exit, /proc show function or parameter notification that does not\n\
-    return within --exit-timeout is reported as a hung task and its command fails."
+    return within --exit-timeout is reported as a hung task and its command fails.\n\n\
+    Kernel C modules: `modhost build DIR` runs make -C <checkout>/kbuild M=DIR\n\
+    (see `modhost build --help`); make runs `modhost modpost`."
 )]
 struct Cli {
     /// Seconds a command waits for a module's init, exit, /proc show function or
@@ -88,6 +90,10 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
+    // `modhost modpost` and `modhost build` are kbuild's tools, not a session.
+    if let Some(status) = modhost::modpost::run_tool(&std::env::args_os().collect::<Vec<_>>()) {
+        return status;
+    }
     let cli = Cli::parse();
     let format = if cli.json { Format::Json } else { Format::Text };
     let kernel = boot(&cli);

@@ -14,7 +14,7 @@
 //! Kernel counterpart: the `__ksymtab` sections and `find_symbol` in
 //! `kernel/module/main.c`; `symbol_get`/`symbol_put`; `/proc/kallsyms`.
 
-use modhost_abi::symbol::{ExportDesc, Signature};
+use crate::loader::image::{ImageExport, SymbolVersion};
 use std::collections::BTreeMap;
 
 /// One exported symbol.
@@ -25,7 +25,7 @@ pub(crate) struct Export {
     pub(crate) owner_name: String,
     pub(crate) gpl_only: bool,
     pub(crate) namespace: String,
-    pub(crate) signature: Signature,
+    pub(crate) version: SymbolVersion,
     pub(crate) address: usize,
 }
 
@@ -48,18 +48,18 @@ impl SymbolTable {
     }
 
     /// Adds a module's exports.
-    pub(crate) fn export(&mut self, owner: u64, owner_name: &str, exports: &[ExportDesc]) {
+    pub(crate) fn export(&mut self, owner: u64, owner_name: &str, exports: &[ImageExport]) {
         for e in exports {
             self.exports.insert(
-                e.name.to_string(),
+                e.name.clone(),
                 Export {
-                    name: e.name.to_string(),
+                    name: e.name.clone(),
                     owner,
                     owner_name: owner_name.to_string(),
                     gpl_only: e.gpl_only,
-                    namespace: e.namespace.to_string(),
-                    signature: e.signature,
-                    address: e.address as usize,
+                    namespace: e.namespace.clone(),
+                    version: e.version,
+                    address: e.address,
                 },
             );
         }

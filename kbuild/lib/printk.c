@@ -35,7 +35,7 @@ static struct {
 
 static void emit(u32 level, const char *text, size_t len)
 {
-	mh_call(module, printk, level, ((struct modhost_str){ text, len }));
+	mh_call(module, vprintk, level, ((struct modhost_str){ text, len }));
 }
 
 static void cont_flush_locked(void)

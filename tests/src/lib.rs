@@ -88,6 +88,18 @@ mod properties;
 #[cfg(test)]
 mod stuck;
 
+// kbuild and modpost: C modules built from students' Makefiles.
+#[cfg(test)]
+mod kbuild;
+
+// Building the C modules under tests/c for the tests that load them.
+#[cfg(test)]
+mod cbuild;
+
+// The lab in C, built by kbuild from a student's Makefile.
+#[cfg(test)]
+mod clab;
+
 // The kernel C library of kbuild/: headers and kbuild/lib.
 #[cfg(test)]
 mod clib;

@@ -97,14 +97,21 @@ impl Services {
 
     /// The lines every report ends with: the task, the taint, the modules.
     fn report_context(&self, level: Level) {
+        self.report_task(level);
+        if let Some(linked) = self.linked_in() {
+            self.log(level, &format!("Modules linked in: {linked}"));
+        }
+    }
+}
+
+impl Services {
+    /// The calling task's line: CPU, PID, name, taint.
+    pub(crate) fn report_task(&self, level: Level) {
         let task = Task::current();
         self.log(
             level,
             &format!("CPU: {} PID: {} Comm: {} Tainted: {}", current_cpu(), task.id(), task.name(), self.taint),
         );
-        if let Some(linked) = self.linked_in() {
-            self.log(level, &format!("Modules linked in: {linked}"));
-        }
     }
 }
 

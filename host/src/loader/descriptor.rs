@@ -68,6 +68,11 @@ impl<'lib> Header<'lib> {
         fits.then_some(Header { memory, address })
     }
 
+    /// Where the descriptor is.
+    pub(crate) fn address(&self) -> usize {
+        self.address
+    }
+
     /// The magic, always readable.
     pub(crate) fn magic(&self) -> [u8; 8] {
         let bytes = self.memory.bytes(self.address, 8, Access::Read).unwrap_or(&[0; 8]);

@@ -149,6 +149,24 @@ impl Library {
         Header::find(self.memory(), self.copy.layout().this_module.clone()?)
     }
 
+    /// The `.modinfo` and `.modhost_tables` sections of the mapped copy.
+    pub(crate) fn sections(&self) -> Result<super::sections::ModuleSections, super::sections::ReadError> {
+        super::sections::read(&self.mapped_as)
+    }
+
+    /// The symbols of the mapped copy (offsets from the load bias).
+    pub(crate) fn symbols(&self) -> Vec<crate::services::kallsyms::Symbol> {
+        super::sections::symbols(&self.mapped_as)
+    }
+
+    /// From the start of the first loaded segment to the end of the last.
+    pub(crate) fn mapped(&self) -> Range<usize> {
+        let segments = &self.copy.layout().segments;
+        let start = segments.iter().map(|s| s.range.start).min().unwrap_or(0) as usize;
+        let end = segments.iter().map(|s| s.range.end).max().unwrap_or(0) as usize;
+        self.base + start..self.base + end
+    }
+
     /// The loaded library's memory, as its checked layout describes it.
     pub(crate) fn memory(&self) -> Memory<'_> {
         Memory { base: self.base, layout: self.copy.layout() }

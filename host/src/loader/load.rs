@@ -34,13 +34,16 @@ use std::{
 };
 
 use super::{
-    Entry, Module, ModuleState, NewModule,
+    Module, ModuleState, NewModule,
     callers::Bounded,
+    image::Image,
+    kmod,
     library::{Library, Residency},
     modinfo::{self, ModInfo},
     normalize_name, params,
     resolve::{self, Resolution},
-    valid_module_name, version,
+    valid_module_name,
+    version::{self, Descriptor},
 };
 use crate::{
     error::{Error, ErrorKind, Result},
@@ -88,7 +91,7 @@ impl Kernel {
 
     /// Resolves a module file name: an existing path as given (relative to
     /// the directory at boot), else the module search path, trying `NAME`,
-    /// `libNAME`, `NAME.so`, `libNAME.so`. A path that exists but cannot be
+    /// `libNAME`, `NAME.ko`, `NAME.so`, `libNAME.so`. A path that exists but cannot be
     /// looked up (a symbolic link loop, a directory without permission)
     /// fails with its own errno, not as a missing file.
     pub(crate) fn find_module_file(&self, spec: &Path) -> Result<PathBuf> {
@@ -104,7 +107,7 @@ impl Kernel {
         let name = spec.to_string_lossy();
         let mut candidates = vec![name.to_string(), format!("lib{name}")];
         if spec.extension().is_none() {
-            candidates.extend([format!("{name}.so"), format!("lib{name}.so")]);
+            candidates.extend([format!("{name}.ko"), format!("{name}.so"), format!("lib{name}.so")]);
         }
         self.inner
             .module_path
@@ -122,14 +125,13 @@ impl Kernel {
         name: Option<&str>,
         args: &str,
     ) -> std::result::Result<Arc<Module>, Failed> {
-        let desc = self.check_header(library, file)?;
-        let info = ModInfo::copy(desc);
-        let name = normalize_name(name.unwrap_or(&info.name));
+        let image = self.check_header(library, file)?;
+        let name = normalize_name(name.unwrap_or(&image.info.name));
         if !valid_module_name(&name) {
             return Err(Error::new(ErrorKind::InvalidName, Errno::EINVAL, name, "invalid module name").into());
         }
-        let module = self.add_unformed_module(name, info, desc, library)?;
-        match self.prepare_module(&module, desc, args) {
+        let (module, image) = self.add_unformed_module(name, image, library)?;
+        match self.prepare_module(&module, &image, args) {
             Ok(()) => Ok(module),
             Err(error) => {
                 self.inner.free_module(&module);
@@ -138,24 +140,21 @@ impl Kernel {
         }
     }
 
-    /// Step 1: the header, in the ABI's order.
-    fn check_header<'lib>(&self, library: &'lib Library, file: &Path) -> Result<&'lib ModuleInfo> {
-        version::check_header(library.header(), library.file_id()).map_err(|e| {
-            let name = file_module_name(file);
-            let error = modinfo::header_error(&name, &e);
-            self.inner.log(Level::Err, &error.to_string());
-            error
-        })
+    /// Step 1: the header, in the ABI's order, then the descriptor.
+    fn check_header(&self, library: &Library, file: &Path) -> Result<Image> {
+        let name = file_module_name(file);
+        let image = match version::check_header(library.header(), library.file_id()) {
+            // SAFETY: the library stays mapped as long as the module is
+            // loaded, which is as long as the loader keeps the image.
+            Ok(Descriptor::Rust(desc)) => Ok(Image::of_descriptor(unsafe { extend(desc) })),
+            Ok(Descriptor::Kbuild(address)) => kbuild_image(library, address, &name),
+            Err(e) => Err(modinfo::header_error(&name, &e)),
+        };
+        image.inspect_err(|error| self.inner.log(Level::Err, &error.to_string()))
     }
 
     /// Step 2: reserves the name (`add_unformed_module`).
-    fn add_unformed_module(
-        &self,
-        name: String,
-        info: ModInfo,
-        desc: &ModuleInfo,
-        library: &Library,
-    ) -> Result<Arc<Module>> {
+    fn add_unformed_module(&self, name: String, image: Image, library: &Library) -> Result<(Arc<Module>, Image)> {
         let mut modules = self.inner.modules.lock();
         if let Some(old) = modules.find_any(&name) {
             let (errno, message) = match old.state() {
@@ -164,13 +163,13 @@ impl Kernel {
             };
             return Err(Error::new(ErrorKind::Exists, errno, name, message));
         }
+        let Image { info, param_defaults, entry, exports, imports } = image;
         let gpl_compatible = license_is_gpl_compatible(&info.license);
         let full = Error::new(ErrorKind::Exists, Errno::ENOMEM, &name, "no room for another module");
-        let entry = Entry { init: desc.init, exit: desc.exit, param_changed: desc.param_changed };
         let new = NewModule {
             name,
-            info,
-            param_defaults: modinfo::param_defaults(desc),
+            info: info.clone(),
+            param_defaults: param_defaults.clone(),
             gpl_compatible,
             entry,
             base: library.base(),
@@ -178,13 +177,17 @@ impl Kernel {
             file: library.file().to_path_buf(),
             file_id: library.file_id(),
         };
-        modules.add(new, &self.inner).ok_or(full)
+        let module = modules.add(new, &self.inner).ok_or(full)?;
+        drop(modules);
+        module.kmem.set_image(library.mapped());
+        self.inner.services.kallsyms.add(&module.name, library.base(), library.mapped(), library.symbols());
+        Ok((module, Image { info, param_defaults, entry, exports, imports }))
     }
 
     /// Steps 3–6.
-    fn prepare_module(&self, module: &Arc<Module>, desc: &ModuleInfo, args: &str) -> Result<()> {
+    fn prepare_module(&self, module: &Arc<Module>, image: &Image, args: &str) -> Result<()> {
         self.taint_for_license(module);
-        self.simplify_symbols(module, desc)?;
+        self.simplify_symbols(module, image)?;
         self.parse_module_args(module, args)
     }
 
@@ -201,13 +204,13 @@ impl Kernel {
     }
 
     /// Steps 4 and 5: resolve imports, then export and become `Coming`.
-    fn simplify_symbols(&self, module: &Arc<Module>, desc: &ModuleInfo) -> Result<()> {
+    fn simplify_symbols(&self, module: &Arc<Module>, image: &Image) -> Result<()> {
         let give_up = Instant::now() + INIT_WAIT;
         let mut modules = self.inner.modules.lock();
         loop {
             let mut log = Vec::new();
             let gpl_ok = !module.taints.has(TaintFlag::ProprietaryModule);
-            let resolution = resolve::resolve(&modules, module.name(), module.file_id, desc, gpl_ok, &mut log);
+            let resolution = resolve::resolve(&modules, module.name(), module.file_id, image, gpl_ok, &mut log);
             log.iter().for_each(|(level, line)| self.inner.log(*level, line));
             match resolution {
                 Resolution::Resolved { bindings, inherit_proprietary } => {
@@ -215,7 +218,7 @@ impl Kernel {
                         module.taints.add(TaintFlag::ProprietaryModule);
                         self.inner.taint.add(TaintFlag::ProprietaryModule);
                     }
-                    let exports = desc.exports.iter().map(|e| e.name.as_str());
+                    let exports = image.exports.iter().map(|e| e.name.as_str());
                     if let Some((symbol, owner)) = modules.symbols.first_duplicate(exports) {
                         let line = format!("{}: exports duplicate symbol {symbol} (owned by {owner})", module.name);
                         self.inner.log(Level::Err, &line);
@@ -228,10 +231,10 @@ impl Kernel {
                     }
                     for binding in &bindings {
                         modules.add_use(module.id, binding.owner);
-                        let slot = desc.imports[binding.import].slot;
+                        let slot = image.imports[binding.import].slot;
                         slot.store(binding.address as *mut c_void, Ordering::Release);
                     }
-                    modules.symbols.export(module.id, module.name(), &desc.exports);
+                    modules.symbols.export(module.id, module.name(), &image.exports);
                     module.set_state(ModuleState::Coming);
                     return Ok(());
                 }
@@ -376,6 +379,7 @@ impl KernelInner {
     /// pins it; `module` learns why, for the calls its code still makes.
     pub(crate) fn unmap(&self, library: Library, name: &str, module: Option<&Module>) {
         let file = library.file().to_path_buf();
+        self.services.kallsyms.remove(library.base());
         if let Residency::StillResident(why) = library.close() {
             self.log(Level::Err, &format!("{name}: library {} still resident after unload: {why}", file.display()));
             if let Some(module) = module {
@@ -414,6 +418,29 @@ impl From<Error> for Failed {
     }
 }
 
+/// A descriptor reference for as long as the library stays mapped.
+///
+/// # Safety
+///
+/// The library `desc` lies in must stay mapped while the result is used.
+unsafe fn extend(desc: &ModuleInfo) -> &'static ModuleInfo {
+    // SAFETY: By this function's contract.
+    unsafe { &*(desc as *const ModuleInfo) }
+}
+
+/// A kbuild module's image: its sections from the private copy, then its
+/// descriptor.
+fn kbuild_image(library: &Library, address: usize, name: &str) -> Result<Image> {
+    let sections = library.sections().map_err(|e| modinfo::invalid_format(name, e.reason()))?;
+    let info = ModInfo::parse(
+        sections.modinfo.as_deref().unwrap_or_default(),
+        sections.tables.as_deref().unwrap_or_default(),
+    )
+    .map_err(|reason| modinfo::invalid_format(name, reason))?;
+    kmod::read(library.memory(), address, info)
+        .map_err(|detail| modinfo::invalid_format(name, format!("descriptor {detail}")))
+}
+
 /// The module name a file would have, for messages before its descriptor is
 /// read: `libfifo.so` → `fifo`.
 pub(crate) fn file_module_name(file: &Path) -> String {
@@ -436,9 +463,13 @@ pub(crate) fn file_module_name(file: &Path) -> String {
 pub fn check_module_image(bytes: &[u8]) -> Result<()> {
     let subject = "image";
     let library = Library::open_bytes(bytes, Path::new(subject)).map_err(|e| modinfo::open_error(subject, &e))?;
-    let checked = version::check_header(library.header(), library.file_id()).map(ModInfo::copy);
+    let checked = match version::check_header(library.header(), library.file_id()) {
+        Ok(Descriptor::Rust(desc)) => Ok(drop(ModInfo::copy(desc))),
+        Ok(Descriptor::Kbuild(address)) => kbuild_image(&library, address, subject).map(drop),
+        Err(e) => Err(modinfo::header_error(subject, &e)),
+    };
     let residency = library.close();
-    checked.map_err(|e| modinfo::header_error(subject, &e))?;
+    checked?;
     match residency {
         Residency::Unmapped => Ok(()),
         Residency::StillResident(why) => {

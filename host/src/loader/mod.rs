@@ -45,7 +45,9 @@ pub(crate) mod callers;
 mod copy;
 mod descriptor;
 mod elf;
+pub(crate) mod image;
 mod isolate;
+mod kmod;
 pub(crate) mod library;
 mod load;
 pub mod modinfo;
@@ -93,6 +95,16 @@ pub(crate) struct Entry {
     pub(crate) init: extern "C" fn(&InitArgs) -> i32,
     pub(crate) exit: extern "C" fn(),
     pub(crate) param_changed: extern "C" fn(u32) -> i32,
+    /// Whether rmmod may remove it: a module with an init (`module_init`)
+    /// and no exit (`module_exit`) can only be removed by force, as in the
+    /// kernel.
+    pub(crate) removable: bool,
+}
+
+impl std::fmt::Debug for Entry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Entry").field("removable", &self.removable).finish_non_exhaustive()
+    }
 }
 
 /// One loaded module instance, as the host knows it.

@@ -21,7 +21,7 @@ use modhost_abi::{
     descriptor::ModuleInfo,
     errno::Errno,
     modinfo::{self as format, Entry, MODINFO_SECTION, TABLES_SECTION, key},
-    param::{ParamType, ParamValue},
+    param::ParamType,
 };
 use std::{collections::BTreeMap, path::Path};
 
@@ -66,6 +66,9 @@ pub struct ParamInfo {
     pub ty: ParamType,
     /// `0` for a scalar, the capacity of an array.
     pub max_len: u32,
+    /// The buffer's size of a C module's `module_param_string` (a `charp`
+    /// the module copies into its own buffer), else `0`.
+    pub string_len: u32,
     /// The permission bits of its `/sys` file.
     pub perm: u16,
     /// `MODULE_PARM_DESC`.
@@ -75,7 +78,11 @@ pub struct ParamInfo {
 impl ParamInfo {
     /// The type as modinfo shows it: `uint`, `array of int`.
     pub fn type_name(&self) -> String {
-        if self.max_len > 0 { format!("array of {}", self.ty.name()) } else { self.ty.name().to_string() }
+        match (self.max_len, self.string_len) {
+            (0, 0) => self.ty.name().to_string(),
+            (0, _) => "string".to_string(),
+            _ => format!("array of {}", self.ty.name()),
+        }
     }
 }
 
@@ -108,6 +115,7 @@ impl ModInfo {
                     name: p.name.to_string(),
                     ty: p.ty,
                     max_len: p.max_len,
+                    string_len: 0,
                     perm: p.perm,
                     description: p.description.to_string(),
                 })
@@ -124,11 +132,6 @@ impl ModInfo {
             imports: info.imports.iter().map(|i| i.name.to_string()).collect(),
         }
     }
-}
-
-/// The parameters' initial values, in declaration order.
-pub(crate) fn param_defaults(info: &ModuleInfo) -> Vec<ParamValue> {
-    info.params.iter().map(|p| p.default_value()).collect()
 }
 
 /// Reads a module file's information from its sections, without loading it.
@@ -153,7 +156,7 @@ pub fn inspect(file: &Path) -> Result<ModInfo> {
 
 impl ModInfo {
     /// The information in a `.modinfo` and a `.modhost_tables` section.
-    fn parse(modinfo: &[u8], tables: &[u8]) -> Result<ModInfo, String> {
+    pub(crate) fn parse(modinfo: &[u8], tables: &[u8]) -> Result<ModInfo, String> {
         let mut info = ModInfo {
             name: String::new(),
             license: String::new(),
@@ -199,15 +202,21 @@ impl ModInfo {
                 _ => {}
             }
         }
-        for (name, ty, is_array) in declared {
-            let Some(&(perm, max_len)) = kparams.get(name) else {
+        for (name, ty, shape) in declared {
+            let Some(&(perm, max)) = kparams.get(name) else {
                 return Err(format!("parameter {} has no {} record", shown(name), key::KPARAM));
             };
-            if (max_len > 0) != is_array {
-                return Err(format!("parameter {}: its {} record disagrees with its type", shown(name), key::KPARAM));
-            }
+            let (max_len, string_len) = match shape {
+                Shape::Scalar if max == 0 => (0, 0),
+                Shape::Array if max > 0 => (max, 0),
+                Shape::String if max > 1 => (0, max),
+                _ => {
+                    let record = key::KPARAM;
+                    return Err(format!("parameter {}: its {record} record disagrees with its type", shown(name)));
+                }
+            };
             let description = descriptions.get(name).copied().unwrap_or_default().to_string();
-            info.params.push(ParamInfo { name: name.to_string(), ty, max_len, perm, description });
+            info.params.push(ParamInfo { name: name.to_string(), ty, max_len, string_len, perm, description });
         }
         Ok(info)
     }
@@ -242,19 +251,30 @@ fn symbol_name<'a>(key: &str, value: &'a str) -> Result<&'a str, String> {
     Ok(value)
 }
 
-/// `parmtype=NAME:TYPE`: the name, the (element) type, and whether it is an
-/// array.
-fn parmtype(value: &str) -> Result<(&str, ParamType, bool), String> {
+/// What a `parmtype` declares besides its element type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Scalar,
+    /// `array of TYPE`.
+    Array,
+    /// `string`: a C module's `module_param_string`, a `charp` copied into
+    /// the module's buffer.
+    String,
+}
+
+/// `parmtype=NAME:TYPE`: the name, the (element) type, and its shape.
+fn parmtype(value: &str) -> Result<(&str, ParamType, Shape), String> {
     let (name, type_name) = name_and_rest(key::PARMTYPE, value)?;
-    let (element, is_array) = match type_name.strip_prefix("array of ") {
-        Some(element) => (element, true),
-        None => (type_name, false),
+    let (element, shape) = match type_name.strip_prefix("array of ") {
+        Some(element) => (element, Shape::Array),
+        None if type_name == "string" => ("charp", Shape::String),
+        None => (type_name, Shape::Scalar),
     };
     let ty = PARAM_TYPES
         .into_iter()
         .find(|t| t.name() == element)
         .ok_or_else(|| format!("parameter {} has unknown type '{}'", shown(name), shown(type_name)))?;
-    Ok((name, ty, is_array))
+    Ok((name, ty, shape))
 }
 
 /// `export=NAME` or `export=NAME:NAMESPACE`, and the same for `export_gpl`.
@@ -304,7 +324,7 @@ const PARAM_TYPES: [ParamType; 12] = [
 ];
 
 /// "invalid module format: REASON" about `subject`.
-fn invalid_format(subject: &str, reason: impl std::fmt::Display) -> Error {
+pub(crate) fn invalid_format(subject: &str, reason: impl std::fmt::Display) -> Error {
     Error::new(ErrorKind::InvalidFormat, Errno::ENOEXEC, subject, format!("invalid module format: {reason}"))
 }
 
@@ -335,7 +355,7 @@ mod tests {
     use crate::loader::sections::tests::{MODINFO, TABLES};
     use proptest::prelude::*;
 
-    fn parse(modinfo: &[u8], tables: &[u8]) -> Result<ModInfo, String> {
+    pub(crate) fn parse(modinfo: &[u8], tables: &[u8]) -> Result<ModInfo, String> {
         ModInfo::parse(modinfo, tables)
     }
 
@@ -356,6 +376,7 @@ mod tests {
                     name: "size".into(),
                     ty: ParamType::UInt,
                     max_len: 0,
+                    string_len: 0,
                     perm: 0o444,
                     description: "Slots".into(),
                 }],
@@ -379,13 +400,23 @@ mod tests {
     }
 
     #[test]
+    fn a_c_string_parameter_keeps_its_buffer_size() {
+        let tables = b"kparam=dev:0444:16\0";
+        let info = parse(b"name=m\0parmtype=dev:string\0", tables).unwrap();
+        assert_eq!((info.params[0].ty, info.params[0].string_len, info.params[0].max_len), (ParamType::CharP, 16, 0));
+        assert_eq!(info.params[0].type_name(), "string");
+        let no_room = parse(b"name=m\0parmtype=dev:string\0", b"kparam=dev:0444:0\0");
+        assert!(no_room.unwrap_err().contains("disagrees with its type"));
+    }
+
+    #[test]
     fn malformed_entries_name_what_is_wrong() {
         let cases: [(&[u8], &[u8], &str); 11] = [
             (b"license=GPL\0", b"", ".modinfo has no name"),
             (b"name=m\0license=GPL", b"", ".modinfo: unterminated string at byte 7"),
             (b"name=m\0", b"import\0", ".modhost_tables: string at byte 0 is not key=value"),
             (b"name=m\0parmtype=x\0", b"", "parmtype=x is not parmtype=NAME:..."),
-            (b"name=m\0parmtype=x:string\0", b"", "parameter x has unknown type 'string'"),
+            (b"name=m\0parmtype=x:str\0", b"", "parameter x has unknown type 'str'"),
             (b"name=m\0parmtype=x:int\0", b"", "parameter x has no kparam record"),
             (
                 b"name=m\0parmtype=x:int\0",

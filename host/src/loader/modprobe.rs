@@ -278,14 +278,14 @@ impl Kernel {
     }
 }
 
-/// The `.so` files directly in `dir`, sorted by name.
+/// The module files (`.so` and `.ko`) directly in `dir`, sorted by name.
 fn so_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = fs::read_dir(dir)
         .into_iter()
         .flatten()
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "so") && p.is_file())
+        .filter(|p| p.extension().is_some_and(|e| e == "so" || e == "ko") && p.is_file())
         .collect();
     files.sort();
     files

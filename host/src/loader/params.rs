@@ -219,7 +219,7 @@ mod tests {
     }
 
     fn param(name: &str, ty: ParamType, max_len: u32) -> ParamInfo {
-        ParamInfo { name: name.to_string(), ty, max_len, perm: 0o444, description: String::new() }
+        ParamInfo { name: name.to_string(), ty, max_len, string_len: 0, perm: 0o444, description: String::new() }
     }
 
     #[test]

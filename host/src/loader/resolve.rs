@@ -17,9 +17,14 @@
 //! `inherit_taint`, `verify_namespace_is_imported` in `kernel/module/main.c`;
 //! `check_version` in `kernel/module/version.c`.
 
-use modhost_abi::{descriptor::ModuleInfo, errno::Errno, symbol::Signature};
+use modhost_abi::errno::Errno;
 
-use super::{ModuleState, Modules, library::FileId, version};
+use super::{
+    ModuleState, Modules,
+    image::{Image, SymbolVersion},
+    library::FileId,
+    version,
+};
 use crate::services::printk::Level;
 
 /// One resolved import: where to write, what, and whose it is.
@@ -49,7 +54,7 @@ pub(crate) fn resolve(
     modules: &Modules,
     name: &str,
     file: FileId,
-    info: &ModuleInfo,
+    info: &Image,
     gpl_ok: bool,
     log: &mut Vec<Message>,
 ) -> Resolution {
@@ -61,7 +66,7 @@ pub(crate) fn resolve(
     for (index, import) in info.imports.iter().enumerate() {
         let symbol = import.name.as_str();
         let importer = Importer { name, file, info, gpl_ok, uses_gpl_only };
-        let outcome = resolve_one(modules, &importer, symbol, &import.signature, log);
+        let outcome = resolve_one(modules, &importer, symbol, &import.version, log);
         match outcome {
             Ok((export_owner, address, proprietary_owner)) => {
                 inherit_proprietary |= proprietary_owner;
@@ -91,7 +96,7 @@ enum Failure {
 struct Importer<'a> {
     name: &'a str,
     file: FileId,
-    info: &'a ModuleInfo,
+    info: &'a Image,
     gpl_ok: bool,
     uses_gpl_only: bool,
 }
@@ -101,7 +106,7 @@ fn resolve_one(
     modules: &Modules,
     importer: &Importer<'_>,
     symbol: &str,
-    expected: &Signature,
+    expected: &SymbolVersion,
     log: &mut Vec<Message>,
 ) -> Result<(u64, usize, bool), Failure> {
     let Importer { name, info, gpl_ok, uses_gpl_only, .. } = *importer;
@@ -127,19 +132,25 @@ fn resolve_one(
         ));
     }
 
-    if let Err(detail) = version::symbol_matches(importer.file, owner.file_id, symbol, expected, &export.signature) {
-        log.push((Level::Warning, format!("{name}: disagrees about version of symbol {symbol}")));
-        log.push((
-            Level::Debug,
-            format!(
-                "{name}: {symbol}: built against {expected:?}, {} exports {:?}: {detail}",
-                owner.name, export.signature
-            ),
-        ));
-        return Err(Failure::Errno(Errno::EINVAL));
+    match version::symbol_matches(importer.file, owner.file_id, symbol, expected, &export.version) {
+        Ok(version::Versions::Match) => {}
+        Ok(version::Versions::Unversioned) => {
+            log.push((Level::Warning, format!("{name}: no symbol version for {symbol}")));
+        }
+        Err(detail) => {
+            log.push((Level::Warning, format!("{name}: disagrees about version of symbol {symbol}")));
+            log.push((
+                Level::Debug,
+                format!(
+                    "{name}: {symbol}: built against {expected:?}, {} exports {:?}: {detail}",
+                    owner.name, export.version
+                ),
+            ));
+            return Err(Failure::Errno(Errno::EINVAL));
+        }
     }
 
-    if !export.namespace.is_empty() && !info.import_ns.iter().any(|ns| ns.as_str() == export.namespace) {
+    if !export.namespace.is_empty() && !info.info.import_ns.iter().any(|ns| ns.as_str() == export.namespace) {
         log.push((
             Level::Err,
             format!(

@@ -50,6 +50,16 @@ pub(crate) enum ReadError {
     Invalid(String),
 }
 
+impl ReadError {
+    /// What went wrong, for a message.
+    pub(crate) fn reason(&self) -> String {
+        match self {
+            ReadError::Io(e) => e.to_string(),
+            ReadError::Invalid(reason) => reason.clone(),
+        }
+    }
+}
+
 /// Reads `.modinfo` and `.modhost_tables` from `file`.
 pub(crate) fn read(file: &Path) -> Result<ModuleSections, ReadError> {
     read_from(&ReadCache::new(open(file)?))
@@ -80,6 +90,44 @@ fn read_from<R: ReadCacheOps>(data: &ReadCache<R>) -> Result<ModuleSections, Rea
         *slot = Some(bytes.to_vec());
     }
     Ok(found)
+}
+
+/// The most symbols read from one module.
+const MAX_SYMBOLS: usize = 1 << 18;
+
+/// The functions and objects `file`'s symbol table defines (`.symtab`, or
+/// `.dynsym` in a stripped file), for kallsyms; none if it cannot be read.
+pub(crate) fn symbols(file: &Path) -> Vec<crate::services::kallsyms::Symbol> {
+    let Ok(f) = open(file) else { return Vec::new() };
+    symbols_from(&ReadCache::new(f)).unwrap_or_default()
+}
+
+fn symbols_from<R: ReadCacheOps>(data: &ReadCache<R>) -> Option<Vec<crate::services::kallsyms::Symbol>> {
+    use object::elf::{SHT_DYNSYM, SHT_SYMTAB, STT_FUNC, STT_OBJECT};
+    use object::read::elf::Sym;
+    check_ident(data).ok()?;
+    let header = FileHeader64::<Endianness>::parse(data).ok()?;
+    let endian = header.endian().ok()?;
+    let sections = header.sections(endian, data).ok()?;
+    let mut table = sections.symbols(endian, data, SHT_SYMTAB).ok()?;
+    if table.is_empty() {
+        table = sections.symbols(endian, data, SHT_DYNSYM).ok()?;
+    }
+    let found = table
+        .iter()
+        .filter(|s| matches!(s.st_type(), STT_FUNC | STT_OBJECT) && !s.is_undefined(endian))
+        .take(MAX_SYMBOLS)
+        .filter_map(|s| {
+            let name = s.name(endian, table.strings()).ok()?;
+            let name = std::str::from_utf8(name).ok().filter(|n| !n.is_empty() && n.len() <= 512)?;
+            Some(crate::services::kallsyms::Symbol {
+                start: usize::try_from(s.st_value(endian)).ok()?,
+                size: usize::try_from(s.st_size(endian)).ok()?,
+                name: name.to_string(),
+            })
+        })
+        .collect();
+    Some(found)
 }
 
 /// Opens `file` for reading only if it is a regular file, without blocking

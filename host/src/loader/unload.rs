@@ -177,6 +177,14 @@ impl Kernel {
             ));
         }
         match module.state() {
+            ModuleState::Live if !module.entry.removable && !force => {
+                return Err(Error::new(
+                    ErrorKind::Busy,
+                    Errno::EBUSY,
+                    name,
+                    "has no exit function (module_exit): only rmmod -f removes it",
+                ));
+            }
             ModuleState::Live => {}
             ModuleState::Going if force => {
                 self.inner.taint.add(TaintFlag::ForcedRmmod);

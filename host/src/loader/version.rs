@@ -35,13 +35,14 @@ use abi_stable::{
 };
 use modhost_abi::{
     descriptor::{MAGIC, ModuleInfo, VERMAGIC},
+    kmod::KBUILD_VERMAGIC,
     symbol::Signature,
 };
 
 use parking_lot::Mutex;
 use std::collections::HashSet;
 
-use super::{descriptor::Header, isolate, library::FileId};
+use super::{descriptor::Header, image::SymbolVersion, isolate, library::FileId};
 
 /// A check that passed once and need not be repeated.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -86,15 +87,28 @@ pub(crate) enum HeaderError {
     Malformed { detail: String },
 }
 
+/// A checked header: which kind of module it describes.
+#[derive(Debug)]
+pub(crate) enum Descriptor<'lib> {
+    /// A Rust module's, every pointer inside the library.
+    Rust(&'lib ModuleInfo),
+    /// A kbuild C module's `__this_module`, at this address; its fields
+    /// are checked as they are read (`kmod`).
+    Kbuild(usize),
+}
+
 /// Checks a library's header in the ABI's fixed order and returns its
-/// descriptor, every pointer of which lies inside the library.
-pub(crate) fn check_header(header: Option<Header<'_>>, file: FileId) -> Result<&ModuleInfo, HeaderError> {
+/// descriptor.
+pub(crate) fn check_header(header: Option<Header<'_>>, file: FileId) -> Result<Descriptor<'_>, HeaderError> {
     let header = header.ok_or(HeaderError::NotAModule)?;
     if header.magic() != MAGIC {
         return Err(HeaderError::NotAModule);
     }
     let malformed = |detail| HeaderError::Malformed { detail };
     let vermagic = header.vermagic().map_err(malformed)?;
+    if vermagic == KBUILD_VERMAGIC {
+        return Ok(Descriptor::Kbuild(header.address()));
+    }
     if vermagic != VERMAGIC {
         return Err(HeaderError::VersionMagic { found: vermagic.to_string_lossy().into_owned() });
     }
@@ -105,7 +119,7 @@ pub(crate) fn check_header(header: Option<Header<'_>>, file: FileId) -> Result<&
             .map_err(|detail| HeaderError::Layout { detail })?;
         remember(key);
     }
-    header.info().map_err(malformed)
+    header.info().map(Descriptor::Rust).map_err(malformed)
 }
 
 /// The host's version magic, for messages.
@@ -113,22 +127,43 @@ pub(crate) fn host_vermagic() -> String {
     VERMAGIC.to_string_lossy().into_owned()
 }
 
-/// Compares the signature `importer` was built against (expected) with the
-/// one `exporter` exports (found).
+/// How an import's version compares with its export's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Versions {
+    /// The same prototype.
+    Match,
+    /// The importer was built without the exporter's CRC (no
+    /// `Module.symvers` knew it): accepted with the kernel's warning.
+    Unversioned,
+}
+
+/// Whether the export `found` of `exporter` has the version `expected`
+/// that `importer` was built against: the layouts of a Rust signature
+/// (compared in a child process, then remembered per file pair), the CRC of
+/// a C prototype. A Rust signature and a C prototype cannot be compared.
 pub(crate) fn symbol_matches(
     importer: FileId,
     exporter: FileId,
     symbol: &str,
-    expected: &Signature,
-    found: &Signature,
-) -> Result<(), String> {
-    let key = Verified::Symbol { importer, exporter, symbol: symbol.to_string() };
-    if is_verified(&key) {
-        return Ok(());
+    expected: &SymbolVersion,
+    found: &SymbolVersion,
+) -> Result<Versions, String> {
+    match (expected, found) {
+        (SymbolVersion::Layout(expected), SymbolVersion::Layout(found)) => {
+            let key = Verified::Symbol { importer, exporter, symbol: symbol.to_string() };
+            if !is_verified(&key) {
+                isolate::in_child(|| signatures_match(expected, found))?;
+                remember(key);
+            }
+            Ok(Versions::Match)
+        }
+        (SymbolVersion::Crc(None), SymbolVersion::Crc(_)) => Ok(Versions::Unversioned),
+        (SymbolVersion::Crc(Some(expected)), SymbolVersion::Crc(Some(found))) if expected == found => Ok(Versions::Match),
+        (SymbolVersion::Crc(Some(expected)), SymbolVersion::Crc(found)) => {
+            Err(format!("CRC {expected:#010x} expected, {} exported", found.map_or("none".to_string(), |c| format!("{c:#010x}"))))
+        }
+        _ => Err("a C prototype and a Rust signature cannot be compared".to_string()),
     }
-    isolate::in_child(|| signatures_match(expected, found))?;
-    remember(key);
-    Ok(())
 }
 
 fn signatures_match(expected: &Signature, found: &Signature) -> Result<(), String> {

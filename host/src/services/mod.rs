@@ -28,6 +28,8 @@ pub mod clock;
 mod completion;
 pub(crate) mod entry;
 pub(crate) mod handoff;
+pub(crate) mod kallsyms;
+pub(crate) mod kmem;
 pub mod kthread;
 mod mutex;
 pub(crate) mod object;
@@ -79,6 +81,8 @@ pub(crate) struct Services {
     pub(crate) timers: TimerBase,
     pub(crate) workqueues: Workqueues,
     pub(crate) proc_entries: ProcEntries,
+    /// The loaded modules' symbols.
+    pub(crate) kallsyms: kallsyms::Kallsyms,
 }
 
 impl Services {
@@ -94,6 +98,7 @@ impl Services {
             timers: TimerBase::new(clock.clone()),
             workqueues: Workqueues::new(),
             proc_entries: ProcEntries::default(),
+            kallsyms: kallsyms::Kallsyms::default(),
             clock,
         }
     }

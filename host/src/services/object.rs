@@ -110,6 +110,10 @@ pub(crate) trait AnyObject: Send + Sync + 'static {
     fn release(&self);
     /// Frees it for a module that never did; `true` if it had not been freed.
     fn free_leftover(&self) -> bool;
+    /// Frees it with the memory it lives in (`kfree` of its block): it
+    /// never calls the module again, and tasks waiting on it are killed;
+    /// `true` if it was still armed or queued.
+    fn free_embedded(&self) -> bool;
     /// Whether its module freed it (or the unload did).
     fn is_freed(&self) -> bool;
     /// Marks it static (see [`Object`]'s `statik`).
@@ -225,6 +229,21 @@ impl<T: Kind> AnyObject for Object<T> {
 
     fn is_freed(&self) -> bool {
         self.freed.load(Ordering::Acquire)
+    }
+
+    fn free_embedded(&self) -> bool {
+        let armed = self.services().and_then(|s| self.inner.fires_at(s)).is_some();
+        // An object with a callback is made harmless by releasing it: a
+        // call already running (this may be it) finishes, none starts.
+        // Stopping it could wait for the running call, which may be the
+        // caller itself. One without (a lock, a wait queue) kills its waiters.
+        if self.inner.callback().is_none() {
+            T::stop(self);
+        }
+        if self.free_leftover() {
+            self.release();
+        }
+        armed
     }
 
     fn set_static(&self) {

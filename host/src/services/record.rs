@@ -31,6 +31,7 @@ use std::{
 
 use super::{
     Services,
+    kmem::Kmem,
     object::AnyObject,
     printk::Level,
     task::{Context, ContextGuard, Task, TaskKind},
@@ -117,6 +118,8 @@ pub struct ModuleRecord {
     gone_reported: AtomicBool,
     /// Call sites already warned about (a `WARN_ONCE` per site).
     warned_sites: Mutex<HashSet<String>>,
+    /// The memory it allocated (`kmalloc`).
+    pub(crate) kmem: Kmem,
 }
 
 impl ModuleRecord {
@@ -142,6 +145,7 @@ impl ModuleRecord {
             pinned_by: Mutex::new(None),
             gone_reported: AtomicBool::new(false),
             warned_sites: Mutex::new(HashSet::new()),
+            kmem: Kmem::default(),
         }
     }
 
@@ -238,6 +242,10 @@ impl ModuleRecord {
         }
         for object in self.objects().into_iter().rev().filter(|o| !o.is_freed()) {
             object.free_leftover();
+        }
+        for (size, site) in self.kmem.reclaim() {
+            let text = format!("{}: {size} bytes allocated at {site} were never freed; freed {when}", self.name);
+            self.services.log(Level::Notice, &text);
         }
         true
     }

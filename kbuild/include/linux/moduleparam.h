@@ -64,32 +64,8 @@ enum {
 	KERNEL_PARAM_FL_HWPARAM = (1 << 1),
 };
 
-struct kparam_string {
-	unsigned int maxlen;
-	char *string;
-};
-
-struct kparam_array {
-	unsigned int max;
-	unsigned int elemsize;
-	unsigned int *num;
-	const struct kernel_param_ops *ops;
-	void *elem;
-};
-
-struct kernel_param {
-	const char *name;
-	struct module *mod;
-	const struct kernel_param_ops *ops;
-	const u16 perm;
-	s8 level;
-	u8 flags;
-	union {
-		void *arg;
-		const struct kparam_string *str;
-		const struct kparam_array *arr;
-	};
-};
+/* struct kparam_string, kparam_array and kernel_param: <modhost/kmod.h>,
+ * where the host reads them. */
 
 /* What modpost reads for `kparam=NAME:PERM:MAX`: no pointers, fixed size. */
 struct modhost_kparam_info {

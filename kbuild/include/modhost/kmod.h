@@ -42,7 +42,39 @@ struct modhost_import {
 	modhost_u32 has_crc;		/* 0: no Module.symvers knew the symbol */
 };
 
-struct kernel_param;
+struct kernel_param_ops;
+
+/*
+ * A parameter's runtime record (section __param), laid out as the kernel's;
+ * the host reads a parameter's default through it before init (never its
+ * ops: they are module code).
+ */
+struct kparam_string {
+	unsigned int maxlen;
+	char *string;
+};
+
+struct kparam_array {
+	unsigned int max;
+	unsigned int elemsize;
+	unsigned int *num;
+	const struct kernel_param_ops *ops;
+	void *elem;
+};
+
+struct kernel_param {
+	const char *name;
+	struct module *mod;
+	const struct kernel_param_ops *ops;
+	const unsigned short perm;
+	signed char level;
+	unsigned char flags;
+	union {
+		void *arg;
+		const struct kparam_string *str;
+		const struct kparam_array *arr;
+	};
+};
 
 /*
  * `__this_module`. THIS_MODULE points here; `name` is the instance's name,
@@ -70,6 +102,15 @@ struct module {
 	void (*exit)(void);
 	char name[MODULE_NAME_LEN];
 };
+
+/* The layout the host reads (abi/src/kmod.rs checks the same numbers). */
+_Static_assert(sizeof(struct modhost_ksym) == 32, "struct modhost_ksym");
+_Static_assert(sizeof(struct modhost_import) == 24, "struct modhost_import");
+_Static_assert(sizeof(struct kernel_param) == 40, "struct kernel_param");
+_Static_assert(__builtin_offsetof(struct kernel_param, arg) == 32, "kernel_param.arg");
+_Static_assert(__builtin_offsetof(struct kparam_array, elem) == 24, "kparam_array.elem");
+_Static_assert(__builtin_offsetof(struct module, start) == 56, "module.start");
+_Static_assert(sizeof(struct module) == 152, "struct module");
 
 /* kbuild/lib's entry points, which modpost puts in __this_module. */
 int __modhost_start(const struct modhost_init_args *args);

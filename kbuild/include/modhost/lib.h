@@ -29,8 +29,8 @@ static inline struct modhost_str modhost_str(const char *s)
 }
 
 /* A call into the host: mh_call(timer, mod_timer, handle, expires, site).
- * The member is in parentheses so that an API macro of the same name
- * (kmalloc, kfree, mod_timer, ...) is not expanded in its place. */
+ * The parentheses around the member keep a function-like macro of the same
+ * name (the API's `#define mod_timer(timer, expires) ...`) from expanding. */
 #define mh_call(group, fn, ...) \
 	((__modhost_services->group->fn)(__modhost_self, ##__VA_ARGS__))
 

@@ -109,6 +109,7 @@ struct modhost_module_ops {
 	MH_FN(_Bool, try_module_get);
 	MH_FN(void, module_put);
 	MH_FN(void, object_static, MH_H object, MH_SITE site);
+	MH_FN(void, vprintk, modhost_u32 level, MH_STR text);
 };
 
 struct modhost_time_ops {

@@ -52,6 +52,12 @@ void fake_log_clear(void)
 static void f_printk(modhost_module_t m, modhost_u32 level, struct modhost_str text)
 {
 	(void)m;
+	log_add("printk<%u>%.*s", level, (int)text.len, text.ptr);
+}
+
+static void f_vprintk(modhost_module_t m, modhost_u32 level, struct modhost_str text)
+{
+	(void)m;
 	log_add("<%u>%.*s", level, (int)text.len, text.ptr);
 }
 
@@ -231,6 +237,7 @@ static const struct modhost_module_ops module_ops = {
 	.try_module_get = f_try_module_get,
 	.module_put = f_module_put,
 	.object_static = f_object_static,
+	.vprintk = f_vprintk,
 };
 
 static const struct modhost_time_ops time_ops = {

@@ -2,7 +2,8 @@
 //!
 //! Every function of the service table is generated here by [`entries!`],
 //! one file per group of the table ([`module`], [`time`], [`timer`],
-//! [`workqueue`], [`kthread`], [`locking`], [`wait`], [`proc`]), and every
+//! [`workqueue`], [`kthread`], [`locking`], [`wait`], [`proc`], [`mem`],
+//! [`debug`]), and every
 //! one enters the host through [`enter`], which:
 //!
 //! 1. pins the thread for the handle registry and resolves the caller's
@@ -32,9 +33,11 @@
 //! Kernel counterpart: the boundary of `EXPORT_SYMBOL`ed core functions,
 //! with the checks `CONFIG_DEBUG_*` would add.
 
+mod debug;
 pub(crate) mod handles;
 mod kthread;
 mod locking;
+mod mem;
 mod module;
 mod proc;
 pub(crate) mod rcu;
@@ -47,7 +50,7 @@ use abi_stable::{prefix_type::WithMetadata, std_types::RStr};
 use modhost_abi::{
     errno::Errno,
     table::{
-        Handle, KThreadOpsRef, KernelServices, KernelServicesRef, LockingOpsRef, ModuleHandle, ModuleOpsRef,
+        DebugOpsRef, Handle, KThreadOpsRef, MemOpsRef, KernelServices, KernelServicesRef, LockingOpsRef, ModuleHandle, ModuleOpsRef,
         ProcOpsRef, Site, SleepMode, TimeOpsRef, TimerOpsRef, WaitOpsRef, WorkqueueOpsRef,
     },
 };
@@ -120,6 +123,8 @@ static TABLE: WithMetadata<KernelServices> = WithMetadata::new(KernelServices {
     locking: LockingOpsRef(locking::OPS.static_as_prefix()),
     wait: WaitOpsRef(wait::OPS.static_as_prefix()),
     proc: ProcOpsRef(proc::OPS.static_as_prefix()),
+    mem: MemOpsRef(mem::OPS.static_as_prefix()),
+    debug: DebugOpsRef(debug::OPS.static_as_prefix()),
 });
 
 /// The service table every module's `init` receives.
@@ -140,6 +145,8 @@ pub(crate) fn names() -> Vec<(&'static str, &'static [&'static str])> {
         ("locking", locking::NAMES),
         ("wait", wait::NAMES),
         ("proc", proc::NAMES),
+        ("mem", mem::NAMES),
+        ("debug", debug::NAMES),
     ]
 }
 
@@ -211,6 +218,12 @@ macro_rules! ret_zero {
 }
 
 ret_zero!(u32, u64, usize);
+
+impl Ret for *mut core::ffi::c_void {
+    fn failed(_: Errno) -> Self {
+        core::ptr::null_mut()
+    }
+}
 
 thread_local! {
     /// The message and backtrace of the thread's last host panic, for the
@@ -460,6 +473,15 @@ impl Caller {
         Ok(())
     }
 
+    /// The caller's own object `handle` names, of whatever kind.
+    pub(crate) fn own_object(&self, handle: Handle, site: &Site) -> Result<Arc<dyn AnyObject>, Errno> {
+        let (_, found) = OBJECTS.get(handle.to_raw(), &self.guard).map_err(|e| self.bad_handle(handle, site, &e))?;
+        if !found.owner().is_some_and(|owner| Arc::ptr_eq(owner, self.module())) {
+            return Err(self.reject_value(site, &format!("{} of another module", found.describe())));
+        }
+        Ok(Arc::clone(found))
+    }
+
     /// The wait mode a table `SleepMode` stands for; an unknown one is
     /// reported and `EINVAL`.
     pub(crate) fn mode(&self, mode: SleepMode, site: &Site) -> Result<WaitMode, Errno> {
@@ -579,6 +601,8 @@ mod tests {
             size_of::<LockingOps>(),
             size_of::<WaitOps>(),
             size_of::<ProcOps>(),
+            size_of::<MemOps>(),
+            size_of::<DebugOps>(),
         ];
         let names = names();
         assert_eq!(size_of::<KernelServices>(), names.len() * size_of::<usize>(), "one group per field");
@@ -586,6 +610,58 @@ mod tests {
             assert_eq!(size, entries.len() * size_of::<fn()>(), "group {group}");
         }
         let total: usize = names.iter().map(|(_, entries)| entries.len()).sum();
-        assert_eq!(total, 76, "the table's entries, every one through `enter`");
+        assert_eq!(total, 84, "the table's entries, every one through `enter`");
+    }
+
+    /// The groups and functions `kbuild/include/modhost/services.h`
+    /// declares, in order: `[("module", ["printk", ...]), ...]`.
+    fn c_header_groups() -> Vec<(String, Vec<String>)> {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../kbuild/include/modhost/services.h");
+        let header = std::fs::read_to_string(path).expect("the C view of the table");
+        let body = |name: &str| -> String {
+            let start = header.find(&format!("struct {name} {{")).unwrap_or_else(|| panic!("struct {name}"));
+            let end = start + header[start..].find("\n};").expect("the struct's end");
+            header[start..end].to_string()
+        };
+        let groups: Vec<String> = body("modhost_services")
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("const struct modhost_"))
+            .map(|l| l.split_once('*').expect("a pointer field").1.trim_end_matches(';').trim().to_string())
+            .collect();
+        groups
+            .into_iter()
+            .map(|group| {
+                let functions = body(&format!("modhost_{group}_ops"))
+                    .split("MH_FN(")
+                    .skip(1)
+                    .map(|f| f.split(',').nth(1).expect("MH_FN(ret, name, ...)").split(')').next().unwrap_or_default().trim().to_string())
+                    .collect();
+                (group, functions)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_c_header_declares_the_same_table() {
+        let rust: Vec<(String, Vec<String>)> = names()
+            .into_iter()
+            .map(|(group, entries)| (group.to_string(), entries.iter().map(|e| e.to_string()).collect()))
+            .collect();
+        assert_eq!(c_header_groups(), rust);
+    }
+
+    #[test]
+    fn c_reads_each_field_two_words_after_its_group_pointer() {
+        let table = table();
+        let word = |address: usize| {
+            // SAFETY: the addresses below are inside the host's own static
+            // table: a group pointer, or a function pointer in a group.
+            unsafe { *(address as *const usize) }
+        };
+        let services = table.0.to_raw_ptr() as usize;
+        let module_group = word(services + 16);
+        assert_eq!(word(module_group + 16), module::printk as usize);
+        let debug_group = word(services + 16 + 9 * 8);
+        assert_eq!(word(debug_group + 16 + 8), debug::dump_stack as usize);
     }
 }

@@ -76,5 +76,12 @@ entries! {
         fn object_static(c, object: Handle, site: Site) -> () {
             c.set_static(object, &site)
         }
+
+        /// A C module's `printk` line, as it is.
+        fn vprintk(c, level: u32, text: RStr<'_>) -> () {
+            let level = Level::from_u8(u8::try_from(level).unwrap_or(u8::MAX));
+            c.services().printk.log(level, text.as_str());
+            Ok(())
+        }
     }
 }

@@ -1,0 +1,73 @@
+//! Call traces through module code: `dump_stack()` and `WARN_ON()`'s trace.
+//!
+//! The calling thread's stack is walked with the unwinder every process
+//! has (the `.eh_frame` tables that gcc and rustc emit, found through the
+//! dynamic linker), and each return address that lies in a module is
+//! named through [`Kallsyms`](crate::services::kallsyms::Kallsyms):
+//!
+//! ```text
+//! CPU: 0 PID: 7 Comm: ktimers Tainted: G           O
+//! Call Trace:
+//!  <TASK>
+//!  whee+0x2d/0x80 [slpy_wq]
+//!  </TASK>
+//! ```
+//!
+//! The host's own frames are not listed: they are modhost's, not the
+//! kernel's, and would only hide the module's.
+//!
+//! Kernel counterpart: `lib/dump_stack.c`, `arch/x86/kernel/dumpstack.c`.
+
+use core::ffi::{c_int, c_void};
+
+use crate::services::{Services, printk::Level};
+
+/// `_URC_NO_REASON`: go on unwinding.
+const URC_NO_REASON: c_int = 0;
+/// The deepest trace walked.
+const MAX_FRAMES: usize = 64;
+
+unsafe extern "C" {
+    fn _Unwind_Backtrace(trace: extern "C" fn(*mut c_void, *mut c_void) -> c_int, data: *mut c_void) -> c_int;
+    fn _Unwind_GetIP(context: *mut c_void) -> usize;
+}
+
+/// The calling thread's return addresses, innermost first.
+fn return_addresses() -> Vec<usize> {
+    extern "C" fn visit(context: *mut c_void, data: *mut c_void) -> c_int {
+        // SAFETY: `data` is the `Vec` passed to `_Unwind_Backtrace` below,
+        // borrowed mutably by nothing else during the walk.
+        let frames = unsafe { &mut *data.cast::<Vec<usize>>() };
+        // SAFETY: `context` is the unwinder's context for this frame.
+        frames.push(unsafe { _Unwind_GetIP(context) });
+        if frames.len() < MAX_FRAMES { URC_NO_REASON } else { 5 /* _URC_END_OF_STACK */ }
+    }
+    let mut frames: Vec<usize> = Vec::with_capacity(MAX_FRAMES);
+    // SAFETY: `visit` only pushes to the vector `data` points to, which
+    // outlives the walk.
+    unsafe { _Unwind_Backtrace(visit, (&raw mut frames).cast()) };
+    frames
+}
+
+impl Services {
+    /// `dump_stack()`: the task line and the module frames of the calling
+    /// thread's stack.
+    pub(crate) fn dump_stack(&self, level: Level) {
+        let frames: Vec<String> = return_addresses()
+            .into_iter()
+            // A return address points after its call: name the call.
+            .filter_map(|ip| self.kallsyms.lookup(ip.saturating_sub(1)).map(|l| (ip, l)))
+            .map(|(_, mut l)| {
+                l.offset += 1;
+                l.format(true)
+            })
+            .collect();
+        self.report_task(level);
+        self.log(level, "Call Trace:");
+        self.log(level, " <TASK>");
+        for frame in frames {
+            self.log(level, &format!(" {frame}"));
+        }
+        self.log(level, " </TASK>");
+    }
+}

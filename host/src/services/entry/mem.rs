@@ -1,0 +1,94 @@
+//! The table's `mem` group: module memory and random bytes.
+//!
+//! Kernel counterpart: `mm/slub.c`, `drivers/char/random.c`.
+
+use core::ffi::c_void;
+use modhost_abi::{
+    errno::Errno,
+    table::{Handle, Site},
+};
+
+use super::{entries, site_text};
+use crate::services::{
+    kmem::{Freed, GFP_ZERO},
+    printk::Level,
+};
+
+entries! {
+    MemOps {
+        /// `kmalloc`: null when refused (a size of 0 is the library's
+        /// `ZERO_SIZE_PTR`, never asked for).
+        fn kmalloc(c, size: usize, gfp: u32, site: Site) -> *mut c_void {
+            let block = c.module().kmem.kmalloc(size, gfp & GFP_ZERO != 0, site_text(&site));
+            block.map(|address| address as *mut c_void).ok_or(Errno::ENOMEM)
+        }
+
+        /// `kfree`: a bad pointer is reported, never freed.
+        fn kfree(c, block: *const c_void, site: Site) -> () {
+            match c.module().kmem.kfree(block as usize) {
+                Freed::Block { objects } => {
+                    for object in objects.iter().filter(|o| !o.is_freed()) {
+                        if object.free_embedded() {
+                            let text = format!("kfree: {} freed while still armed or queued", object.describe());
+                            c.warn(&site, &text);
+                        }
+                    }
+                    Ok(())
+                }
+                Freed::Invalid { inside } => {
+                    let what = match inside {
+                        Some((start, size, at)) => format!(
+                            "{block:p} is {} bytes inside the {size}-byte block {start:#x} allocated at {at}",
+                            block as usize - start
+                        ),
+                        None => format!("{block:p} is not an allocated block (a double or invalid free)"),
+                    };
+                    c.warn(&site, &format!("kfree: {what}"));
+                    Err(Errno::EINVAL)
+                }
+            }
+        }
+
+        /// `ksize`.
+        fn ksize(c, block: *const c_void, site: Site) -> usize {
+            let _ = site;
+            Ok(c.module().kmem.ksize(block as usize).unwrap_or(0))
+        }
+
+        /// `get_random_bytes`.
+        fn get_random_bytes(c, buf: *mut u8, len: usize) -> () {
+            if !fill_random(buf, len) {
+                c.services().log(Level::Err, "get_random_bytes: no random source");
+                return Err(Errno::EIO);
+            }
+            Ok(())
+        }
+
+        /// Ties an object to where it lives in module memory.
+        fn object_at(c, object: Handle, address: *const c_void) -> () {
+            let site = Site::NONE;
+            let found = c.own_object(object, &site)?;
+            if c.module().kmem.object_at(found, address as usize) {
+                c.set_static(object, &site)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Fills `len` bytes at `buf` from the system's random source.
+fn fill_random(buf: *mut u8, len: usize) -> bool {
+    let mut done = 0;
+    while done < len {
+        // SAFETY: `buf..buf+len` is the module's buffer, as its caller
+        // promised `get_random_bytes`; getrandom writes at most `len - done`
+        // bytes after `done`.
+        let n = unsafe { libc::getrandom(buf.add(done).cast(), len - done, 0) };
+        match usize::try_from(n) {
+            Ok(n) => done += n,
+            Err(_) if std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) => {}
+            Err(_) => return false,
+        }
+    }
+    true
+}

@@ -1,0 +1,121 @@
+//! The symbols of the loaded modules' code, for `%pS`, `dump_stack` and
+//! reports: an address becomes `whee+0x2d/0x80 [slpy_wq]`.
+//!
+//! The loader reads each module's ELF symbol table from its private copy
+//! (never from the module's memory) and [adds](Kallsyms::add) the
+//! module's functions and objects here, with where they are mapped; it
+//! [removes](Kallsyms::remove) them before the code is unmapped.
+//!
+//! Locking: one read-write lock, taken only to copy a name out.
+//!
+//! Kernel counterpart: `kernel/kallsyms.c`, `kernel/module/kallsyms.c`
+//! (`sprint_symbol`, `lookup_module_symbol_name`).
+
+use parking_lot::RwLock;
+use std::{ops::Range, sync::Arc};
+
+/// One symbol: its offset from the module's load bias, its size, its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Symbol {
+    pub(crate) start: usize,
+    pub(crate) size: usize,
+    pub(crate) name: String,
+}
+
+#[derive(Debug)]
+struct ModuleSymbols {
+    module: Arc<str>,
+    base: usize,
+    mapped: Range<usize>,
+    /// Sorted by `start`.
+    symbols: Vec<Symbol>,
+}
+
+/// Every loaded module's symbols.
+#[derive(Debug, Default)]
+pub(crate) struct Kallsyms {
+    modules: RwLock<Vec<ModuleSymbols>>,
+}
+
+/// Where an address is: a symbol of a module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Location {
+    pub(crate) module: Arc<str>,
+    pub(crate) name: String,
+    pub(crate) offset: usize,
+    pub(crate) size: usize,
+}
+
+impl Location {
+    /// `name+0x1c/0x80 [module]`, or `name [module]` without the offset.
+    pub(crate) fn format(&self, offset: bool) -> String {
+        if offset {
+            format!("{}+{:#x}/{:#x} [{}]", self.name, self.offset, self.size, self.module)
+        } else {
+            format!("{} [{}]", self.name, self.module)
+        }
+    }
+}
+
+impl Kallsyms {
+    /// Adds `module`'s symbols (offsets from `base`), mapped at `mapped`.
+    pub(crate) fn add(&self, module: &Arc<str>, base: usize, mapped: Range<usize>, mut symbols: Vec<Symbol>) {
+        symbols.sort_by_key(|s| s.start);
+        self.modules.write().push(ModuleSymbols { module: Arc::clone(module), base, mapped, symbols });
+    }
+
+    /// Removes the symbols of the module mapped at `base`.
+    pub(crate) fn remove(&self, base: usize) {
+        self.modules.write().retain(|m| m.base != base);
+    }
+
+    /// The symbol holding `address`, if a module's code or data does.
+    pub(crate) fn lookup(&self, address: usize) -> Option<Location> {
+        let modules = self.modules.read();
+        let module = modules.iter().find(|m| m.mapped.contains(&address))?;
+        let offset = address - module.base;
+        let index = module.symbols.partition_point(|s| s.start <= offset).checked_sub(1)?;
+        let symbol = &module.symbols[index];
+        // A size-less symbol (an assembler label) reaches up to the next one.
+        let size = match symbol.size {
+            0 => module.symbols.get(index + 1).map_or(1, |next| next.start - symbol.start),
+            size => size,
+        };
+        (offset < symbol.start + size).then(|| Location {
+            module: Arc::clone(&module.module),
+            name: symbol.name.clone(),
+            offset: offset - symbol.start,
+            size,
+        })
+    }
+
+    /// `sprint_symbol`: the symbol, or the address in hex.
+    pub(crate) fn sprint(&self, address: usize, offset: bool) -> String {
+        match self.lookup(address) {
+            Some(location) => location.format(offset),
+            None => format!("{address:#x}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn symbol(start: usize, size: usize, name: &str) -> Symbol {
+        Symbol { start, size, name: name.to_string() }
+    }
+
+    #[test]
+    fn addresses_name_their_symbol_module_and_offset() {
+        let kallsyms = Kallsyms::default();
+        let name: Arc<str> = Arc::from("slpy_wq");
+        kallsyms.add(&name, 0x1000, 0x1000..0x9000, vec![symbol(0x200, 0x80, "whee"), symbol(0x100, 0x40, "init")]);
+        assert_eq!(kallsyms.sprint(0x1000 + 0x22d, true), "whee+0x2d/0x80 [slpy_wq]");
+        assert_eq!(kallsyms.sprint(0x1000 + 0x200, false), "whee [slpy_wq]");
+        assert_eq!(kallsyms.sprint(0x1000 + 0x150, true), "0x1150");
+        assert_eq!(kallsyms.sprint(0x42, true), "0x42");
+        kallsyms.remove(0x1000);
+        assert_eq!(kallsyms.lookup(0x1000 + 0x22d), None);
+    }
+}

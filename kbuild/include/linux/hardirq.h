@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* in_interrupt() and friends: see <linux/preempt.h>. */
+#ifndef _LINUX_HARDIRQ_H
+#define _LINUX_HARDIRQ_H
+
+#include <linux/preempt.h>
+
+#define local_bh_disable()	barrier()
+#define local_bh_enable()	barrier()
+
+#endif /* _LINUX_HARDIRQ_H */

@@ -1,0 +1,40 @@
+//! C modules for the tests: the sources under `tests/c/NAME/`, built once
+//! with `make -C <checkout>/kbuild M=DIR` into a directory of the test
+//! build's own, which every test process shares (under `flock`, since
+//! nextest runs each test in a process of its own; make rebuilds nothing
+//! that is up to date).
+
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+/// The directory holding the built `tests/c/NAME` modules (`NAME.ko`...).
+pub(crate) fn build_c(name: &str) -> PathBuf {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("c").join(name);
+    let dir = crate::util::module_dir().join("c").join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    let kbuild = Path::new(env!("CARGO_MANIFEST_DIR")).join("../kbuild");
+    let script = format!(
+        "cp -p {src}/* {dir}/ && make -s -C {kbuild} M={dir}",
+        src = source.display(),
+        dir = dir.display(),
+        kbuild = kbuild.display()
+    );
+    let output = Command::new("flock")
+        .arg(dir.with_extension("lock"))
+        .args(["sh", "-c", &script])
+        .env("MODHOST", crate::kbuild::modhost())
+        .env_remove("MAKEFLAGS")
+        .env_remove("MFLAGS")
+        .env_remove("MAKELEVEL")
+        .output()
+        .expect("flock and make run");
+    assert!(
+        output.status.success(),
+        "building tests/c/{name} failed:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    dir
+}
