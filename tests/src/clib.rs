@@ -7,7 +7,10 @@
 //! other tests compile module sources with the flags kbuild uses and read
 //! what the headers put into the object, which modpost relies on.
 
-use crate::util::Scratch;
+use crate::{
+    cbuild::build_c,
+    util::{Scratch, assert_dmesg, boot},
+};
 use object::{Object, ObjectSection, ObjectSymbol, SymbolFlags};
 use std::{
     path::{Path, PathBuf},
@@ -323,4 +326,32 @@ fn a_module_links_with_the_library_alone() {
         file.dynamic_symbols().filter(|s| s.is_definition()).map(|s| s.name().unwrap().to_owned()).collect();
     assert_eq!(exported, ["__this_module"]);
     assert!(file.dynamic_symbols().all(|s| s.is_definition()), "nothing comes from another library");
+}
+
+/// tests/c/cparams, built by kbuild.
+fn cparams() -> PathBuf {
+    build_c("cparams").join("cparams.ko")
+}
+
+#[test]
+fn parameters_not_given_keep_the_values_the_source_gave_them() {
+    let kernel = boot();
+    kernel.insmod(cparams(), "").unwrap();
+    assert_dmesg(&kernel, "init: rate=5 item=(null) label=lab ids=0:0,0 tag=t verbose=0 mask=0x10");
+    kernel.rmmod("cparams").unwrap();
+    assert_dmesg(&kernel, "exit: rate=5 item=(null) label=lab ids=0:0,0 tag=t verbose=0 mask=0x10");
+}
+
+#[test]
+fn parameters_given_at_insmod_and_written_in_sys_reach_the_c_variables() {
+    let kernel = boot();
+    kernel.insmod(cparams(), "rate=7 item=x label=new ids=1,-2 tag=abc verbose=Y mask=0x3").unwrap();
+    assert_dmesg(&kernel, "init: rate=7 item=x label=new ids=2:1,-2 tag=abc verbose=1 mask=0x3");
+    kernel.write("/sys/module/cparams/parameters/rate", "9\n").unwrap();
+    // As in the kernel, a string parameter keeps a written newline: echo -n.
+    kernel.write("/sys/module/cparams/parameters/label", "relabelled").unwrap();
+    kernel.write("/sys/module/cparams/parameters/tag", "zz").unwrap();
+    kernel.write("/sys/module/cparams/parameters/verbose", "n\n").unwrap();
+    kernel.rmmod("cparams").unwrap();
+    assert_dmesg(&kernel, "exit: rate=9 item=x label=relabelled ids=2:1,-2 tag=zz verbose=0 mask=0x3");
 }

@@ -682,12 +682,18 @@ static long p_keep = 77;
 module_param(p_keep, long, 0444);
 static unsigned char p_byte;
 module_param_named(byte, p_byte, byte, 0444);
+static char *p_null;
+module_param(p_null, charp, 0444);
+static int p_empty[2];
+static unsigned int p_nempty;
+module_param_array(p_empty, int, &p_nempty, 0444);
 
 MODULE_LICENSE("GPL");
 
 static struct kernel_param *const tests_kp[] = {
 	&__param_p_int, &__param_p_charp, &__param_p_bool, &__param_p_inv, &__param_p_arr,
-	&__param_p_str, &__param_p_hex, &__param_p_keep, &__param_byte,
+	&__param_p_str, &__param_p_hex, &__param_p_keep, &__param_byte, &__param_p_null,
+	&__param_p_empty,
 };
 
 static int init_calls, exit_calls;
@@ -730,6 +736,10 @@ static void test_module_lifecycle(void)
 	fake_set_param(6, "0x1f");
 	fake_set_param(7, NULL);		/* not given: keeps 77 */
 	fake_set_param(8, "300");		/* out of range for byte */
+	/* The host shows the defaults of parameters not given: these are
+	 * left as they are, not set again. */
+	fake_set_param(9, "");			/* a NULL charp */
+	fake_set_param(10, "");			/* an empty array */
 	fake_log_clear();
 
 	CHECK_INT(__modhost_start(&fake_init_args), -ERANGE);
@@ -752,6 +762,8 @@ static void test_module_lifecycle(void)
 	CHECK_INT(p_hex, 31);
 	CHECK_INT(p_keep, 77);
 	CHECK_INT(p_byte, 7);
+	CHECK(p_null == NULL);
+	CHECK_INT(p_nempty, 0);
 
 	/* The kernel's get ops, as /sys would show them. */
 	CHECK_INT(param_get_int(buf, &__param_p_int), 3);
@@ -785,6 +797,9 @@ static void test_module_lifecycle(void)
 	CHECK_INT(__modhost_param_changed(4), 0);
 	CHECK_INT(p_narr, 1);
 	CHECK_INT(__modhost_param_changed(99), -EINVAL);
+	fake_set_param(9, "set");		/* a /sys write always sets */
+	CHECK_INT(__modhost_param_changed(9), 0);
+	CHECK_STR(p_null, "set");
 
 	CHECK(try_module_get(THIS_MODULE));
 	CHECK_INT(fake_refs(), 1);
