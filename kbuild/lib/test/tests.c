@@ -516,6 +516,26 @@ static void test_printk(void)
 	fake_log_clear();
 }
 
+static void test_hexdump(void)
+{
+	static const u8 bytes[20] = { 0x01, 0x02, 0x03, 0x41, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+				      16, 17, 18, 19 };
+	char line[200];
+
+	CHECK_INT(hex_dump_to_buffer(bytes, 4, 16, 1, line, sizeof(line), true), 53);
+	CHECK_STR(line, "01 02 03 41                                      ...A");
+	CHECK_INT(hex_dump_to_buffer(bytes, 8, 16, 4, line, sizeof(line), false), 17);
+	CHECK_STR(line, "41030201 07060504");
+	hex_dump_to_buffer(bytes, 3, 16, 2, line, sizeof(line), false);	/* mixed: bytes */
+	CHECK_STR(line, "01 02 03");
+	fake_log_clear();
+	print_hex_dump(KERN_INFO, "p: ", DUMP_PREFIX_OFFSET, 16, 1, bytes, 20, false);
+	CHECK_LOG("<6>p: 00000000: 01 02 03 41 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f|"
+		  "<6>p: 00000010: 10 11 12 13");
+	print_hex_dump_bytes("", DUMP_PREFIX_NONE, bytes, 20);	/* a debug message */
+	CHECK_LOG("");
+}
+
 static void test_ratelimit(void)
 {
 	static DEFINE_RATELIMIT_STATE(rs, 10, 2);
@@ -825,6 +845,7 @@ void run_tests(void)
 	test_ctype();
 	test_slab();
 	test_printk();
+	test_hexdump();
 	test_ratelimit();
 	test_warn();
 	test_err_ptr();
