@@ -232,6 +232,10 @@ fn namespaces_are_string_literals_from_6_13_and_tokens_before() {
         assert_eq!(modinfo, ["import_ns=LAB", "license=GPL"], "{version}");
         assert_eq!(symbol_bytes(&file, "__export_symbol_f").0, b"GPL\0LAB\0", "{version}");
     }
+    let source = "#include <linux/module.h>\nint g(int x) { return x; }\nEXPORT_SYMBOL(g);\n";
+    let bytes = compile(&scratch, "dflt", source, &["-DDEFAULT_SYMBOL_NAMESPACE=LAB"]).unwrap();
+    let file = object::File::parse(&*bytes).unwrap();
+    assert_eq!(symbol_bytes(&file, "__export_symbol_g").0, b"\0LAB\0", "DEFAULT_SYMBOL_NAMESPACE");
 }
 
 #[test]
