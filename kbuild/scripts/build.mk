@@ -36,6 +36,7 @@ all-objs := $(sort $(foreach m,$(modules),$(call objs-of,$(m))))
 mod-files := $(modules:.o=.mod)
 
 __modules: $(src)/Module.symvers
+	@:
 
 # Each object knows its module's name (KBUILD_MODNAME).
 $(foreach m,$(modules),$(eval $(call objs-of,$(m)): modname := $(call modname-of,$(m))))

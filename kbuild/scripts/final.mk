@@ -11,6 +11,7 @@ include $(dir $(lastword $(MAKEFILE_LIST)))include.mk
 kos := $(shell cat $(KBUILD_EXTMOD)/modules.order)
 
 __final: $(kos)
+	@:
 
 modname-of = $(subst -,_,$(basename $(notdir $(1))))
 

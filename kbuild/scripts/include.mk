@@ -32,12 +32,17 @@ KBUILD_CFLAGS := -std=gnu11 -nostdinc -I$(srctree)/include \
 	-Werror=return-type -Wno-format-security -Wno-pointer-sign \
 	-Wno-error=incompatible-pointer-types
 
+# V=1 (or KBUILD_VERBOSE=1) prints the commands; make -s prints nothing.
+V ?= $(KBUILD_VERBOSE)
 ifeq ($(V),1)
 Q :=
 quiet :=
 else
 Q := @
 quiet := quiet_
+endif
+ifneq ($(findstring s,$(firstword -$(MAKEFLAGS))),)
+quiet := silent_
 endif
 
 empty :=

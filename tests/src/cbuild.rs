@@ -9,6 +9,23 @@ use std::{
     process::Command,
 };
 
+/// `make -C <checkout>/kbuild M=dir args...` in a directory of a test's own.
+pub(crate) fn make_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new("make")
+        .arg("-s")
+        .arg("-C")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../kbuild"))
+        .arg(format!("M={}", dir.display()))
+        .args(args)
+        .env("MODHOST", crate::kbuild::modhost())
+        .env("LC_ALL", "C")
+        .env_remove("MAKEFLAGS")
+        .env_remove("MFLAGS")
+        .env_remove("MAKELEVEL")
+        .output()
+        .expect("make runs")
+}
+
 /// The directory holding the built `tests/c/NAME` modules (`NAME.ko`...).
 pub(crate) fn build_c(name: &str) -> PathBuf {
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("c").join(name);
@@ -25,6 +42,7 @@ pub(crate) fn build_c(name: &str) -> PathBuf {
         .arg(dir.with_extension("lock"))
         .args(["sh", "-c", &script])
         .env("MODHOST", crate::kbuild::modhost())
+        .env("LC_ALL", "C")
         .env_remove("MAKEFLAGS")
         .env_remove("MFLAGS")
         .env_remove("MAKELEVEL")

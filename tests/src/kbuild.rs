@@ -211,17 +211,29 @@ fn a_multi_object_module_links_its_objects_under_one_name() {
         static int __init fifo_init(void) { return fifo_proc_init(); }\nmodule_init(fifo_init);\nMODULE_LICENSE(\"GPL\");\n";
     let proc = "#include <linux/module.h>\n\nint fifo_proc_init(void) { return sizeof(KBUILD_MODNAME) == 5 ? 0 : -1; }\n\
         int fifo_size(void) { return 16; }\nEXPORT_SYMBOL(fifo_size);\n";
-    let makefile = "obj-m += fifo.o\nfifo-objs := fifo_core.o fifo_proc.o\n";
-    let dir = lab("multi", &[("fifo_core.c", core), ("fifo_proc.c", proc), ("Makefile", makefile)]);
+    let pair = "#include <linux/module.h>\n#include <linux/init.h>\n\nint pair_value(void);\n\n\
+        static int __init pair_init(void) { return pair_value(); }\nmodule_init(pair_init);\nMODULE_LICENSE(\"GPL\");\n";
+    let makefile = "obj-m += fifo.o pair.o\nfifo-objs := fifo_core.o fifo_proc.o\npair-y := pair_a.o pair_b.o\n";
+    let dir = lab(
+        "multi",
+        &[
+            ("fifo_core.c", core),
+            ("fifo_proc.c", proc),
+            ("pair_a.c", pair),
+            ("pair_b.c", "int pair_value(void) { return 0; }\n"),
+            ("Makefile", makefile),
+        ],
+    );
     let run = make(&dir.join(""), &[]);
     run.assert_ok();
-    for object in ["fifo_core.o", "fifo_proc.o", "fifo.mod.o", "fifo.ko"] {
+    for object in ["fifo_core.o", "fifo_proc.o", "fifo.mod.o", "fifo.ko", "pair_a.o", "pair_b.o", "pair.ko"] {
         assert!(run.stdout.contains(&path(&dir, object)), "{object} not built:\n{}", run.stdout);
     }
     let tables = section_strings(&dir.join("fifo.ko"), ".modhost_tables");
     assert!(tables.contains(&"export=fifo_size".to_string()), "{tables:?}");
     assert!(!tables.iter().any(|t| t == "import=fifo_proc_init"), "{tables:?}");
     assert!(section_strings(&dir.join("fifo.ko"), ".modinfo").contains(&"name=fifo".to_string()));
+    assert!(!section_strings(&dir.join("pair.ko"), ".modhost_tables").iter().any(|t| t.starts_with("import=")));
 }
 
 #[test]
@@ -417,4 +429,15 @@ fn a_symbol_exported_by_two_modules_is_an_error() {
         path(&dir, "two.ko"),
         path(&dir, "one.ko")
     ));
+}
+
+#[test]
+fn exporting_a_static_function_is_an_error() {
+    let source = "#include <linux/module.h>\n#include <linux/init.h>\n\n\
+        static int helper(int x) { return x; }\nEXPORT_SYMBOL(helper);\n\n\
+        static int __init hello_init(void) { return helper(0); }\nmodule_init(hello_init);\nMODULE_LICENSE(\"GPL\");\n";
+    let dir = lab("static", &[("hello.c", source), ("Makefile", "obj-m := hello.o\n")]);
+    make(&dir.join(""), &[])
+        .assert_failed()
+        .assert_stderr_has("ERROR: modpost: hello: local symbol 'helper' was exported");
 }

@@ -100,6 +100,10 @@ mod cbuild;
 #[cfg(test)]
 mod clab;
 
+// Loading C modules: exports by license, modversions, no exit, memory, bad files.
+#[cfg(test)]
+mod cload;
+
 // The kernel C library of kbuild/: headers and kbuild/lib.
 #[cfg(test)]
 mod clib;

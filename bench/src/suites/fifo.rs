@@ -15,7 +15,13 @@
 //! Every round runs each contender once per configuration, in a rotating
 //! order; a ratio is the median of the rounds' ratios.
 //!
-//! Target: at 1P/1C, ours at most 3 × crossbeam-channel, keeping
+//! The lab in C (`tests/c/lab`, built by kbuild: a mutex and two
+//! semaphores around a ring of `char`s, `put_item`/`get_item`) runs the
+//! same hand-off beside them, at 32 slots; its items are one byte where
+//! the others carry 136, which favours it, if anything.
+//!
+//! Target: the C lab's fifo within 1.5 × the Rust fifo at 1P/1C; and at
+//! 1P/1C, ours at most 3 × crossbeam-channel, keeping
 //! the lab's mutex-and-two-semaphores semantics. The project's baselines put
 //! the semaphore ring at about 45 × crossbeam on the 2-vCPU machine.
 //!
@@ -61,11 +67,12 @@ enum Contender {
     Crossbeam,
     SyncChannel,
     SemaphoreRing,
+    CLab,
 }
 
 impl Contender {
-    const ALL: [Contender; 4] =
-        [Contender::Ours, Contender::Crossbeam, Contender::SyncChannel, Contender::SemaphoreRing];
+    const ALL: [Contender; 5] =
+        [Contender::Ours, Contender::Crossbeam, Contender::SyncChannel, Contender::SemaphoreRing, Contender::CLab];
 
     /// (key suffix, name in the table).
     fn names(self) -> (&'static str, &'static str) {
@@ -74,6 +81,7 @@ impl Contender {
             Contender::Crossbeam => ("crossbeam", "crossbeam-channel bounded(32)"),
             Contender::SyncChannel => ("sync_channel", "std sync_channel(32)"),
             Contender::SemaphoreRing => ("semaphore_ring", "mutex+condvar semaphore ring"),
+            Contender::CLab => ("c_lab", "the lab's fifo in C"),
         }
     }
 }
@@ -81,6 +89,10 @@ impl Contender {
 pub(crate) fn run() -> Vec<Figure> {
     let kernel = modules::boot();
     kernel.insmod("fifo.so", &format!("size={SLOTS}")).unwrap_or_else(|e| panic!("fifo: insmod fifo.so: {e}"));
+    let c_fifo = super::kbuild::c_lab().join("fifo.ko");
+    kernel
+        .insmod_named(&c_fifo, Some("c_fifo"), &format!("size={SLOTS}"))
+        .unwrap_or_else(|e| panic!("fifo: insmod {}: {e}", c_fifo.display()));
     let fifo = OursFifo::get(&kernel);
     // ns per item: [config][contender][round].
     let mut ns = vec![vec![Vec::with_capacity(ROUNDS); Contender::ALL.len()]; CONFIGS.len()];
@@ -88,21 +100,29 @@ pub(crate) fn run() -> Vec<Figure> {
         for (c, &(p, q)) in CONFIGS.iter().enumerate() {
             for k in 0..Contender::ALL.len() {
                 let i = (round + k) % Contender::ALL.len();
-                let (puts, gets) = ends(Contender::ALL[i], &fifo, p, q);
-                ns[c][i].push(handoff(puts, gets));
+                let who = Contender::ALL[i];
+                let (puts, gets) = ends(who, &fifo, p, q);
+                let carried = if who == Contender::CLab { c_item } else { std::convert::identity };
+                ns[c][i].push(handoff(puts, gets, carried));
             }
         }
     }
     drop(fifo);
     kernel.rmmod("fifo").unwrap_or_else(|e| panic!("fifo: rmmod: {e}"));
+    kernel.rmmod("c_fifo").unwrap_or_else(|e| panic!("fifo: rmmod c_fifo: {e}"));
     figures(&ns)
 }
 
-/// ours against each peer, per configuration; the target at 1P/1C.
+/// ours against each peer, per configuration, and the C lab against ours;
+/// the targets at 1P/1C.
 fn figures(ns: &[Vec<Vec<f64>>]) -> Vec<Figure> {
     let mut figures = Vec::new();
+    let c_lab = Contender::ALL.iter().position(|c| *c == Contender::CLab).expect("a contender");
     for (&(p, q), ns) in CONFIGS.iter().zip(ns) {
-        for (peer, theirs) in Contender::ALL.iter().zip(ns).skip(1) {
+        let figure =
+            Figure::paired(format!("fifo.handoff.{p}p{q}c.c_lab_vs_ours"), "ns", &ns[c_lab], ("modhost fifo", &ns[0]));
+        figures.push(if (p, q) == (1, 1) { figure.target(1.5) } else { figure });
+        for (peer, theirs) in Contender::ALL.iter().zip(ns).skip(1).filter(|(c, _)| **c != Contender::CLab) {
             let (key, name) = peer.names();
             let figure = Figure::paired(format!("fifo.handoff.{p}p{q}c.vs_{key}"), "ns", &ns[0], (name, theirs));
             figures.push(if (p, q, *peer) == (1, 1, Contender::Crossbeam) { figure.target(3.0) } else { figure });
@@ -111,17 +131,29 @@ fn figures(ns: &[Vec<Vec<f64>>]) -> Vec<Figure> {
     figures
 }
 
-/// fifo's exports, held with a reference on the module.
+/// The C lab's `put_item` and `get_item`.
+type CPutFn = extern "C" fn(core::ffi::c_char) -> i32;
+type CGetFn = extern "C" fn(*mut core::ffi::c_char) -> i32;
+
+/// What a C lab item carries of a sequence number: its low 7 bits.
+fn c_item(seq: u64) -> u64 {
+    seq & 0x7f
+}
+
+/// fifo's exports, held with a reference on the module; and the C lab's.
 struct OursFifo {
     put: PutFn,
     get: GetFn,
-    _symbols: [modhost::symbols::SymbolRef; 2],
+    c_put: CPutFn,
+    c_get: CGetFn,
+    _symbols: [modhost::symbols::SymbolRef; 4],
 }
 
 impl OursFifo {
     fn get(kernel: &Kernel) -> OursFifo {
         let symbol = |name| kernel.symbol_get(name).unwrap_or_else(|e| panic!("fifo: symbol_get {name}: {e}"));
         let (put, get) = (symbol("fifo_put"), symbol("fifo_get"));
+        let (c_put, c_get) = (symbol("put_item"), symbol("get_item"));
         // SAFETY: fifo exports these two as `extern "C" fn(&FifoItem) -> i32`
         // and `extern "C" fn(&mut FifoItem) -> i32` (its `module!` exports,
         // typed by `fifo_api`, the crate the benchmark uses too), and the
@@ -129,7 +161,15 @@ impl OursFifo {
         let (put_fn, get_fn) = unsafe {
             (std::mem::transmute::<usize, PutFn>(put.address()), std::mem::transmute::<usize, GetFn>(get.address()))
         };
-        OursFifo { put: put_fn, get: get_fn, _symbols: [put, get] }
+        // SAFETY: the C lab's fifo.c defines `int put_item(char item)` and
+        // `int get_item(char *item)`; its `SymbolRef`s keep it loaded.
+        let (c_put_fn, c_get_fn) = unsafe {
+            (
+                std::mem::transmute::<usize, CPutFn>(c_put.address()),
+                std::mem::transmute::<usize, CGetFn>(c_get.address()),
+            )
+        };
+        OursFifo { put: put_fn, get: get_fn, c_put: c_put_fn, c_get: c_get_fn, _symbols: [put, get, c_put, c_get] }
     }
 }
 
@@ -181,6 +221,23 @@ fn ends(who: Contender, fifo: &OursFifo, p: u64, q: u64) -> (Vec<Put>, Vec<Get>)
             };
             (puts, gets)
         }
+        Contender::CLab => {
+            let (put, get) = (fifo.c_put, fifo.c_get);
+            let puts = many(p, || {
+                Box::new(move |item: FifoItem| assert_eq!(put(c_item(item.seq) as core::ffi::c_char), 0, "put_item"))
+                    as Put
+            });
+            let gets = many(q, || {
+                Box::new(move || {
+                    let mut byte: core::ffi::c_char = 0;
+                    assert_eq!(get(&mut byte), 0, "get_item");
+                    let mut item = FifoItem::EMPTY;
+                    item.seq = byte as u64;
+                    item
+                }) as Get
+            });
+            (puts, gets)
+        }
         Contender::SemaphoreRing => {
             let ring = Arc::new(SemaphoreRing::new(SLOTS));
             let puts = many(p, || {
@@ -197,8 +254,9 @@ fn ends(who: Contender, fifo: &OursFifo, p: u64, q: u64) -> (Vec<Put>, Vec<Get>)
 }
 
 /// One run: every producer puts its share, every consumer gets its share;
-/// wall ns per item from the barrier to the last join.
-fn handoff(puts: Vec<Put>, gets: Vec<Get>) -> f64 {
+/// wall ns per item from the barrier to the last join. `carried` is what
+/// of a sequence number reaches the consumers.
+fn handoff(puts: Vec<Put>, gets: Vec<Get>, carried: fn(u64) -> u64) -> f64 {
     let (p, q) = (puts.len() as u64, gets.len() as u64);
     let start = Arc::new(Barrier::new((p + q + 1) as usize));
     let producers: Vec<_> = puts
@@ -233,6 +291,6 @@ fn handoff(puts: Vec<Put>, gets: Vec<Get>) -> f64 {
     producers.into_iter().for_each(|t| t.join().expect("a producer panicked"));
     let sum: u64 = consumers.into_iter().map(|t| t.join().expect("a consumer panicked")).sum();
     let elapsed = clock.elapsed();
-    assert_eq!(sum, ITEMS * (ITEMS - 1) / 2, "fifo: items were lost or duplicated");
+    assert_eq!(sum, (0..ITEMS).map(carried).sum::<u64>(), "fifo: items were lost or duplicated");
     elapsed.as_nanos() as f64 / ITEMS as f64
 }

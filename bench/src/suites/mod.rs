@@ -15,6 +15,7 @@
 
 pub(crate) mod fifo;
 pub(crate) mod idle;
+pub(crate) mod kbuild;
 pub(crate) mod lateness;
 pub(crate) mod load;
 pub(crate) mod memory;
@@ -47,4 +48,5 @@ pub(crate) const SUITES: &[Suite] = &[
     Suite { name: "load", about: load::ABOUT, run: load::run },
     Suite { name: "idle", about: idle::ABOUT, run: idle::run },
     Suite { name: "memory", about: memory::ABOUT, run: memory::run },
+    Suite { name: "kbuild", about: kbuild::ABOUT, run: kbuild::run },
 ];

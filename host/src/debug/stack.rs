@@ -40,7 +40,11 @@ fn return_addresses() -> Vec<usize> {
         let frames = unsafe { &mut *data.cast::<Vec<usize>>() };
         // SAFETY: `context` is the unwinder's context for this frame.
         frames.push(unsafe { _Unwind_GetIP(context) });
-        if frames.len() < MAX_FRAMES { URC_NO_REASON } else { 5 /* _URC_END_OF_STACK */ }
+        if frames.len() < MAX_FRAMES {
+            URC_NO_REASON
+        } else {
+            5 /* _URC_END_OF_STACK */
+        }
     }
     let mut frames: Vec<usize> = Vec::with_capacity(MAX_FRAMES);
     // SAFETY: `visit` only pushes to the vector `data` points to, which

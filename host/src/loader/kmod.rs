@@ -150,11 +150,8 @@ impl<'lib> Reader<'lib> {
     }
 
     fn exports(&self) -> Result<Vec<ImageExport>, String> {
-        let at = self.table::<KbuildExport>(
-            offset_of!(KbuildModule, syms),
-            offset_of!(KbuildModule, num_syms),
-            "export",
-        )?;
+        let at =
+            self.table::<KbuildExport>(offset_of!(KbuildModule, syms), offset_of!(KbuildModule, num_syms), "export")?;
         at.into_iter()
             .map(|address| {
                 let e = self.at(address);
@@ -255,7 +252,10 @@ impl<'lib> Reader<'lib> {
         if max != param.max_len as usize || count > max || elemsize != element_size(param.ty) {
             return Err(format!("parameter {}: its array record disagrees with its type", param.name));
         }
-        (0..count).map(|i| scalar(self.memory, param.ty, elem + i * elemsize, &param.name)).collect::<Result<_, _>>().map(ParamValue::Array)
+        (0..count)
+            .map(|i| scalar(self.memory, param.ty, elem + i * elemsize, &param.name))
+            .collect::<Result<_, _>>()
+            .map(ParamValue::Array)
     }
 }
 

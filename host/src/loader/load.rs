@@ -432,11 +432,9 @@ unsafe fn extend(desc: &ModuleInfo) -> &'static ModuleInfo {
 /// descriptor.
 fn kbuild_image(library: &Library, address: usize, name: &str) -> Result<Image> {
     let sections = library.sections().map_err(|e| modinfo::invalid_format(name, e.reason()))?;
-    let info = ModInfo::parse(
-        sections.modinfo.as_deref().unwrap_or_default(),
-        sections.tables.as_deref().unwrap_or_default(),
-    )
-    .map_err(|reason| modinfo::invalid_format(name, reason))?;
+    let info =
+        ModInfo::parse(sections.modinfo.as_deref().unwrap_or_default(), sections.tables.as_deref().unwrap_or_default())
+            .map_err(|reason| modinfo::invalid_format(name, reason))?;
     kmod::read(library.memory(), address, info)
         .map_err(|detail| modinfo::invalid_format(name, format!("descriptor {detail}")))
 }
@@ -464,7 +462,10 @@ pub fn check_module_image(bytes: &[u8]) -> Result<()> {
     let subject = "image";
     let library = Library::open_bytes(bytes, Path::new(subject)).map_err(|e| modinfo::open_error(subject, &e))?;
     let checked = match version::check_header(library.header(), library.file_id()) {
-        Ok(Descriptor::Rust(desc)) => Ok(drop(ModInfo::copy(desc))),
+        Ok(Descriptor::Rust(desc)) => {
+            ModInfo::copy(desc);
+            Ok(())
+        }
         Ok(Descriptor::Kbuild(address)) => kbuild_image(&library, address, subject).map(drop),
         Err(e) => Err(modinfo::header_error(subject, &e)),
     };

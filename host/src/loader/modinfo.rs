@@ -12,7 +12,8 @@
 //! when loaded, cannot touch the host. A file without a `.modinfo` section
 //! is not a module. The sections carry no parameter
 //! defaults (kmod's modinfo shows none either): those are the loaded
-//! module's initial values, [`param_defaults`], read from its descriptor.
+//! module's initial values, read from its descriptor (a Rust module's
+//! declared defaults, a C module's variables) into its image.
 //!
 //! Kernel counterpart: `.modinfo` and `setup_modinfo` in
 //! `kernel/module/main.c`; kmod's `libkmod-module.c` for reading files.
@@ -333,7 +334,7 @@ pub(crate) fn header_error(subject: &str, e: &HeaderError) -> Error {
     let message = match e {
         HeaderError::NotAModule => "not a modhost module (no valid __this_module)".to_string(),
         HeaderError::VersionMagic { found } => {
-            format!("version magic '{found}' should be '{}'", version::host_vermagic())
+            format!("version magic '{found}' should be '{}'", version::host_vermagic_for(found))
         }
         HeaderError::Layout { detail } => format!("disagrees about version of symbol module_layout: {detail}"),
         HeaderError::Malformed { detail } => format!("invalid module format: descriptor {detail}"),

@@ -127,6 +127,13 @@ pub(crate) fn host_vermagic() -> String {
     VERMAGIC.to_string_lossy().into_owned()
 }
 
+/// The host's version magic for the kind of module whose magic is
+/// `found`: a kbuild `.ko`'s, or a Rust module's.
+pub(crate) fn host_vermagic_for(found: &str) -> String {
+    let kbuild = KBUILD_VERMAGIC.to_string_lossy();
+    if found.ends_with(" kbuild") { kbuild.into_owned() } else { host_vermagic() }
+}
+
 /// How an import's version compares with its export's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Versions {
@@ -158,10 +165,13 @@ pub(crate) fn symbol_matches(
             Ok(Versions::Match)
         }
         (SymbolVersion::Crc(None), SymbolVersion::Crc(_)) => Ok(Versions::Unversioned),
-        (SymbolVersion::Crc(Some(expected)), SymbolVersion::Crc(Some(found))) if expected == found => Ok(Versions::Match),
-        (SymbolVersion::Crc(Some(expected)), SymbolVersion::Crc(found)) => {
-            Err(format!("CRC {expected:#010x} expected, {} exported", found.map_or("none".to_string(), |c| format!("{c:#010x}"))))
+        (SymbolVersion::Crc(Some(expected)), SymbolVersion::Crc(Some(found))) if expected == found => {
+            Ok(Versions::Match)
         }
+        (SymbolVersion::Crc(Some(expected)), SymbolVersion::Crc(found)) => Err(format!(
+            "CRC {expected:#010x} expected, {} exported",
+            found.map_or("none".to_string(), |c| format!("{c:#010x}"))
+        )),
         _ => Err("a C prototype and a Rust signature cannot be compared".to_string()),
     }
 }

@@ -18,6 +18,7 @@ pub const KBUILD_ENV: &str = "MODHOST_KBUILD";
 #[derive(Debug, clap::Parser)]
 #[command(
     name = "modhost build",
+    bin_name = "modhost build",
     about = "Build the kernel C modules in DIR (make -C <checkout>/kbuild M=DIR)",
     after_help = "Examples:\n  modhost build .            build the modules of ./Makefile or ./Kbuild\n  \
                   modhost build . clean      remove what the build wrote\n  \

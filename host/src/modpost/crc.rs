@@ -111,7 +111,7 @@ fn relocated(file: &object::File<'_>, name: &str) -> Option<Vec<u8>> {
 }
 
 fn patch(data: &mut [u8], at: usize, bytes: &[u8]) {
-    if let Some(place) = data.get_mut(at..at + bytes.len()) {
+    if let Some(place) = at.checked_add(bytes.len()).and_then(|end| data.get_mut(at..end)) {
         place.copy_from_slice(bytes);
     }
 }

@@ -37,7 +37,11 @@ use symvers::Symver;
 /// `modhost modpost`: write each module's `NAME.mod.c` and the build's
 /// `Module.symvers`.
 #[derive(Debug, clap::Parser)]
-#[command(name = "modhost modpost", about = "Write NAME.mod.c and Module.symvers for a kbuild build")]
+#[command(
+    name = "modhost modpost",
+    bin_name = "modhost modpost",
+    about = "Write NAME.mod.c and Module.symvers for a kbuild build"
+)]
 pub struct Options {
     /// Where to write the exports of this build
     #[arg(short = 'o', long = "output", value_name = "Module.symvers")]
@@ -49,7 +53,7 @@ pub struct Options {
     #[arg(short = 'l', long = "lib", value_name = "ARCHIVE")]
     pub libs: Vec<PathBuf>,
     /// The modules: NAME.mod files listing the objects of NAME.ko
-    #[arg(required = true, value_name = "NAME.mod")]
+    #[arg(value_name = "NAME.mod")]
     pub modules: Vec<PathBuf>,
 }
 
@@ -164,7 +168,11 @@ fn collect_exports(modules: &[Module], known: &mut Known, report: &mut Report<'_
         for export in module.exports() {
             let name = &export.record.name;
             if !module.defines(name) {
-                report.error(format_args!("\"{name}\" [{ko}] is exported but not defined"));
+                if module.defines_locally(name) {
+                    report.error(format_args!("{}: local symbol '{name}' was exported", module.name));
+                } else {
+                    report.error(format_args!("\"{name}\" [{ko}] is exported but not defined"));
+                }
                 continue;
             }
             if !module.is_function(name) {
@@ -275,4 +283,25 @@ fn write_if_changed(path: &Path, text: &str) -> std::io::Result<()> {
         return Ok(());
     }
     std::fs::write(path, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn symver(symbol: &str, module: &str) -> Symver {
+        Symver { crc: 1, symbol: symbol.into(), module: module.into(), gpl_only: false, namespace: String::new() }
+    }
+
+    #[test]
+    fn an_export_is_twice_only_from_another_module_or_twice_in_this_build() {
+        let mut known = Known::default();
+        // The module's own Module.symvers of an earlier build, read back.
+        known.add_extra(symver("square", "/lab/square"));
+        assert_eq!(known.add_built(symver("square", "/lab/square")), Ok(()));
+        assert_eq!(known.add_built(symver("square", "/lab/square")), Err("/lab/square.ko".to_string()));
+        known.add_extra(symver("cube", "/other/cube"));
+        assert_eq!(known.add_built(symver("cube", "/lab/square")), Err("/other/cube.ko".to_string()));
+        assert_eq!(known.built, ["square"]);
+    }
 }

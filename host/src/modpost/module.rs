@@ -71,6 +71,11 @@ impl Module {
         self.objects.iter().any(|o| o.defined.contains(symbol))
     }
 
+    /// Some object defines `symbol` for itself only (`static`).
+    pub(crate) fn defines_locally(&self, symbol: &str) -> bool {
+        self.objects.iter().any(|o| o.locals.contains(symbol))
+    }
+
     pub(crate) fn is_function(&self, symbol: &str) -> bool {
         self.objects.iter().any(|o| o.functions.contains(symbol))
     }

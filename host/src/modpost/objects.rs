@@ -57,6 +57,8 @@ pub(crate) struct ObjectFile {
     pub(crate) defined: BTreeSet<String>,
     /// The defined global symbols that are functions.
     pub(crate) functions: BTreeSet<String>,
+    /// Symbols it defines for itself only (`static`).
+    pub(crate) locals: BTreeSet<String>,
     /// Symbols it uses without defining (weak references left out).
     pub(crate) undefined: BTreeSet<String>,
     pub(crate) exports: Vec<ExportRecord>,
@@ -99,6 +101,8 @@ impl ObjectFile {
                 if symbol.kind() == SymbolKind::Text {
                     self.functions.insert(name.to_string());
                 }
+            } else {
+                self.locals.insert(name.to_string());
             }
         }
     }

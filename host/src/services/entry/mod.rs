@@ -50,8 +50,8 @@ use abi_stable::{prefix_type::WithMetadata, std_types::RStr};
 use modhost_abi::{
     errno::Errno,
     table::{
-        DebugOpsRef, Handle, KThreadOpsRef, MemOpsRef, KernelServices, KernelServicesRef, LockingOpsRef, ModuleHandle, ModuleOpsRef,
-        ProcOpsRef, Site, SleepMode, TimeOpsRef, TimerOpsRef, WaitOpsRef, WorkqueueOpsRef,
+        DebugOpsRef, Handle, KThreadOpsRef, KernelServices, KernelServicesRef, LockingOpsRef, MemOpsRef, ModuleHandle,
+        ModuleOpsRef, ProcOpsRef, Site, SleepMode, TimeOpsRef, TimerOpsRef, WaitOpsRef, WorkqueueOpsRef,
     },
 };
 use rcu::ReadGuard;
@@ -634,7 +634,16 @@ mod tests {
                 let functions = body(&format!("modhost_{group}_ops"))
                     .split("MH_FN(")
                     .skip(1)
-                    .map(|f| f.split(',').nth(1).expect("MH_FN(ret, name, ...)").split(')').next().unwrap_or_default().trim().to_string())
+                    .map(|f| {
+                        f.split(',')
+                            .nth(1)
+                            .expect("MH_FN(ret, name, ...)")
+                            .split(')')
+                            .next()
+                            .unwrap_or_default()
+                            .trim()
+                            .to_string()
+                    })
                     .collect();
                 (group, functions)
             })
@@ -660,8 +669,8 @@ mod tests {
         };
         let services = table.0.to_raw_ptr() as usize;
         let module_group = word(services + 16);
-        assert_eq!(word(module_group + 16), module::printk as usize);
+        assert_eq!(word(module_group + 16), module::printk as *const () as usize);
         let debug_group = word(services + 16 + 9 * 8);
-        assert_eq!(word(debug_group + 16 + 8), debug::dump_stack as usize);
+        assert_eq!(word(debug_group + 16 + 8), debug::dump_stack as *const () as usize);
     }
 }
