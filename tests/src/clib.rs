@@ -239,6 +239,29 @@ fn namespaces_are_string_literals_from_6_13_and_tokens_before() {
 }
 
 #[test]
+fn lab_era_code_compiles_for_its_generation_only() {
+    let scratch = Scratch::new("era");
+    let source = r#"
+#include <linux/module.h>
+struct s { int a; };
+static int flag;
+static int set_flag(const char *val, const struct kernel_param *kp) { return param_set_int(val, kp); }
+module_param_call(flag, set_flag, param_get_int, &flag, 0644);
+int f(void) { return FIELD_SIZEOF(struct s, a) + ACCESS_ONCE(flag); }
+"#;
+    compile(&scratch, "era", source, &["-DMODHOST_LINUX_VERSION_CODE=KERNEL_VERSION(4,4,0)", "-Werror"]).unwrap();
+    let err = compile(&scratch, "era", source, &[]).unwrap_err();
+    for gone in ["FIELD_SIZEOF", "ACCESS_ONCE"] {
+        assert!(
+            err.lines().any(|l| l.contains("implicit declaration of function") && l.contains(gone)),
+            "{gone}: {err}"
+        );
+    }
+    // module_param_call(...) at file scope is then a declaration gone wrong.
+    assert!(err.lines().any(|l| l.contains("era.c:6:") && l.contains("error:")), "{err}");
+}
+
+#[test]
 fn bad_parameter_permissions_do_not_compile() {
     let scratch = Scratch::new("perm");
     let source = "#include <linux/module.h>\nstatic int x;\nmodule_param(x, int, 0666);\n";

@@ -61,6 +61,7 @@ void kvfree_sensitive(const void *addr, size_t len);
 
 #define kmalloc(size, flags)	__modhost_kmalloc((size), (flags), MODHOST_SITE())
 #define kzalloc(size, flags)	kmalloc((size), (flags) | __GFP_ZERO)
+#define kmalloc_track_caller(size, flags) kmalloc((size), (flags))
 #define kmalloc_array(n, size, flags) kmalloc(__mh_array_size(n, size), (flags))
 #define kcalloc(n, size, flags)	kmalloc_array((n), (size), (flags) | __GFP_ZERO)
 #define kmalloc_node(size, flags, node) kmalloc((size), (flags))
