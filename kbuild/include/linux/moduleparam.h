@@ -21,7 +21,6 @@
 #include <linux/kernel.h>
 #include <linux/stat.h>
 #include <linux/export.h>
-#include <linux/version.h>
 #include <modhost/lib.h>
 
 /* A module's parameters have no "module." prefix. */
@@ -106,13 +105,11 @@ struct modhost_kparam_info {
 #define module_param_cb_unsafe(name, ops, arg, perm)			\
 	__modhost_module_param(name, ops, arg, perm, 0, KERNEL_PARAM_FL_UNSAFE)
 
-#if LINUX_VERSION_CODE < KERNEL_VERSION(4, 15, 0)
-/* The form before module_param_cb (gone in 4.15): set and get functions. */
+/* Obsolete - use module_param_cb() */
 #define module_param_call(name, _set, _get, arg, perm)			\
 	static const struct kernel_param_ops __param_ops_##name =	\
-		{ .flags = 0, .set = (void *)(_set), .get = (void *)(_get) }; \
+		{ .flags = 0, .set = _set, .get = _get };		\
 	module_param_cb(name, &__param_ops_##name, arg, perm)
-#endif
 
 /* Checks at compile time that p points to the type's C type. */
 #define __param_check(name, p, type) \
