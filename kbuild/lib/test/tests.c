@@ -390,6 +390,20 @@ static void test_strings(void)
 	CHECK_STR(mv, "ababcd");
 	memmove(mv, mv + 2, 4);
 	CHECK_STR(mv, "abcdcd");
+	{
+		char big[300], want[300];
+
+		for (int i = 0; i < 300; i++)
+			big[i] = want[i] = (char)i;
+		memmove(big + 1, big, 299);		/* overlapping, long */
+		CHECK(big[0] == 0 && big[1] == 0 && big[299] == (char)298);
+		memmove(big, big + 1, 299);
+		CHECK(!memcmp(big, want, 299));
+		memcpy(big, want + 100, 100);		/* apart */
+		CHECK(!memcmp(big, want + 100, 100));
+		memset(big, 7, 257);
+		CHECK(big[0] == 7 && big[256] == 7 && big[257] == want[257]);
+	}
 	memset(buf, 0, sizeof(buf));
 	memset(buf, 'z', 3);
 	CHECK_STR(buf, "zzz");
