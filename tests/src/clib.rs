@@ -243,21 +243,25 @@ fn lab_era_code_compiles_for_its_generation_only() {
     let scratch = Scratch::new("era");
     let source = r#"
 #include <linux/module.h>
+#include <linux/slab.h>
 struct s { int a; };
 static int flag;
 static int set_flag(const char *val, const struct kernel_param *kp) { return param_set_int(val, kp); }
 module_param_call(flag, set_flag, param_get_int, &flag, 0644);
 int f(void) { return FIELD_SIZEOF(struct s, a) + ACCESS_ONCE(flag); }
 MODULE_SUPPORTED_DEVICE("lab");
+void g(void *p) { pr_warning("old\n"); kzfree(p); }
 "#;
     compile(&scratch, "era", source, &["-DMODHOST_LINUX_VERSION_CODE=KERNEL_VERSION(4,4,0)", "-Werror"]).unwrap();
     let err = compile(&scratch, "era", source, &[]).unwrap_err();
     let error_at =
         |line: usize, what: &str| err.lines().any(|l| l.contains(&format!("era.c:{line}:")) && l.contains(what));
-    assert!(!err.contains("era.c:6:"), "module_param_call is still the kernel's: {err}");
-    assert!(error_at(7, "implicit declaration of function") && err.contains("FIELD_SIZEOF"), "{err}");
-    assert!(error_at(7, "implicit declaration of function") && err.contains("ACCESS_ONCE"), "{err}");
-    assert!(error_at(8, "error:"), "MODULE_SUPPORTED_DEVICE is gone: {err}");
+    assert!(!err.contains("era.c:7:"), "module_param_call is still the kernel's: {err}");
+    assert!(error_at(8, "implicit declaration of function") && err.contains("FIELD_SIZEOF"), "{err}");
+    assert!(error_at(8, "implicit declaration of function") && err.contains("ACCESS_ONCE"), "{err}");
+    assert!(error_at(9, "error:"), "MODULE_SUPPORTED_DEVICE is gone: {err}");
+    assert!(error_at(10, "implicit declaration of function") && err.contains("pr_warning"), "{err}");
+    assert!(error_at(10, "implicit declaration of function") && err.contains("kzfree"), "{err}");
 }
 
 #[test]

@@ -12,6 +12,7 @@
 #include <linux/stdarg.h>
 #include <linux/kern_levels.h>
 #include <linux/ratelimit_types.h>
+#include <linux/version.h>
 #include <modhost/lib.h>
 
 #define PRINTK_MAX_SINGLE_HEADER_LEN 2
@@ -69,7 +70,9 @@ extern int __printk_ratelimit(const char *func);
 #define pr_crit(fmt, ...) printk(KERN_CRIT pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_err(fmt, ...) printk(KERN_ERR pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_warn(fmt, ...) printk(KERN_WARNING pr_fmt(fmt), ##__VA_ARGS__)
-#define pr_warning pr_warn
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 5, 0)
+#define pr_warning pr_warn	/* gone in 5.5 */
+#endif
 #define pr_notice(fmt, ...) printk(KERN_NOTICE pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_info(fmt, ...) printk(KERN_INFO pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_cont(fmt, ...) printk(KERN_CONT fmt, ##__VA_ARGS__)
