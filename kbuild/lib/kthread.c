@@ -17,7 +17,8 @@
 #include "object.h"
 #include "sched.h"
 
-static modhost_s32 kthread_body(const void *context, modhost_handle_t handle)
+/* The body's frame: the kernel's name, for stack traces. */
+static modhost_s32 kthread(const void *context, modhost_handle_t handle)
 {
 	struct task_struct *k = (struct task_struct *)context;
 	int ret;
@@ -59,7 +60,7 @@ struct task_struct *__modhost_kthread_create(struct modhost_site site, int (*thr
 	k->__data = data;
 	k->__usage = 2;
 	handle = mh_call(kthread, kthread_create,
-			 ((struct modhost_callback){ kthread_body, k, kthread_release }), modhost_str(name), site);
+			 ((struct modhost_callback){ kthread, k, kthread_release }), modhost_str(name), site);
 	if (!handle) {
 		/* Refused: the host never calls back, so never releases. */
 		kfree(k);

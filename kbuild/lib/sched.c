@@ -1,40 +1,46 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Tasks: `current`, task states, schedule_timeout() and wake_up_process().
+ * Task states: set_current_state(), schedule_timeout() and the first half
+ * of wake_up_process().
  *
- * What the kernel keeps in each task_struct, this module keeps in two
- * small tables keyed by the host's pid (a thread-local would keep the
- * module from unloading):
+ * What the kernel keeps in each task_struct's state, this module keeps in
+ * a small table keyed by the host's pid (a thread-local would keep the
+ * module from unloading; `current` itself is task.c's):
  *
- * - states[]: the state set_current_state() set, one 64-bit word per task,
- *   pid << 32 | state; a free slot is 0, and a task in TASK_RUNNING (0)
- *   holds none. A task sleeps in schedule_timeout() until its word says
- *   TASK_RUNNING: wake_up_process() writes that (compare-and-swap on the
- *   whole word, so a slot the task has left is never touched) and then
- *   wakes it, so a wake-up between set_current_state() and schedule() is
- *   not lost.
- * - kthreads: this module's running kthreads, so that `current` in one is
- *   the task_struct kthread_create() returned.
+ * The state set_current_state() set is a 64-bit word per task,
+ * pid << 32 | state; a free slot is 0, and a task in TASK_RUNNING holds
+ * none unless it is on a wait queue (add_wait_queue, prepare_to_wait). A
+ * task sleeps in schedule_timeout() until its word says TASK_RUNNING:
+ * wake_up_process() writes that (compare-and-swap on the whole word, so a
+ * slot the task has left is never touched) and then wakes it; or, on a
+ * queue, until the queue's wake-up count moved since the state was set.
+ * So a wake-up between set_current_state() and schedule() is not lost.
  *
- * The sleep itself is a wait on one wait queue of the module's whose
- * condition is "my word says TASK_RUNNING".
+ * The sleep itself is a host wait_event on the task's queue, or on one of
+ * the module's own, whose condition is "woken since the state was set".
  *
  * Kernel counterpart: kernel/sched/core.c (schedule, wake_up_process),
  * kernel/time/sleep_timeout.c (schedule_timeout).
  */
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
-#include <linux/slab.h>
-#include <linux/string.h>
+#include <linux/wait.h>
+#include <linux/kernel.h>
 #include "object.h"
 #include "sched.h"
 
 #define STATE_SLOTS 256
 
-static modhost_u64 states[STATE_SLOTS];
+/* One task's state. Only the task writes wq and seen; a waker only turns
+ * the word's state to TASK_RUNNING, keeping its pid. */
+struct task_state {
+	modhost_u64 word;			/* pid << 32 | TASK_*; 0: free */
+	struct wait_queue_head *wq;		/* add_wait_queue/prepare_to_wait's queue */
+	unsigned long seen;			/* its wake-ups when the state was set */
+};
+
+static struct task_state states[STATE_SLOTS];
 static modhost_handle_t sleepers;	/* the wait queue schedule() sleeps on */
-static struct task_struct *kthreads;	/* this module's running kthreads */
-static int kthreads_lock;
 
 static modhost_u64 state_word(pid_t pid, unsigned int state)
 {
@@ -46,11 +52,16 @@ static pid_t word_pid(modhost_u64 word)
 	return (pid_t)(word >> 32);
 }
 
+static u32 slot_state(const struct task_state *slot)
+{
+	return (u32)__atomic_load_n(&slot->word, __ATOMIC_SEQ_CST);
+}
+
 /* The calling task's slot; with `claim`, a free one if it has none. */
-static modhost_u64 *state_slot(pid_t pid, bool claim)
+static struct task_state *state_slot(pid_t pid, bool claim)
 {
 	for (int i = 0; i < STATE_SLOTS; i++) {
-		modhost_u64 word = __atomic_load_n(&states[i], __ATOMIC_ACQUIRE);
+		modhost_u64 word = __atomic_load_n(&states[i].word, __ATOMIC_ACQUIRE);
 
 		if (word && word_pid(word) == pid)
 			return &states[i];
@@ -60,49 +71,94 @@ static modhost_u64 *state_slot(pid_t pid, bool claim)
 	for (int i = 0; i < STATE_SLOTS; i++) {
 		modhost_u64 none = 0;
 
-		if (__atomic_compare_exchange_n(&states[i], &none, state_word(pid, 0), false, __ATOMIC_ACQ_REL,
-						__ATOMIC_ACQUIRE))
+		if (__atomic_compare_exchange_n(&states[i].word, &none, state_word(pid, TASK_RUNNING), false,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			states[i].wq = NULL;
 			return &states[i];
+		}
 	}
 	return NULL;
+}
+
+static struct task_state *claim_slot(pid_t pid, struct modhost_site site)
+{
+	static const char text[] = "more tasks between set_current_state() and schedule() than modhost's "
+				   "table holds; this one will not sleep";
+	struct task_state *slot = state_slot(pid, true);
+
+	if (!slot)
+		mh_call(module, warn, ((struct modhost_str){ text, sizeof(text) - 1 }), site);
+	return slot;
+}
+
+/* Back to TASK_RUNNING: the slot stays only while the task is on a queue. */
+static void slot_running(struct task_state *slot, pid_t pid)
+{
+	__atomic_store_n(&slot->word, slot->wq ? state_word(pid, TASK_RUNNING) : 0, __ATOMIC_SEQ_CST);
 }
 
 void __modhost_set_current_state(unsigned int state, struct modhost_site site)
 {
 	pid_t pid = mh_call(time, current_pid);
-	modhost_u64 *slot = state_slot(pid, state != TASK_RUNNING);
+	struct task_state *slot = state_slot(pid, false);
 
 	if (state == TASK_RUNNING) {
 		if (slot)
-			__atomic_store_n(slot, 0, __ATOMIC_SEQ_CST);
+			slot_running(slot, pid);
 		return;
 	}
-	if (!slot) {
-		static const char text[] = "set_current_state: more tasks between set_current_state() "
-					   "and schedule() than modhost's table holds; this one will not sleep";
-		mh_call(module, warn, ((struct modhost_str){ text, sizeof(text) - 1 }), site);
+	if (!slot)
+		slot = claim_slot(pid, site);
+	if (!slot)
 		return;
-	}
+	/* A wake_up() of the queue from now on ends the sleep. */
+	if (slot->wq)
+		slot->seen = __atomic_load_n(&slot->wq->__wakeups, __ATOMIC_SEQ_CST);
 	/* The kernel's smp_store_mb(): the state is seen before the condition is read. */
-	__atomic_store_n(slot, state_word(pid, state), __ATOMIC_SEQ_CST);
+	__atomic_store_n(&slot->word, state_word(pid, state), __ATOMIC_SEQ_CST);
+}
+
+void modhost_task_on_queue(struct wait_queue_head *wq_head, struct modhost_site site)
+{
+	pid_t pid = mh_call(time, current_pid);
+	struct task_state *slot = state_slot(pid, false);
+
+	if (!slot)
+		slot = claim_slot(pid, site);
+	if (slot)
+		slot->wq = wq_head;
+}
+
+void modhost_task_off_queue(void)
+{
+	pid_t pid = mh_call(time, current_pid);
+	struct task_state *slot = state_slot(pid, false);
+
+	if (!slot)
+		return;
+	slot->wq = NULL;
+	if (slot_state(slot) == TASK_RUNNING)
+		__atomic_store_n(&slot->word, 0, __ATOMIC_SEQ_CST);
 }
 
 void modhost_task_exits(void)
 {
-	modhost_u64 *slot = state_slot(mh_call(time, current_pid), false);
+	struct task_state *slot = state_slot(mh_call(time, current_pid), false);
 
-	if (slot)
-		__atomic_store_n(slot, 0, __ATOMIC_SEQ_CST);
+	if (slot) {
+		slot->wq = NULL;
+		__atomic_store_n(&slot->word, 0, __ATOMIC_SEQ_CST);
+	}
 }
 
 /* Sets the task's word to TASK_RUNNING if it is in a state; true if it was. */
 static bool wake_state(pid_t pid)
 {
 	for (int i = 0; i < STATE_SLOTS; i++) {
-		modhost_u64 word = __atomic_load_n(&states[i], __ATOMIC_SEQ_CST);
+		modhost_u64 word = __atomic_load_n(&states[i].word, __ATOMIC_SEQ_CST);
 
 		if (word && word_pid(word) == pid && (u32)word != TASK_RUNNING)
-			return __atomic_compare_exchange_n(&states[i], &word, state_word(pid, TASK_RUNNING), false,
+			return __atomic_compare_exchange_n(&states[i].word, &word, state_word(pid, TASK_RUNNING), false,
 							   __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 	}
 	return false;
@@ -119,11 +175,15 @@ void modhost_wake_task(struct task_struct *p)
 		wake_state(pid);
 }
 
-static bool is_running(const void *context)
+/* The sleep is over once woken: by wake_up_process(), or by a wake_up()
+ * of the queue the task is on. */
+static bool is_woken(const void *context)
 {
-	const modhost_u64 *slot = context;
+	const struct task_state *slot = context;
 
-	return (u32)__atomic_load_n(slot, __ATOMIC_SEQ_CST) == TASK_RUNNING;
+	if (slot_state(slot) == TASK_RUNNING)
+		return true;
+	return slot->wq && __atomic_load_n(&slot->wq->__wakeups, __ATOMIC_SEQ_CST) != slot->seen;
 }
 
 static modhost_handle_t make_sleepers(const void *object, struct modhost_site site)
@@ -132,27 +192,48 @@ static modhost_handle_t make_sleepers(const void *object, struct modhost_site si
 	return mh_call(wait, init_waitqueue_head, site);
 }
 
+/* What the task sleeps on: its queue, else the module's own. */
+static modhost_handle_t sleep_queue(struct task_state *slot, struct modhost_site site)
+{
+	if (slot->wq)
+		return modhost_waitqueue(slot->wq, site);
+	return modhost_object(&sleepers, MODHOST_OBJECT_STATIC, &sleepers, make_sleepers,
+			      __modhost_services->wait->waitqueue_free, site);
+}
+
+/* A negative timeout (MAX_SCHEDULE_TIMEOUT aside) is the caller's bug:
+ * the kernel's words and stack, and no sleep. */
+static void wrong_timeout(long timeout, struct modhost_site site)
+{
+	char text[64];
+	int len = snprintf(text, sizeof(text), "schedule_timeout: wrong timeout value %lx", timeout);
+
+	mh_call(module, vprintk, 3, ((struct modhost_str){ text, (modhost_size_t)len }));
+	mh_call(debug, dump_stack, site);
+}
+
 long __modhost_schedule_timeout(long timeout, struct modhost_site site)
 {
 	pid_t pid = mh_call(time, current_pid);
-	modhost_u64 *slot = state_slot(pid, false);
-	u32 state = slot ? (u32)__atomic_load_n(slot, __ATOMIC_SEQ_CST) : TASK_RUNNING;
+	struct task_state *slot = state_slot(pid, false);
+	u32 state = slot ? slot_state(slot) : TASK_RUNNING;
 	unsigned long expire = jiffies + timeout;
-	modhost_handle_t wq;
 	modhost_s64 ret;
 
+	if (timeout < 0) {
+		wrong_timeout(timeout, site);
+		state = TASK_RUNNING;
+	}
 	/* In TASK_RUNNING (never set, or already woken) it does not sleep. */
 	if (state == TASK_RUNNING) {
 		if (slot)
-			__atomic_store_n(slot, 0, __ATOMIC_SEQ_CST);
-		return timeout;
+			slot_running(slot, pid);
+		return timeout < 0 ? 0 : timeout;
 	}
-	wq = modhost_object(&sleepers, MODHOST_OBJECT_STATIC, &sleepers, make_sleepers,
-			    __modhost_services->wait->waitqueue_free, site);
-	ret = mh_call(wait, wait_event, wq, ((struct modhost_condition){ is_running, slot }),
+	ret = mh_call(wait, wait_event, sleep_queue(slot, site), ((struct modhost_condition){ is_woken, slot }),
 		      modhost_sleep_mode(state), modhost_timeout(timeout), site);
 	/* schedule() returns in TASK_RUNNING, whatever woke it. */
-	__atomic_store_n(slot, 0, __ATOMIC_SEQ_CST);
+	slot_running(slot, pid);
 	if (timeout == MAX_SCHEDULE_TIMEOUT)
 		return MAX_SCHEDULE_TIMEOUT;
 	if (ret < 0) {
@@ -168,106 +249,4 @@ long __modhost_schedule_timeout_in(unsigned int state, long timeout, struct modh
 {
 	__modhost_set_current_state(state, site);
 	return __modhost_schedule_timeout(timeout, site);
-}
-
-static void kthreads_lock_take(void)
-{
-	while (__atomic_exchange_n(&kthreads_lock, 1, __ATOMIC_ACQUIRE))
-		__builtin_ia32_pause();
-}
-
-static void kthreads_lock_drop(void)
-{
-	__atomic_store_n(&kthreads_lock, 0, __ATOMIC_RELEASE);
-}
-
-void modhost_kthread_enter(struct task_struct *k)
-{
-	kthreads_lock_take();
-	k->__next = kthreads;
-	kthreads = k;
-	kthreads_lock_drop();
-}
-
-void modhost_kthread_leave(struct task_struct *k)
-{
-	kthreads_lock_take();
-	for (struct task_struct **link = &kthreads; *link; link = &(*link)->__next) {
-		if (*link == k) {
-			*link = k->__next;
-			break;
-		}
-	}
-	kthreads_lock_drop();
-}
-
-static struct task_struct *running_kthread(pid_t pid)
-{
-	struct task_struct *found = NULL;
-
-	kthreads_lock_take();
-	for (struct task_struct *k = kthreads; k; k = k->__next) {
-		if (k->pid == pid) {
-			found = k;
-			break;
-		}
-	}
-	kthreads_lock_drop();
-	return found;
-}
-
-void modhost_task_comm(char comm[TASK_COMM_LEN])
-{
-	char name[64];
-	size_t len = mh_call(time, get_task_comm, name, sizeof(name));
-
-	/* The host writes nothing when the name does not fit. */
-	if (len > sizeof(name))
-		len = 0;
-	if (len > TASK_COMM_LEN - 1)
-		len = TASK_COMM_LEN - 1;
-	memcpy(comm, name, len);
-	comm[len] = '\0';
-}
-
-struct task_struct *__modhost_current(struct task_struct *scratch)
-{
-	pid_t pid = mh_call(time, current_pid);
-	struct task_struct *k = running_kthread(pid);
-
-	if (k)
-		return k;
-	scratch->pid = pid;
-	scratch->tgid = pid;
-	modhost_task_comm(scratch->comm);
-	return scratch;
-}
-
-void allow_signal(int sig)
-{
-	struct task_struct *k = running_kthread(mh_call(time, current_pid));
-
-	if (k && sig > 0 && sig <= 64)
-		__atomic_fetch_or(&k->__allowed_signals, 1UL << (sig - 1), __ATOMIC_RELAXED);
-}
-
-void disallow_signal(int sig)
-{
-	struct task_struct *k = running_kthread(mh_call(time, current_pid));
-
-	if (k && sig > 0 && sig <= 64)
-		__atomic_fetch_and(&k->__allowed_signals, ~(1UL << (sig - 1)), __ATOMIC_RELAXED);
-}
-
-struct task_struct *get_task_struct(struct task_struct *t)
-{
-	__atomic_fetch_add(&t->__usage, 1, __ATOMIC_RELAXED);
-	return t;
-}
-
-void put_task_struct(struct task_struct *t)
-{
-	/* Only kthreads are counted: `current` of another task is a copy. */
-	if (t->__handle && __atomic_sub_fetch(&t->__usage, 1, __ATOMIC_ACQ_REL) == 0)
-		kfree(t);
 }

@@ -30,7 +30,8 @@ static bool held_back(struct tasklet_struct *t)
 	return !__atomic_exchange_n(&t->__held, 0, __ATOMIC_SEQ_CST);
 }
 
-static modhost_s32 tasklet_runs(const void *context, modhost_handle_t handle)
+/* The kernel's name, for stack traces. */
+static modhost_s32 tasklet_action(const void *context, modhost_handle_t handle)
 {
 	struct tasklet_struct *t = (struct tasklet_struct *)context;
 
@@ -48,7 +49,7 @@ static modhost_s32 tasklet_runs(const void *context, modhost_handle_t handle)
 static modhost_handle_t make_tasklet(const void *object, struct modhost_site site)
 {
 	return mh_call(workqueue, init_work,
-		       ((struct modhost_callback){ tasklet_runs, object, modhost_release_nothing }), site);
+		       ((struct modhost_callback){ tasklet_action, object, modhost_release_nothing }), site);
 }
 
 static modhost_handle_t tasklet_handle(struct tasklet_struct *t, struct modhost_site site)

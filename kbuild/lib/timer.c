@@ -2,7 +2,8 @@
 /*
  * Timers: struct timer_list over the host's timer.
  *
- * The host calls back with the struct's address; the struct says how to
+ * The host calls back with the struct's address (call_timer_fn, the
+ * kernel's name, which stack traces show); the struct says how to
  * call the module's function: with the struct (timer_setup) or, for the
  * old generation's set-ups, with .data (__data_call). The function is read
  * when the timer fires, so setting .function after init_timer() works.
@@ -14,7 +15,7 @@
 #include "object.h"
 #include "sched.h"
 
-static modhost_s32 timer_fires(const void *context, modhost_handle_t handle)
+static modhost_s32 call_timer_fn(const void *context, modhost_handle_t handle)
 {
 	struct timer_list *timer = (struct timer_list *)context;
 	void *function = (void *)timer->function;
@@ -33,7 +34,7 @@ static modhost_handle_t make_timer(const void *object, struct modhost_site site)
 	const struct timer_list *timer = object;
 
 	return mh_call(timer, timer_setup,
-		       ((struct modhost_callback){ timer_fires, timer, modhost_release_nothing }),
+		       ((struct modhost_callback){ call_timer_fn, timer, modhost_release_nothing }),
 		       timer->flags & TIMER_INIT_FLAGS, site);
 }
 

@@ -9,11 +9,16 @@
  * comes after the module's check and before the host's sleep still ends
  * that sleep.
  *
+ * The hand-written waits (prepare_to_wait or add_wait_queue, then
+ * schedule()) put the task on the queue in sched.c's table, and its
+ * schedule() sleeps on the queue with the same condition.
+ *
  * Kernel counterpart: include/linux/wait.h (___wait_event),
  * kernel/sched/wait.c.
  */
 #include <linux/wait.h>
 #include "object.h"
+#include "sched.h"
 
 static modhost_handle_t make_waitqueue(const void *object, struct modhost_site site)
 {
@@ -21,7 +26,7 @@ static modhost_handle_t make_waitqueue(const void *object, struct modhost_site s
 	return mh_call(wait, init_waitqueue_head, site);
 }
 
-static modhost_handle_t waitqueue_handle(struct wait_queue_head *wq_head, struct modhost_site site)
+modhost_handle_t modhost_waitqueue(struct wait_queue_head *wq_head, struct modhost_site site)
 {
 	return modhost_object(&wq_head->__handle, wq_head->__static, wq_head, make_waitqueue,
 			      __modhost_services->wait->waitqueue_free, site);
@@ -38,7 +43,7 @@ void __modhost_init_waitqueue_head(struct wait_queue_head *wq_head, struct modho
 void __modhost_wake_up(struct wait_queue_head *wq_head, struct modhost_site site)
 {
 	__atomic_add_fetch(&wq_head->__wakeups, 1, __ATOMIC_SEQ_CST);
-	mh_call(wait, wake_up, waitqueue_handle(wq_head, site), site);
+	mh_call(wait, wake_up, modhost_waitqueue(wq_head, site), site);
 }
 
 void __modhost_wait_begin(struct __modhost_wait *wait, struct wait_queue_head *wq_head, unsigned int state,
@@ -66,7 +71,7 @@ static bool woken_since_check(const void *context)
 bool __modhost_wait_sleep(struct __modhost_wait *wait)
 {
 	struct modhost_timeout timeout = modhost_timeout(wait->timed ? wait->ret : MAX_SCHEDULE_TIMEOUT);
-	modhost_s64 ret = mh_call(wait, wait_event, waitqueue_handle(wait->wq_head, wait->site),
+	modhost_s64 ret = mh_call(wait, wait_event, modhost_waitqueue(wait->wq_head, wait->site),
 				  ((struct modhost_condition){ woken_since_check, wait }),
 				  modhost_sleep_mode(wait->state), timeout, wait->site);
 
@@ -84,4 +89,51 @@ bool __modhost_wait_sleep(struct __modhost_wait *wait)
 void __modhost_wait_end(struct __modhost_wait *wait)
 {
 	__atomic_sub_fetch(&wait->wq_head->__waiters, 1, __ATOMIC_SEQ_CST);
+}
+
+/* On the queue, counted in __waiters, once per entry. */
+static void enqueue(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry, struct modhost_site site)
+{
+	if (wq_entry->__head)
+		return;
+	wq_entry->__head = wq_head;
+	__atomic_add_fetch(&wq_head->__waiters, 1, __ATOMIC_SEQ_CST);
+	modhost_task_on_queue(wq_head, site);
+}
+
+static void dequeue(struct wait_queue_entry *wq_entry)
+{
+	if (!wq_entry->__head)
+		return;
+	__atomic_sub_fetch(&wq_entry->__head->__waiters, 1, __ATOMIC_SEQ_CST);
+	wq_entry->__head = NULL;
+	modhost_task_off_queue();
+}
+
+void __modhost_add_wait_queue(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry,
+			      struct modhost_site site)
+{
+	wq_entry->__head = NULL;
+	enqueue(wq_head, wq_entry, site);
+}
+
+void __modhost_remove_wait_queue(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry)
+{
+	(void)wq_head;
+	dequeue(wq_entry);
+}
+
+void __modhost_prepare_to_wait(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry,
+			       unsigned int state, struct modhost_site site)
+{
+	enqueue(wq_head, wq_entry, site);
+	__modhost_set_current_state(state, site);
+}
+
+void __modhost_finish_wait(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry,
+			   struct modhost_site site)
+{
+	(void)wq_head;
+	__modhost_set_current_state(TASK_RUNNING, site);
+	dequeue(wq_entry);
 }

@@ -19,7 +19,8 @@ static modhost_handle_t wq_handle(struct workqueue_struct *wq)
 	return (modhost_handle_t)(uintptr_t)wq;
 }
 
-static modhost_s32 work_runs(const void *context, modhost_handle_t handle)
+/* The kernel's name for it, so that stack traces read as the kernel's. */
+static modhost_s32 process_one_work(const void *context, modhost_handle_t handle)
 {
 	struct work_struct *work = (struct work_struct *)context;
 
@@ -33,7 +34,7 @@ static modhost_s32 work_runs(const void *context, modhost_handle_t handle)
 static modhost_handle_t make_work(const void *object, struct modhost_site site)
 {
 	const struct work_struct *work = object;
-	struct modhost_callback callback = { work_runs, work, modhost_release_nothing };
+	struct modhost_callback callback = { process_one_work, work, modhost_release_nothing };
 
 	if (work->__delayed)
 		return mh_call(workqueue, init_delayed_work, callback, site);
@@ -90,7 +91,8 @@ void __modhost_warn_flushing_systemwide_wq(struct modhost_site site)
 {
 	static const char text[] = "Flushing system-wide workqueues will be prohibited in near future.";
 
-	mh_call(module, printk, 4, ((struct modhost_str){ text, sizeof(text) - 1 }));
+	/* The kernel's own line: no module name before it. */
+	mh_call(module, vprintk, 4, ((struct modhost_str){ text, sizeof(text) - 1 }));
 	mh_call(debug, dump_stack, site);
 }
 

@@ -19,7 +19,7 @@ fn ko(name: &str) -> PathBuf {
 }
 
 /// Moves the clock `ms` milliseconds, one jiffy (4 ms) at a time.
-fn run_for(kernel: &Kernel, ms: u64) {
+pub(crate) fn run_for(kernel: &Kernel, ms: u64) {
     for _ in 0..ms / 4 {
         kernel.clock().advance(Duration::from_millis(4));
         assert!(kernel.settle(), "the kernel did not settle");

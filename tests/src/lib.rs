@@ -104,6 +104,15 @@ mod clab;
 #[cfg(test)]
 mod cload;
 
+// The C API of time, timers, deferred work, threads, sleeping and locks:
+// headers, kbuild/lib, and the courseware's and the lab's code build.
+#[cfg(test)]
+mod csnippets;
+
+// The same C API run: the snippets built by kbuild and loaded.
+#[cfg(test)]
+mod cdeferred;
+
 // The kernel C library of kbuild/: headers and kbuild/lib.
 #[cfg(test)]
 mod clib;

@@ -38,12 +38,18 @@ bool __modhost_completion_done(struct completion *x, struct modhost_site site);
 #define wait_for_completion(x) \
 	((void)__modhost_wait_for_completion(x, TASK_UNINTERRUPTIBLE, MAX_SCHEDULE_TIMEOUT, MODHOST_SITE()))
 #define wait_for_completion_io(x)	wait_for_completion(x)
-#define wait_for_completion_interruptible(x) \
-	((int)__modhost_wait_for_completion(x, TASK_INTERRUPTIBLE, MAX_SCHEDULE_TIMEOUT, MODHOST_SITE()))
-#define wait_for_completion_killable(x) \
-	((int)__modhost_wait_for_completion(x, TASK_KILLABLE, MAX_SCHEDULE_TIMEOUT, MODHOST_SITE()))
-#define wait_for_completion_timeout(x, timeout) \
-	((unsigned long)__modhost_wait_for_completion(x, TASK_UNINTERRUPTIBLE, timeout, MODHOST_SITE()))
+#define wait_for_completion_interruptible(x) ({					\
+	int __ret = __modhost_wait_for_completion(x, TASK_INTERRUPTIBLE, MAX_SCHEDULE_TIMEOUT, MODHOST_SITE()); \
+	__ret;									\
+})
+#define wait_for_completion_killable(x) ({					\
+	int __ret = __modhost_wait_for_completion(x, TASK_KILLABLE, MAX_SCHEDULE_TIMEOUT, MODHOST_SITE()); \
+	__ret;									\
+})
+#define wait_for_completion_timeout(x, timeout) ({				\
+	unsigned long __ret = __modhost_wait_for_completion(x, TASK_UNINTERRUPTIBLE, timeout, MODHOST_SITE()); \
+	__ret;									\
+})
 #define wait_for_completion_io_timeout(x, timeout) wait_for_completion_timeout(x, timeout)
 #define wait_for_completion_interruptible_timeout(x, timeout) \
 	__modhost_wait_for_completion(x, TASK_INTERRUPTIBLE, timeout, MODHOST_SITE())

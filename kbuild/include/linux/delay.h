@@ -13,7 +13,6 @@
 #define _LINUX_DELAY_H
 
 #include <linux/types.h>
-#include <linux/version.h>
 #include <modhost/lib.h>
 #include <asm/processor.h>
 
@@ -31,7 +30,6 @@ void __modhost_usleep_range(unsigned long min, unsigned long max, struct modhost
 #define usleep_range(min, max)		__modhost_usleep_range(min, max, MODHOST_SITE())
 #define usleep_idle_range(min, max)	usleep_range(min, max)
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 8, 0)
 /* The right sleep for the length: busy-wait, usleep_range or msleep. */
 #define fsleep(usecs) ({							\
 	unsigned long __us = (usecs);						\
@@ -42,6 +40,5 @@ void __modhost_usleep_range(unsigned long min, unsigned long max, struct modhost
 	else									\
 		msleep((__us + 999) / 1000);					\
 })
-#endif
 
 #endif /* _LINUX_DELAY_H */

@@ -4,8 +4,6 @@
 #define _LINUX_HARDIRQ_H
 
 #include <linux/preempt.h>
-
-#define local_bh_disable()	barrier()
-#define local_bh_enable()	barrier()
+#include <linux/bottom_half.h>
 
 #endif /* _LINUX_HARDIRQ_H */

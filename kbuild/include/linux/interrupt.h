@@ -11,7 +11,8 @@
  * DECLARE_TASKLET(name, func, data), tasklet_init(). From 5.9 the callback
  * is `void f(struct tasklet_struct *t)`: DECLARE_TASKLET(name, callback),
  * tasklet_setup(), from_tasklet(); DECLARE_TASKLET_OLD and tasklet_init()
- * keep the old form.
+ * keep the old form. Only DECLARE_TASKLET's arguments depend on
+ * <linux/version.h>; the other names are all here.
  */
 #ifndef _LINUX_INTERRUPT_H
 #define _LINUX_INTERRUPT_H
@@ -41,23 +42,24 @@ struct tasklet_struct {
 #define __MODHOST_TASKLET(_count, ...) { .count = { (_count) }, __VA_ARGS__, \
 	.__static = MODHOST_OBJECT_STATIC }
 
+/* DECLARE_TASKLET's arguments differ by generation: LINUX_VERSION_CODE picks. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 9, 0)
 #define DECLARE_TASKLET(name, _callback) struct tasklet_struct name = \
 	__MODHOST_TASKLET(0, .callback = (_callback), .use_callback = true)
 #define DECLARE_TASKLET_DISABLED(name, _callback) struct tasklet_struct name = \
 	__MODHOST_TASKLET(1, .callback = (_callback), .use_callback = true)
-#define DECLARE_TASKLET_OLD(name, _func) struct tasklet_struct name = \
-	__MODHOST_TASKLET(0, .func = (_func))
-#define DECLARE_TASKLET_DISABLED_OLD(name, _func) struct tasklet_struct name = \
-	__MODHOST_TASKLET(1, .func = (_func))
-#define from_tasklet(var, callback_tasklet, tasklet_fieldname) \
-	container_of(callback_tasklet, __typeof__(*var), tasklet_fieldname)
 #else
 #define DECLARE_TASKLET(name, _func, _data) struct tasklet_struct name = \
 	__MODHOST_TASKLET(0, .func = (_func), .data = (_data))
 #define DECLARE_TASKLET_DISABLED(name, _func, _data) struct tasklet_struct name = \
 	__MODHOST_TASKLET(1, .func = (_func), .data = (_data))
 #endif
+#define DECLARE_TASKLET_OLD(name, _func) struct tasklet_struct name = \
+	__MODHOST_TASKLET(0, .func = (_func))
+#define DECLARE_TASKLET_DISABLED_OLD(name, _func) struct tasklet_struct name = \
+	__MODHOST_TASKLET(1, .func = (_func))
+#define from_tasklet(var, callback_tasklet, tasklet_fieldname) \
+	container_of(callback_tasklet, __typeof__(*var), tasklet_fieldname)
 
 void __modhost_tasklet_init(struct tasklet_struct *t, struct modhost_site site);
 void __modhost_tasklet_schedule(struct tasklet_struct *t, struct modhost_site site);
@@ -72,14 +74,12 @@ void __modhost_tasklet_enable(struct tasklet_struct *t, struct modhost_site site
 	__t->use_callback = false;						\
 	__modhost_tasklet_init(__t, MODHOST_SITE());				\
 } while (0)
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 9, 0)
 #define tasklet_setup(t, _callback) do {					\
 	struct tasklet_struct *__t = (t);					\
 	__t->callback = (_callback);						\
 	__t->use_callback = true;						\
 	__modhost_tasklet_init(__t, MODHOST_SITE());				\
 } while (0)
-#endif
 
 #define tasklet_schedule(t)		__modhost_tasklet_schedule(t, MODHOST_SITE())
 #define tasklet_hi_schedule(t)		__modhost_tasklet_schedule(t, MODHOST_SITE())

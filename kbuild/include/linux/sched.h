@@ -21,6 +21,7 @@
 #define _LINUX_SCHED_H
 
 #include <linux/types.h>
+#include <linux/kernel.h>
 #include <linux/jiffies.h>
 #include <linux/sched/signal.h>
 #include <modhost/lib.h>
@@ -107,9 +108,5 @@ void put_task_struct(struct task_struct *t);
 /* Preemption is the host's: module code never needs to give the CPU up. */
 #define cond_resched()		({ 0; })
 #define yield()			__builtin_ia32_pause()
-#ifndef might_sleep
-#define might_sleep()		do { } while (0)
-#endif
-#define might_resched()		do { } while (0)
 
 #endif /* _LINUX_SCHED_H */

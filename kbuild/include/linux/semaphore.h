@@ -27,10 +27,10 @@ struct semaphore {
 
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
 #define DEFINE_SEMAPHORE(_name, _n)	struct semaphore _name = __SEMAPHORE_INITIALIZER(_name, _n)
-#define DEFINE_BINARY_SEMAPHORE(_name)	DEFINE_SEMAPHORE(_name, 1)
 #else
 #define DEFINE_SEMAPHORE(name)		struct semaphore name = __SEMAPHORE_INITIALIZER(name, 1)
 #endif
+#define DEFINE_BINARY_SEMAPHORE(_name)	struct semaphore _name = __SEMAPHORE_INITIALIZER(_name, 1)
 
 void __modhost_sema_init(struct semaphore *sem, int val, struct modhost_site site);
 int __modhost_down(struct semaphore *sem, unsigned int state, long timeout, struct modhost_site site);

@@ -10,6 +10,7 @@
 #include <linux/types.h>
 #include <linux/spinlock_types.h>
 #include <linux/irqflags.h>
+#include <linux/bottom_half.h>
 #include <modhost/object.h>
 
 void __modhost_spin_lock_init(spinlock_t *lock, struct modhost_site site);

@@ -15,6 +15,12 @@
  * the time ran out, 0 if it is still false; the interruptible and killable
  * ones give -ERESTARTSYS when a signal (rmmod, kthread_stop) ended them.
  * A task killed by a forced unload leaves even wait_event().
+ *
+ * The hand-written wait works too: prepare_to_wait() (or add_wait_queue()
+ * and set_current_state()), check, schedule(), finish_wait(); a wake_up()
+ * of the queue after the state was set ends the schedule(). The host wakes
+ * every waiter (exclusive waits included: they loop on their condition);
+ * custom wake functions (DEFINE_WAIT_FUNC) are not supported.
  */
 #ifndef _LINUX_WAIT_H
 #define _LINUX_WAIT_H
@@ -50,7 +56,57 @@ void __modhost_wake_up(struct wait_queue_head *wq_head, struct modhost_site site
 #define wake_up_interruptible_nr(x, nr)	((void)(nr), __modhost_wake_up(x, MODHOST_SITE()))
 #define wake_up_interruptible_sync(x)	__modhost_wake_up(x, MODHOST_SITE())
 
-/* Whether a task waits on the queue: one in a wait_event of this module. */
+/* A task's place on a queue, for the hand-written waits. */
+struct wait_queue_entry;
+typedef int (*wait_queue_func_t)(struct wait_queue_entry *wq_entry, unsigned int mode, int flags, void *key);
+
+struct wait_queue_entry {
+	unsigned int flags;
+	void *private;			/* the task */
+	wait_queue_func_t func;		/* never called: the host wakes */
+	struct list_head entry;
+	struct wait_queue_head *__head;	/* modhost: the queue it is on */
+};
+typedef struct wait_queue_entry wait_queue_entry_t;
+typedef struct wait_queue_entry wait_queue_t;	/* its name before 4.13 */
+
+#define WQ_FLAG_EXCLUSIVE	0x01
+
+#define __WAITQUEUE_INITIALIZER(name, tsk) { .private = (tsk), .entry = { &(name).entry, &(name).entry } }
+#define DECLARE_WAITQUEUE(name, tsk)	struct wait_queue_entry name = __WAITQUEUE_INITIALIZER(name, tsk)
+#define DEFINE_WAIT(name)		DECLARE_WAITQUEUE(name, current)
+#define init_wait(wait) do {						\
+	struct wait_queue_entry *__entry = (wait);				\
+	__entry->flags = 0;							\
+	__entry->private = current;						\
+	__entry->func = NULL;							\
+	__entry->entry.next = __entry->entry.prev = &__entry->entry;		\
+	__entry->__head = NULL;							\
+} while (0)
+#define init_waitqueue_entry(wq_entry, p) do {					\
+	init_wait(wq_entry);							\
+	(wq_entry)->private = (p);						\
+} while (0)
+
+void __modhost_add_wait_queue(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry,
+			      struct modhost_site site);
+void __modhost_remove_wait_queue(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry);
+void __modhost_prepare_to_wait(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry,
+			       unsigned int state, struct modhost_site site);
+void __modhost_finish_wait(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry,
+			   struct modhost_site site);
+
+#define add_wait_queue(wq_head, wq_entry)	__modhost_add_wait_queue(wq_head, wq_entry, MODHOST_SITE())
+#define add_wait_queue_exclusive(wq_head, wq_entry) __modhost_add_wait_queue(wq_head, wq_entry, MODHOST_SITE())
+#define remove_wait_queue(wq_head, wq_entry)	__modhost_remove_wait_queue(wq_head, wq_entry)
+#define prepare_to_wait(wq_head, wq_entry, state) \
+	__modhost_prepare_to_wait(wq_head, wq_entry, state, MODHOST_SITE())
+#define prepare_to_wait_exclusive(wq_head, wq_entry, state) \
+	__modhost_prepare_to_wait(wq_head, wq_entry, state, MODHOST_SITE())
+#define finish_wait(wq_head, wq_entry)	__modhost_finish_wait(wq_head, wq_entry, MODHOST_SITE())
+
+/* Whether a task waits on the queue: one of this module's, in a
+ * wait_event or on the queue by hand. */
 static inline int waitqueue_active(struct wait_queue_head *wq_head)
 {
 	return __atomic_load_n(&wq_head->__waiters, __ATOMIC_SEQ_CST) != 0;
@@ -120,11 +176,11 @@ static inline void __modhost_wait_over(struct __modhost_wait *wait, bool cond)
 #define wait_event_timeout(wq_head, condition, timeout) \
 	__modhost_wait_event(wq_head, condition, TASK_UNINTERRUPTIBLE, true, timeout)
 #define wait_event_interruptible(wq_head, condition) \
-	((int)__modhost_wait_event(wq_head, condition, TASK_INTERRUPTIBLE, false, 0))
+	({ int __ret = __modhost_wait_event(wq_head, condition, TASK_INTERRUPTIBLE, false, 0); __ret; })
 #define wait_event_interruptible_timeout(wq_head, condition, timeout) \
 	__modhost_wait_event(wq_head, condition, TASK_INTERRUPTIBLE, true, timeout)
 #define wait_event_killable(wq_head, condition) \
-	((int)__modhost_wait_event(wq_head, condition, TASK_KILLABLE, false, 0))
+	({ int __ret = __modhost_wait_event(wq_head, condition, TASK_KILLABLE, false, 0); __ret; })
 #define wait_event_killable_timeout(wq_head, condition, timeout) \
 	__modhost_wait_event(wq_head, condition, TASK_KILLABLE, true, timeout)
 #define wait_event_idle(wq_head, condition) \

@@ -133,14 +133,10 @@ struct workqueue_struct *__modhost_system_wq(unsigned int which);
 #define system_freezable_wq		__modhost_system_wq(MODHOST_WQ_SYSTEM_FREEZABLE)
 #define system_power_efficient_wq	__modhost_system_wq(MODHOST_WQ_SYSTEM_POWER_EFFICIENT)
 #define system_freezable_power_efficient_wq __modhost_system_wq(MODHOST_WQ_SYSTEM_FREEZABLE)
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
 #define system_bh_wq			__modhost_system_wq(MODHOST_WQ_SYSTEM_BH)
 #define system_bh_highpri_wq		__modhost_system_wq(MODHOST_WQ_SYSTEM_BH)
-#endif
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 17, 0)
 #define system_percpu_wq		system_wq
 #define system_dfl_wq			system_unbound_wq
-#endif
 
 /* Queueing: true if queued, false if it was already pending. */
 bool __modhost_queue_work(struct workqueue_struct *wq, struct work_struct *work, struct modhost_site site);
@@ -171,21 +167,17 @@ bool __modhost_work_pending(struct work_struct *work, struct modhost_site site);
 bool __modhost_enable_work(struct work_struct *work, struct modhost_site site);
 void __modhost_destroy_work(struct work_struct *work, struct modhost_site site);
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 0, 0)
 #define cancel_work(work)		__modhost_work_cancel(work, MODHOST_WORK_CANCEL, MODHOST_SITE())
-#endif
 #define cancel_work_sync(work)		__modhost_work_cancel(work, MODHOST_WORK_CANCEL_SYNC, MODHOST_SITE())
 #define cancel_delayed_work(dwork)	__modhost_work_cancel(&(dwork)->work, MODHOST_WORK_CANCEL, MODHOST_SITE())
 #define cancel_delayed_work_sync(dwork) \
 	__modhost_work_cancel(&(dwork)->work, MODHOST_WORK_CANCEL_SYNC, MODHOST_SITE())
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
 #define disable_work(work)		__modhost_work_cancel(work, MODHOST_WORK_DISABLE, MODHOST_SITE())
 #define disable_work_sync(work)		__modhost_work_cancel(work, MODHOST_WORK_DISABLE_SYNC, MODHOST_SITE())
 #define enable_work(work)		__modhost_enable_work(work, MODHOST_SITE())
 #define disable_delayed_work(dwork)	disable_work(&(dwork)->work)
 #define disable_delayed_work_sync(dwork) disable_work_sync(&(dwork)->work)
 #define enable_delayed_work(dwork)	enable_work(&(dwork)->work)
-#endif
 
 /* true if it waited for the item, false if it was idle. flush_delayed_work
  * runs an armed item now and waits for it. */
