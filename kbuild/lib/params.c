@@ -8,8 +8,17 @@
  * reads that text with param_get(index), index being the parameter's
  * place in THIS_MODULE->kp (the order of the .ko's kparam= lines), and
  * hands it to the parameter's ops->set, as the kernel's parse_args does.
- * A parameter the host has no value for (param_get < 0) keeps the value
- * the module's source gave it.
+ *
+ * The host has a value for every parameter, given or not (it reads the
+ * defaults from the module's variables), while the kernel sets only the
+ * parameters given. So at start a value is applied only if it differs
+ * from what the variable shows through the kernel's own get op: a
+ * parameter not given keeps its variable untouched, a NULL charp stays
+ * NULL (the host shows it as "" or "(null)") and an array that starts
+ * empty stays empty (the host shows it as "", which set would refuse).
+ * Parameters with the module's own ops (module_param_cb) are always set:
+ * their get may need what init makes. A parameter the host has no value
+ * for (param_get < 0) is left alone too.
  *
  * charp values are kmalloc'ed and live until the parameter is set again
  * or the module is unloaded (destroy_params, in stop); the strings the
@@ -22,10 +31,10 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <modhost/kmod.h>
+#include <asm/page.h>
 #include <modhost/lib.h>
 #include "internal.h"
 
-#define PAGE_SIZE 4096
 
 /* The longest charp value, as the kernel's param_set_charp. */
 #define CHARP_MAX 1024
@@ -59,7 +68,42 @@ static char *host_value(u32 index, int *err)
 	}
 }
 
-int __modhost_param_load(u32 index)
+/* Whether ops are the kernel's own, whose get only formats the variable. */
+static bool kernel_ops(const struct kernel_param_ops *ops)
+{
+	static const struct kernel_param_ops *const known[] = {
+		&param_ops_byte, &param_ops_short, &param_ops_ushort, &param_ops_int,
+		&param_ops_uint, &param_ops_long, &param_ops_ulong, &param_ops_ullong,
+		&param_ops_hexint, &param_ops_charp, &param_ops_bool, &param_ops_invbool,
+		&param_ops_bint, &param_ops_string, &param_ops_bool_enable_only,
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(known); i++)
+		if (ops == known[i])
+			return true;
+	return false;
+}
+
+/* Whether the variable already holds val, as its get op shows it. */
+static bool holds(const struct kernel_param *kp, const char *val)
+{
+	char shown[PAGE_SIZE];
+	int len;
+
+	if (!kernel_ops(kp->ops) && !(kp->ops == &param_array_ops && kernel_ops(kp->arr->ops)))
+		return false;
+	if (kp->ops == &param_ops_charp && !*(char **)kp->arg)
+		return !*val || !strcmp(val, "(null)");
+	len = kp->ops->get(shown, kp);
+	if (len > 0 && shown[len - 1] == '\n')
+		shown[--len] = '\0';
+	return len >= 0 && !strcmp(shown, val);
+}
+
+/* Gives parameter index its value from the host; at start (`initial`),
+ * only if the variable does not hold it already. */
+static int param_load(u32 index, bool initial)
 {
 	const struct kernel_param *kp;
 	char *val;
@@ -71,9 +115,15 @@ int __modhost_param_load(u32 index)
 	val = host_value(index, &err);
 	if (!val)
 		return err;
-	err = kp->ops->set(val, kp);
+	if (!initial || !holds(kp, val))
+		err = kp->ops->set(val, kp);
 	kfree(val);
 	return err;
+}
+
+int __modhost_param_load(u32 index)
+{
+	return param_load(index, false);
 }
 
 /* Loads every parameter; the first failure fails the load, with
@@ -83,7 +133,7 @@ int __modhost_params_load(void)
 	u32 i;
 
 	for (i = 0; i < __this_module.num_kp; i++) {
-		int err = __modhost_param_load(i), ignored;
+		int err = param_load(i, true), ignored;
 		char *val;
 
 		if (!err)

@@ -112,7 +112,8 @@ int vprintk(const char *fmt, va_list args)
 	mh_lock(&cont.lock);
 	store_lines_locked(level, is_cont, body, len);
 	mh_unlock(&cont.lock);
-	return len;
+	/* The kernel counts the text it stores: no prefix, no final newline. */
+	return len && body[len - 1] == '\n' ? len - 1 : len;
 }
 
 int printk(const char *fmt, ...)

@@ -370,12 +370,13 @@ char *strreplace(char *str, char old, char new)
 	return s;
 }
 
+/* x86-64's "rep stosb"/"rep movsb" are the fast forms on CPUs with ERMS,
+ * as the kernel's memset and memcpy use them. */
 void *memset(void *s, int c, size_t count)
 {
-	char *xs = s;
+	void *d = s;
 
-	while (count--)
-		*xs++ = c;
+	asm volatile("rep stosb" : "+D"(d), "+c"(count) : "a"(c) : "memory");
 	return s;
 }
 
@@ -415,28 +416,24 @@ void memzero_explicit(void *s, size_t count)
 
 void *memcpy(void *dest, const void *src, size_t count)
 {
-	char *tmp = dest;
-	const char *s = src;
+	void *d = dest;
 
-	while (count--)
-		*tmp++ = *s++;
+	asm volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(count) : : "memory");
 	return dest;
 }
 
 void *memmove(void *dest, const void *src, size_t count)
 {
-	char *tmp;
-	const char *s;
+	char *tmp = dest;
+	const char *s = src;
 
-	if (dest <= src) {
-		tmp = dest;
-		s = src;
+	if ((const char *)src + count <= tmp || tmp + count <= s)
+		return memcpy(dest, src, count);	/* apart */
+	if (tmp <= s) {
 		while (count--)
 			*tmp++ = *s++;
 	} else {
-		tmp = dest;
 		tmp += count;
-		s = src;
 		s += count;
 		while (count--)
 			*--tmp = *--s;

@@ -22,10 +22,10 @@
 #include <linux/slab.h>
 #include <linux/sprintf.h>
 #include <linux/string.h>
+#include <asm/page.h>
 #include <modhost/lib.h>
 #include "kstrtox.h"
 
-#define PAGE_SIZE		4096UL
 #define KSYM_SYMBOL_LEN		512
 #define FIELD_WIDTH_MAX		((1 << 23) - 1)
 #define PRECISION_MAX		((1 << 15) - 1)
@@ -110,7 +110,7 @@ static char *number(char *buf, char *end, unsigned long long num, struct printf_
 	if (spec.flags & SIGN) {
 		if ((signed long long)num < 0) {
 			sign = '-';
-			num = -(signed long long)num;
+			num = -num;
 			field_width--;
 		} else if (spec.flags & PLUS) {
 			sign = '+';

@@ -116,3 +116,7 @@ mod csnippets;
 // The same C API run: the snippets built by kbuild and loaded.
 #[cfg(test)]
 mod cdeferred;
+
+// The kernel C library of kbuild/: headers and kbuild/lib.
+#[cfg(test)]
+mod clib;

@@ -26,8 +26,16 @@
 #define __MH_EXPORT_NS(ns) __stringify(ns)
 #endif
 
-#define EXPORT_SYMBOL(sym)		__EXPORT_SYMBOL(sym, "", "")
-#define EXPORT_SYMBOL_GPL(sym)		__EXPORT_SYMBOL(sym, "GPL", "")
+/* A file (or ccflags-y) may put all its exports in one namespace. */
+#ifdef DEFAULT_SYMBOL_NAMESPACE
+#define _EXPORT_SYMBOL(sym, license) \
+	__EXPORT_SYMBOL(sym, license, __MH_EXPORT_NS(DEFAULT_SYMBOL_NAMESPACE))
+#else
+#define _EXPORT_SYMBOL(sym, license)	__EXPORT_SYMBOL(sym, license, "")
+#endif
+
+#define EXPORT_SYMBOL(sym)		_EXPORT_SYMBOL(sym, "")
+#define EXPORT_SYMBOL_GPL(sym)		_EXPORT_SYMBOL(sym, "GPL")
 #define EXPORT_SYMBOL_NS(sym, ns)	__EXPORT_SYMBOL(sym, "", __MH_EXPORT_NS(ns))
 #define EXPORT_SYMBOL_NS_GPL(sym, ns)	__EXPORT_SYMBOL(sym, "GPL", __MH_EXPORT_NS(ns))
 #define EXPORT_SYMBOL_GPL_FUTURE(sym)	EXPORT_SYMBOL_GPL(sym)

@@ -26,8 +26,18 @@
 #include <linux/err.h>
 #include <linux/bug.h>
 #include <linux/errno.h>
+#include <linux/version.h>
 
 #define STACK_MAGIC	0xdeadbeef
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 5, 0)
+/* Gone in 5.5: sizeof_field(). */
+#define FIELD_SIZEOF(t, f) (sizeof(((t *)0)->f))
+#endif
+#if LINUX_VERSION_CODE < KERNEL_VERSION(4, 15, 0)
+/* Gone in 4.15: READ_ONCE() and WRITE_ONCE(). */
+#define ACCESS_ONCE(x) (*(volatile __typeof__(x) *)&(x))
+#endif
 
 #define ARRAY_SIZE(arr) (sizeof(arr) / sizeof((arr)[0]) + __must_be_array(arr))
 

@@ -39,7 +39,10 @@
 #define MODULE_SOFTDEP(_softdep) MODULE_INFO(softdep, _softdep)
 #define MODULE_WEAKDEP(_weakdep) MODULE_INFO(weakdep, _weakdep)
 #define MODULE_FIRMWARE(_firmware) MODULE_INFO(firmware, _firmware)
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 12, 0)
+/* Never did anything; gone in 5.12. */
 #define MODULE_SUPPORTED_DEVICE(name)
+#endif
 /* Device tables drive hotplug loading, which modhost does not have. */
 #define MODULE_DEVICE_TABLE(type, name)
 

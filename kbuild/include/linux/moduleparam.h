@@ -20,6 +20,7 @@
 #include <linux/stringify.h>
 #include <linux/kernel.h>
 #include <linux/stat.h>
+#include <linux/export.h>
 #include <modhost/lib.h>
 
 /* A module's parameters have no "module." prefix. */
@@ -103,6 +104,12 @@ struct modhost_kparam_info {
 	__modhost_module_param(name, ops, arg, perm, 0, 0)
 #define module_param_cb_unsafe(name, ops, arg, perm)			\
 	__modhost_module_param(name, ops, arg, perm, 0, KERNEL_PARAM_FL_UNSAFE)
+
+/* Obsolete - use module_param_cb() */
+#define module_param_call(name, _set, _get, arg, perm)			\
+	static const struct kernel_param_ops __param_ops_##name =	\
+		{ .flags = 0, .set = _set, .get = _get };		\
+	module_param_cb(name, &__param_ops_##name, arg, perm)
 
 /* Checks at compile time that p points to the type's C type. */
 #define __param_check(name, p, type) \

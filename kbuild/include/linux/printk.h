@@ -12,6 +12,7 @@
 #include <linux/stdarg.h>
 #include <linux/kern_levels.h>
 #include <linux/ratelimit_types.h>
+#include <linux/version.h>
 #include <modhost/lib.h>
 
 #define PRINTK_MAX_SINGLE_HEADER_LEN 2
@@ -69,7 +70,9 @@ extern int __printk_ratelimit(const char *func);
 #define pr_crit(fmt, ...) printk(KERN_CRIT pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_err(fmt, ...) printk(KERN_ERR pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_warn(fmt, ...) printk(KERN_WARNING pr_fmt(fmt), ##__VA_ARGS__)
-#define pr_warning pr_warn
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 5, 0)
+#define pr_warning pr_warn	/* gone in 5.5 */
+#endif
 #define pr_notice(fmt, ...) printk(KERN_NOTICE pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_info(fmt, ...) printk(KERN_INFO pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_cont(fmt, ...) printk(KERN_CONT fmt, ##__VA_ARGS__)
@@ -128,6 +131,23 @@ extern int __printk_ratelimit(const char *func);
 #else
 #define pr_debug_ratelimited(fmt, ...) no_printk(KERN_DEBUG pr_fmt(fmt), ##__VA_ARGS__)
 #endif
+
+/* Lines of "prefix offset: 00 01 02 ...  ascii" through printk. */
+enum { DUMP_PREFIX_NONE, DUMP_PREFIX_ADDRESS, DUMP_PREFIX_OFFSET };
+extern int hex_dump_to_buffer(const void *buf, size_t len, int rowsize, int groupsize,
+			      char *linebuf, size_t linebuflen, bool ascii);
+extern void print_hex_dump(const char *level, const char *prefix_str, int prefix_type,
+			   int rowsize, int groupsize, const void *buf, size_t len, bool ascii);
+/* Debug output: printed only when the source defines DEBUG. */
+#ifdef DEBUG
+#define print_hex_dump_debug(prefix_str, prefix_type, rowsize, groupsize, buf, len, ascii) \
+	print_hex_dump(KERN_DEBUG, prefix_str, prefix_type, rowsize, groupsize, buf, len, ascii)
+#else
+#define print_hex_dump_debug(prefix_str, prefix_type, rowsize, groupsize, buf, len, ascii) \
+	do { } while (0)
+#endif
+#define print_hex_dump_bytes(prefix_str, prefix_type, buf, len) \
+	print_hex_dump_debug(prefix_str, prefix_type, 16, 1, buf, len, true)
 
 /* Logs the calling task's stack, as the host sees it, at the caller. */
 #define dump_stack() __modhost_dump_stack(MODHOST_SITE())

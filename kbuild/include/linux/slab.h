@@ -15,6 +15,7 @@
 #include <linux/gfp.h>
 #include <linux/types.h>
 #include <linux/overflow.h>
+#include <linux/version.h>
 #include <modhost/lib.h>
 
 #define ZERO_SIZE_PTR ((void *)16)
@@ -61,6 +62,7 @@ void kvfree_sensitive(const void *addr, size_t len);
 
 #define kmalloc(size, flags)	__modhost_kmalloc((size), (flags), MODHOST_SITE())
 #define kzalloc(size, flags)	kmalloc((size), (flags) | __GFP_ZERO)
+#define kmalloc_track_caller(size, flags) kmalloc((size), (flags))
 #define kmalloc_array(n, size, flags) kmalloc(__mh_array_size(n, size), (flags))
 #define kcalloc(n, size, flags)	kmalloc_array((n), (size), (flags) | __GFP_ZERO)
 #define kmalloc_node(size, flags, node) kmalloc((size), (flags))
@@ -71,7 +73,9 @@ void kvfree_sensitive(const void *addr, size_t len);
 	krealloc((p), __mh_array_size(new_n, new_size), (flags))
 #define kfree(p)		__modhost_kfree((p), MODHOST_SITE())
 #define kfree_sensitive(p)	__modhost_kfree_sensitive((p), MODHOST_SITE())
-#define kzfree(p)		kfree_sensitive(p)
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 9, 0)
+#define kzfree(p)		kfree_sensitive(p)	/* renamed in 5.9 */
+#endif
 #define vmalloc(size)		kmalloc((size), GFP_KERNEL)
 #define vzalloc(size)		kzalloc((size), GFP_KERNEL)
 #define vfree(p)		kfree(p)
