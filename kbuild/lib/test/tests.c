@@ -776,9 +776,11 @@ static void test_module_lifecycle(void)
 	fake_set_param(10, "");			/* an empty array */
 	fake_log_clear();
 
-	CHECK_INT(__modhost_start(&fake_init_args), -ERANGE);
+	CHECK_INT(__modhost_start(&fake_init_args), MODHOST_INIT_BAD_PARAMS);
 	CHECK_INT(init_calls, 0);		/* a bad value fails the load before init */
 	CHECK_INT(fake_live_blocks(), live);	/* and frees the charp copy */
+	CHECK_LOG("<3>fake_mod: `300' invalid for parameter `byte'");
+	fake_log_clear();
 
 	fake_set_param(8, "7");
 	CHECK_INT(__modhost_start(&fake_init_args), 0);
