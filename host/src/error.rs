@@ -46,6 +46,10 @@ pub enum ErrorKind {
     PermissionDenied,
     /// A module rejected a parameter write.
     Rejected,
+    /// No task of the kernel has this pid.
+    NoSuchProcess,
+    /// No such signal, or a task that takes none (`kill`).
+    InvalidSignal,
 }
 
 /// A failed operation: subject, cause and errno.

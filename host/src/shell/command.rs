@@ -46,6 +46,8 @@ pub enum Command {
     Ls(Ls),
     /// List the kernel's threads: workers, kthreads, timers, with their module
     Ps,
+    /// Send a signal to a kernel thread: kill [-SIGNAL|-N|-s SIGNAL] PID...
+    Kill(Kill),
     /// Wait, for scripts (moves a manual clock instead of sleeping)
     Sleep(Sleep),
     /// List the commands, or show one command's help
@@ -158,6 +160,14 @@ pub struct Ls {
     pub paths: Vec<String>,
 }
 
+/// `kill`.
+#[derive(Debug, Args)]
+pub struct Kill {
+    /// The signal (-INT, -SIGINT, -2, -s INT; default TERM), then the PIDs
+    #[arg(required = true, allow_hyphen_values = true, trailing_var_arg = true, value_name = "[-SIGNAL] PID")]
+    pub args: Vec<String>,
+}
+
 /// `sleep`.
 #[derive(Debug, Args)]
 pub struct Sleep {
@@ -186,9 +196,9 @@ fn instance_name(name: &str) -> Result<String, &'static str> {
 }
 
 /// The command names, for `help` and suggestions.
-pub const COMMANDS: [&str; 14] = [
-    "insmod", "rmmod", "lsmod", "modinfo", "modprobe", "depmod", "dmesg", "cat", "echo", "ls", "ps", "sleep", "help",
-    "exit",
+pub const COMMANDS: [&str; 15] = [
+    "insmod", "rmmod", "lsmod", "modinfo", "modprobe", "depmod", "dmesg", "cat", "echo", "ls", "ps", "kill", "sleep",
+    "help", "exit",
 ];
 
 /// A line split into words, with an `echo` redirection taken out.
@@ -296,6 +306,12 @@ mod tests {
         let line = Line::try_parse_from(["dmesg", "-l", "err,warn"]).unwrap();
         let Command::Dmesg(dmesg) = line.command else { panic!("dmesg") };
         assert_eq!(dmesg.level, ["err", "warn"]);
+        let line = Line::try_parse_from(["kill", "-2", "42"]).unwrap();
+        let Command::Kill(kill) = line.command else { panic!("kill") };
+        assert_eq!(kill.args, ["-2", "42"]);
+        let line = Line::try_parse_from(["kill", "-s", "INT", "42"]).unwrap();
+        let Command::Kill(kill) = line.command else { panic!("kill") };
+        assert_eq!(kill.args, ["-s", "INT", "42"]);
     }
 
     #[test]

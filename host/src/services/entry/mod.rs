@@ -3,7 +3,7 @@
 //! Every function of the service table is generated here by [`entries!`],
 //! one file per group of the table ([`module`], [`time`], [`timer`],
 //! [`workqueue`], [`kthread`], [`locking`], [`wait`], [`proc`], [`mem`],
-//! [`debug`]), and every
+//! [`debug`], [`umh`]), and every
 //! one enters the host through [`enter`], which:
 //!
 //! 1. pins the thread for the handle registry and resolves the caller's
@@ -43,6 +43,7 @@ mod proc;
 pub(crate) mod rcu;
 mod time;
 mod timer;
+mod umh;
 mod wait;
 mod workqueue;
 
@@ -51,7 +52,7 @@ use modhost_abi::{
     errno::Errno,
     table::{
         DebugOpsRef, Handle, KThreadOpsRef, KernelServices, KernelServicesRef, LockingOpsRef, MemOpsRef, ModuleHandle,
-        ModuleOpsRef, ProcOpsRef, Site, SleepMode, TimeOpsRef, TimerOpsRef, WaitOpsRef, WorkqueueOpsRef,
+        ModuleOpsRef, ProcOpsRef, Site, SleepMode, TimeOpsRef, TimerOpsRef, UmhOpsRef, WaitOpsRef, WorkqueueOpsRef,
     },
 };
 use rcu::ReadGuard;
@@ -125,6 +126,7 @@ static TABLE: WithMetadata<KernelServices> = WithMetadata::new(KernelServices {
     proc: ProcOpsRef(proc::OPS.static_as_prefix()),
     mem: MemOpsRef(mem::OPS.static_as_prefix()),
     debug: DebugOpsRef(debug::OPS.static_as_prefix()),
+    umh: UmhOpsRef(umh::OPS.static_as_prefix()),
 });
 
 /// The service table every module's `init` receives.
@@ -147,6 +149,7 @@ pub(crate) fn names() -> Vec<(&'static str, &'static [&'static str])> {
         ("proc", proc::NAMES),
         ("mem", mem::NAMES),
         ("debug", debug::NAMES),
+        ("umh", umh::NAMES),
     ]
 }
 
@@ -603,6 +606,7 @@ mod tests {
             size_of::<ProcOps>(),
             size_of::<MemOps>(),
             size_of::<DebugOps>(),
+            size_of::<UmhOps>(),
         ];
         let names = names();
         assert_eq!(size_of::<KernelServices>(), names.len() * size_of::<usize>(), "one group per field");
@@ -610,7 +614,7 @@ mod tests {
             assert_eq!(size, entries.len() * size_of::<fn()>(), "group {group}");
         }
         let total: usize = names.iter().map(|(_, entries)| entries.len()).sum();
-        assert_eq!(total, 84, "the table's entries, every one through `enter`");
+        assert_eq!(total, 93, "the table's entries, every one through `enter`");
     }
 
     /// The groups and functions `kbuild/include/modhost/services.h`
