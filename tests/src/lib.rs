@@ -112,3 +112,11 @@ mod csnippets;
 // The same C API run: the snippets built by kbuild and loaded.
 #[cfg(test)]
 mod cdeferred;
+
+// Signals to kthreads, a task's context, the wall clock, from C.
+#[cfg(test)]
+mod csignals;
+
+// User-mode helpers from C.
+#[cfg(test)]
+mod cumh;
