@@ -1,7 +1,8 @@
 //! User-mode helpers from C (`tests/c/umh`, built by kbuild): each wait
 //! mode's return value, the program's output in the log under the
 //! module's name, exactly the environment given, a missing program, the
-//! two-step form, and a program that outlives its caller's forced unload.
+//! two-step form, and a program that outlives its caller's forced unload;
+//! and from the Rust SDK (`fixtures/umhtest`).
 
 use crate::{cbuild::build_c, util::*};
 use modhost::Kernel;
@@ -101,4 +102,21 @@ fn the_two_step_form_runs_init_and_cleanup_and_a_forced_unload_kills_a_waited_pr
         assert!(Instant::now() < give_up, "the program outlived its caller: {:?}", children());
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+#[test]
+fn the_rust_sdk_calls_helpers_with_the_same_results() {
+    let kernel = boot();
+    kernel.insmod(plugin("umhtest"), "").unwrap();
+    assert_dmesg(&kernel, "umhtest: hi from rust");
+    assert_dmesg(&kernel, "umhtest: proc: 512");
+    assert_dmesg(&kernel, "umhtest: proc, killable: 0");
+    assert_dmesg(&kernel, "umhtest: exec: 0");
+    assert_dmesg(&kernel, "umhtest: no wait: 0");
+    assert_dmesg(&kernel, "umhtest: missing: -2");
+    assert_dmesg(&kernel, "umhtest: nul: -22");
+    wait_for_line(&kernel, "umhtest: started");
+    wait_for_line(&kernel, "umhtest: not waited for");
+    kernel.rmmod("umhtest").unwrap();
+    assert_nothing_pinned(&kernel);
 }
