@@ -78,11 +78,8 @@ fn children() -> Vec<(u32, String)> {
 
 #[test]
 fn the_two_step_form_runs_init_and_cleanup_and_a_forced_unload_kills_a_waited_program() {
-    let kernel = Kernel::builder()
-        .manual_clock()
-        .module_path(module_dir())
-        .exit_timeout(Duration::from_millis(300))
-        .boot();
+    let kernel =
+        Kernel::builder().manual_clock().module_path(module_dir()).exit_timeout(Duration::from_millis(300)).boot();
     kernel.insmod(ko("umh_steps"), "").unwrap();
     assert_dmesg(&kernel, "init: /usr/bin/env, data for steps");
     assert_dmesg(&kernel, "cleanup: retval 0");

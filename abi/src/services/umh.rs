@@ -74,8 +74,14 @@ pub fn call_usermodehelper(path: &str, argv: &[&str], envp: &[&str], wait: Wait)
     let (argv, argv_ptrs) = c_array(argv)?;
     let (envp, envp_ptrs) = c_array(envp)?;
     let (services, module) = kernel();
-    let ret =
-        (services.umh().call_usermodehelper())(module, path.as_ptr(), argv_ptrs.as_ptr(), envp_ptrs.as_ptr(), wait.0, site);
+    let ret = (services.umh().call_usermodehelper())(
+        module,
+        path.as_ptr(),
+        argv_ptrs.as_ptr(),
+        envp_ptrs.as_ptr(),
+        wait.0,
+        site,
+    );
     drop((argv, envp));
     let killed = ret == Errno::EINTR.to_kernel() && wait.0 & UMH_KILLABLE == 0;
     Errno::from_kernel(unless_killed(ret, killed))
