@@ -352,6 +352,8 @@ pub struct KernelServices {
     pub debug: DebugOpsRef,
     /// Character devices, `/proc` files with file operations, and user memory.
     pub dev: DevOpsRef,
+    /// User-mode helpers: programs the kernel runs.
+    pub umh: UmhOpsRef,
 }
 
 /// The module itself: its log, parameters and references.
@@ -415,7 +417,21 @@ pub struct TimeOps {
     /// `len` bytes, no NUL) and returns its length.
     #[sabi(last_prefix_field)]
     pub get_task_comm: extern "C" fn(ModuleHandle, *mut u8, usize) -> usize,
+    /// `ktime_get_real_ns`: nanoseconds since the epoch (the wall time at
+    /// boot plus the kernel clock's uptime).
+    pub ktime_get_real_ns: extern "C" fn(ModuleHandle) -> u64,
+    /// The calling task's context as the kernel's preempt count says it:
+    /// [`PREEMPT_OFFSET`] per level of atomic context (a spinlock held),
+    /// plus [`SOFTIRQ_OFFSET`] while serving a softirq (a timer callback,
+    /// a tasklet, a BH work item); 0 in process context.
+    pub in_context: extern "C" fn(ModuleHandle) -> u32,
 }
+
+/// One level of `preempt_disable` in [`TimeOps::in_context`].
+pub const PREEMPT_OFFSET: u32 = 1;
+
+/// Serving a softirq, in [`TimeOps::in_context`] (the kernel's value).
+pub const SOFTIRQ_OFFSET: u32 = 0x100;
 
 /// Timers (`struct timer_list`).
 #[repr(C)]
@@ -503,6 +519,19 @@ pub struct KThreadOps {
     /// Frees a kthread, stopping it first if it runs.
     #[sabi(last_prefix_field)]
     pub kthread_free: extern "C" fn(ModuleHandle, Handle, Site),
+    /// The kthread's pid (`ps`'s, `current->pid` in it), known as soon as
+    /// it is created; `-EINVAL` for a bad handle.
+    pub kthread_pid: extern "C" fn(ModuleHandle, Handle, Site) -> i32,
+    /// `allow_signal(sig)` for the calling task: the signal is delivered
+    /// from now on (a kernel thread ignores every signal it does not allow).
+    pub allow_signal: extern "C" fn(ModuleHandle, i32),
+    /// `disallow_signal(sig)`: ignored again, and a pending one discarded.
+    pub disallow_signal: extern "C" fn(ModuleHandle, i32),
+    /// `flush_signals(current)`: forgets the pending signals.
+    pub flush_signals: extern "C" fn(ModuleHandle),
+    /// `send_sig(sig, task, 0)` to the task with this pid: `0`, `-ESRCH` for
+    /// no such task of this kernel, `-EINVAL` for no such signal.
+    pub send_sig: extern "C" fn(ModuleHandle, i32, i32) -> i32,
 }
 
 /// Semaphores, mutexes and spinlocks.
@@ -580,6 +609,9 @@ pub struct WaitOps {
     /// Frees a completion; tasks still waiting are reported and killed.
     #[sabi(last_prefix_field)]
     pub completion_free: extern "C" fn(ModuleHandle, Handle, Site),
+    /// `try_wait_for_completion`: takes one event if there is one, never
+    /// sleeps; `true` if it did.
+    pub try_wait_for_completion: extern "C" fn(ModuleHandle, Handle, Site) -> bool,
 }
 
 /// `/proc` files.
@@ -751,6 +783,42 @@ pub struct DevOps {
     pub copy_from_user: extern "C" fn(ModuleHandle, *mut u8, *const u8, usize) -> usize,
 }
 
+/// The wait modes of `call_usermodehelper`: the kernel's `UMH_*` values.
+///
+/// One of [`UMH_NO_WAIT`], [`UMH_WAIT_EXEC`] or [`UMH_WAIT_PROC`], with
+/// [`UMH_KILLABLE`] or not; any other bit is refused.
+pub const UMH_NO_WAIT: u32 = 0;
+/// Waits until the program was started (exec'd).
+pub const UMH_WAIT_EXEC: u32 = 1;
+/// Waits until the program ended: the call returns its wait status.
+pub const UMH_WAIT_PROC: u32 = 2;
+/// The wait ends, with `-EINTR`, when the caller is killed.
+pub const UMH_KILLABLE: u32 = 4;
+
+/// User-mode helpers: programs the kernel runs.
+#[repr(C)]
+#[derive(StableAbi)]
+#[sabi(kind(Prefix(prefix_ref = UmhOpsRef)))]
+#[sabi(missing_field(panic))]
+pub struct UmhOps {
+    /// `call_usermodehelper(path, argv, envp, wait)`: runs `path` as the
+    /// host's user with `argv` and exactly `envp` (NULL-terminated arrays
+    /// of C strings), stdin `/dev/null`, stdout and stderr into the log.
+    /// Returns `0` (`UMH_NO_WAIT`, or started under `UMH_WAIT_EXEC`), the
+    /// wait status (`UMH_WAIT_PROC`: 256 for exit status 1), `-ENOENT`
+    /// (and the like) when it could not start, `-EINTR` when the caller
+    /// was killed while waiting (the program is killed too).
+    #[sabi(last_prefix_field)]
+    pub call_usermodehelper: extern "C" fn(
+        ModuleHandle,
+        *const core::ffi::c_char,
+        *const *const core::ffi::c_char,
+        *const *const core::ffi::c_char,
+        u32,
+        Site,
+    ) -> i32,
+}
+
 macro_rules! opaque_debug {
     ($($type:ident),*) => {$(
         impl fmt::Debug for $type {
@@ -773,7 +841,8 @@ opaque_debug!(
     ProcOps,
     MemOps,
     DebugOps,
-    DevOps
+    DevOps,
+    UmhOps
 );
 
 #[cfg(test)]

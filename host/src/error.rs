@@ -49,6 +49,10 @@ pub enum ErrorKind {
     /// A module's file operation (open, read, write, ...) failed; the
     /// errno is what it returned (`EINTR` for a read cut short by a signal).
     Io,
+    /// No task of the kernel has this pid.
+    NoSuchProcess,
+    /// No such signal, or a task that takes none (`kill`).
+    InvalidSignal,
 }
 
 /// A failed operation: subject, cause and errno.

@@ -49,3 +49,8 @@ bool __modhost_completion_done(struct completion *x, struct modhost_site site)
 {
 	return mh_call(wait, completion_done, completion_handle(x, site), site);
 }
+
+bool __modhost_try_wait_for_completion(struct completion *x, struct modhost_site site)
+{
+	return mh_call(wait, try_wait_for_completion, completion_handle(x, site), site);
+}

@@ -26,8 +26,6 @@ static modhost_s32 kthread(const void *context, modhost_handle_t handle)
 	(void)handle;
 	__atomic_store_n(&k->__started, 1, __ATOMIC_RELEASE);
 	modhost_task_comm(k->comm);
-	__atomic_store_n(&k->pid, mh_call(time, current_pid), __ATOMIC_SEQ_CST);
-	k->tgid = k->pid;
 	modhost_kthread_enter(k);
 	ret = k->__threadfn(k->__data);
 	modhost_kthread_leave(k);
@@ -67,6 +65,9 @@ struct task_struct *__modhost_kthread_create(struct modhost_site site, int (*thr
 		return ERR_PTR(-ENOMEM);
 	}
 	k->__handle = handle;
+	/* The kernel's task has its pid before it ever runs. */
+	k->pid = mh_call(kthread, kthread_pid, handle, site);
+	k->tgid = k->pid;
 	return k;
 }
 

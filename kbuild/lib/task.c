@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The tasks module code sees: `current`, a kthread's task_struct and its
- * references, and the signals a kthread allows.
+ * references, and send_sig() (the host keeps each task's signals).
  *
  * This module's running kthreads are in a list (a spinlock of our own
  * guards it; no host call is made under it), so that `current` in one of
@@ -9,7 +9,7 @@
  * `current` fills the caller's scratch copy.
  *
  * Kernel counterpart: kernel/fork.c (get/put_task_struct),
- * kernel/signal.c (allow_signal).
+ * kernel/signal.c (send_sig).
  */
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -93,20 +93,10 @@ struct task_struct *__modhost_current(struct task_struct *scratch)
 	return scratch;
 }
 
-void allow_signal(int sig)
+int send_sig(int sig, struct task_struct *p, int priv)
 {
-	struct task_struct *k = running_kthread(mh_call(time, current_pid));
-
-	if (k && sig > 0 && sig <= 64)
-		__atomic_fetch_or(&k->__allowed_signals, 1UL << (sig - 1), __ATOMIC_RELAXED);
-}
-
-void disallow_signal(int sig)
-{
-	struct task_struct *k = running_kthread(mh_call(time, current_pid));
-
-	if (k && sig > 0 && sig <= 64)
-		__atomic_fetch_and(&k->__allowed_signals, ~(1UL << (sig - 1)), __ATOMIC_RELAXED);
+	(void)priv;
+	return mh_call(kthread, send_sig, p->pid, sig);
 }
 
 struct task_struct *get_task_struct(struct task_struct *t)

@@ -125,8 +125,8 @@ fn tasklets_of_both_generations_run_once_enabled() {
     assert!(kernel.settle());
     kernel.rmmod("tasklet_old").unwrap();
     kernel.rmmod("tasklet_new").unwrap();
-    assert_dmesg(&kernel, "tasklet 1, in_interrupt 0");
-    assert_dmesg(&kernel, "tasklet 2, in_interrupt 0");
+    assert_dmesg(&kernel, "tasklet 1, in_interrupt 256");
+    assert_dmesg(&kernel, "tasklet 2, in_interrupt 256");
     assert_dmesg(&kernel, "legacy 0");
     assert_clean(&kernel);
 }

@@ -21,10 +21,10 @@ use std::{
 /// The headers this API consists of.
 const HEADERS: &str = "jiffies time time64 ktime timekeeping delay sched sched/signal signal timer workqueue \
                        kthread wait completion semaphore mutex spinlock spinlock_types interrupt hardirq preempt bottom_half \
-                       irqflags";
+                       irqflags umh kmod";
 
 /// The library files behind them.
-const LIBRARY: &str = "object time sched task kthread timer workqueue wait completion locking tasklet";
+const LIBRARY: &str = "object time sched task kthread timer workqueue wait completion locking tasklet umh";
 
 /// `MODHOST_KERNEL=4.4`, as kbuild passes it.
 const LAB_ERA: &str = "-DMODHOST_LINUX_VERSION_CODE=KERNEL_VERSION(4,4,0)";

@@ -120,3 +120,10 @@ mod cdeferred;
 // The kernel C library of kbuild/: headers and kbuild/lib.
 #[cfg(test)]
 mod clib;
+// Signals to kthreads, a task's context, the wall clock, from C.
+#[cfg(test)]
+mod csignals;
+
+// User-mode helpers from C.
+#[cfg(test)]
+mod cumh;

@@ -90,3 +90,17 @@ fn a_bh_work_item_that_sleeps_is_reported_like_a_timer_callback() {
     assert_dmesg(&kernel, "sdktest: a BH work item slept");
     kernel.rmmod("sdktest").unwrap();
 }
+
+#[test]
+fn tasklets_never_overlap_hold_runs_while_disabled_and_die_when_killed() {
+    let kernel = boot();
+    kernel.insmod(plugin("tasklettest"), "").unwrap();
+    assert_dmesg(&kernel, "tasklettest: killed: scheduled false");
+    assert!(kernel.settle());
+    kernel.rmmod("tasklettest").unwrap();
+    assert_dmesg(&kernel, "tasklettest: runs 5, overlapping 0, scheduled false");
+    assert_dmesg(&kernel, "tasklettest: held ran 0 times before enable");
+    assert_dmesg(&kernel, "tasklettest: held ran 1 times after enable");
+    assert_dmesg(&kernel, "tasklettest: killed ran 0 times");
+    assert_nothing_pinned(&kernel);
+}

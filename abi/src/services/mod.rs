@@ -5,7 +5,8 @@
 //! [`workqueue`], [`kthread`], [`sync`] (semaphores and mutexes),
 //! [`spinlock`], [`wait`] (wait queues and completions), [`proc`],
 //! [`current`], [`statics`] (kernel objects in `static`s), `pr_info!` and
-//! friends ([`printk`]), and [`pacer`] (a steady rate).
+//! friends ([`printk`]), [`pacer`] (a steady rate), [`tasklet`], and
+//! [`umh`] (programs the kernel runs).
 //!
 //! Every object a module makes is owned by that module in the host;
 //! whatever it leaves behind at unload, the host stops, frees and reports.
@@ -23,7 +24,9 @@ pub mod proc;
 pub mod spinlock;
 pub mod statics;
 pub mod sync;
+pub mod tasklet;
 pub mod time;
 pub mod timer;
+pub mod umh;
 pub mod wait;
 pub mod workqueue;

@@ -10,13 +10,19 @@
 //! for time (timers, `msleep`, printk timestamps) reads this clock, and
 //! advancing it wakes every sleeping task to look again.
 //!
-//! Kernel counterpart: `include/linux/jiffies.h`, `kernel/time/jiffies.c`.
+//! The wall clock (`CLOCK_REALTIME`) is the wall time at boot, read once
+//! when the clock is made, plus the uptime: on a manual clock it moves only
+//! with the uptime, so tests stay deterministic; on a real one, a change of
+//! the system's time after boot is not seen (the host never steps its time).
+//!
+//! Kernel counterpart: `include/linux/jiffies.h`, `kernel/time/jiffies.c`,
+//! `kernel/time/timekeeping.c` (`ktime_get_real`).
 
 use parking_lot::Mutex;
 use std::{
     fmt,
     sync::Arc,
-    time::{Duration, Instant},
+    time::{Duration, Instant, SystemTime},
 };
 
 /// The tick rates the kernel offers (`CONFIG_HZ`).
@@ -34,6 +40,8 @@ pub struct Clock {
 struct Inner {
     hz: u32,
     source: Source,
+    /// The wall time at boot, since the epoch.
+    boot_wall: Duration,
 }
 
 enum Source {
@@ -53,7 +61,8 @@ impl Clock {
     }
 
     fn with(hz: u32, source: Source) -> Clock {
-        Clock { inner: Arc::new(Inner { hz: hz.max(1), source }) }
+        let boot_wall = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+        Clock { inner: Arc::new(Inner { hz: hz.max(1), source, boot_wall }) }
     }
 
     /// `HZ`: jiffies per second.
@@ -72,6 +81,16 @@ impl Clock {
             Source::Real { boot } => boot.elapsed(),
             Source::Manual { now } => *now.lock(),
         }
+    }
+
+    /// The wall time at boot, since the epoch.
+    pub fn boot_wall(&self) -> Duration {
+        self.inner.boot_wall
+    }
+
+    /// `ktime_get_real`: the wall time, since the epoch (see the module docs).
+    pub fn realtime(&self) -> Duration {
+        self.inner.boot_wall + self.uptime()
     }
 
     /// `INITIAL_JIFFIES`: 300 seconds' worth of jiffies before the counter wraps.
@@ -141,5 +160,16 @@ mod tests {
         assert!(clock.advance(Duration::from_millis(1500)));
         assert_eq!(clock.uptime(), before + Duration::from_millis(1500));
         assert!(!Clock::real(100).advance(Duration::from_secs(1)));
+    }
+
+    #[test]
+    fn the_wall_clock_is_the_boot_time_plus_the_uptime() {
+        let clock = Clock::manual(250);
+        let boot = clock.boot_wall();
+        assert!(boot > Duration::from_secs(1_500_000_000), "since the epoch: {boot:?}");
+        assert_eq!(clock.realtime(), boot);
+        clock.advance(Duration::from_millis(2500));
+        assert_eq!(clock.realtime(), boot + Duration::from_millis(2500));
+        assert_eq!(clock.clone().realtime(), clock.realtime(), "clones share it");
     }
 }

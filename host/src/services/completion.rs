@@ -94,6 +94,20 @@ impl Completion {
         self.state.lock().done > 0
     }
 
+    /// `try_wait_for_completion`: takes an event if there is one, without
+    /// sleeping; `true` if it did.
+    pub(crate) fn try_wait(&self) -> bool {
+        let mut state = self.state.lock();
+        match state.done {
+            0 => false,
+            DONE_FOR_EVER => true,
+            _ => {
+                state.done -= 1;
+                true
+            }
+        }
+    }
+
     /// `reinit_completion`.
     pub(crate) fn reinit(&self) {
         self.state.lock().done = 0;

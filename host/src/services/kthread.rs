@@ -9,9 +9,10 @@
 //! interruptible sleeps end, as the kernel's `TIF_NOTIFY_SIGNAL` does),
 //! wakes it, and waits for the body to return. A thread stopped before it
 //! was ever woken never runs its body, and `kthread_stop` returns `-EINTR`.
-//! Nothing else signals a kthread: rmmod interrupts work items, not
-//! kthreads, so the classic loop (`while (!kthread_should_stop())
-//! msleep_interruptible(...)`) sleeps quietly until exit stops it.
+//! rmmod interrupts work items, not kthreads, so the classic loop
+//! (`while (!kthread_should_stop()) msleep_interruptible(...)`) sleeps
+//! quietly until exit stops it; only a signal the thread allows (`kill
+//! -INT PID` after `allow_signal(SIGINT)`) ends its sleeps otherwise.
 //!
 //! Locking: one lock per kthread guards its state; it is never held while
 //! the body runs or while anyone sleeps.
@@ -205,6 +206,11 @@ impl KThread {
         if let Some(join) = join {
             let _ = join.join();
         }
+    }
+
+    /// The thread's pid (its task's id), once its thread exists.
+    pub(crate) fn pid(&self) -> Option<u64> {
+        self.state.lock().task.as_ref().map(|t| t.id())
     }
 
     fn task(&self) -> Option<Arc<Task>> {

@@ -16,7 +16,8 @@
 //!   [`callback`] (a module's callback and its release), [`record`] (the
 //!   module as the services see it), [`semaphore`], [`mutex`],
 //!   [`spinlock`], [`completion`], [`waitqueue`], [`timer`], [`workqueue`],
-//!   [`kthread`], [`proc_entry`], [`chardev`] (devices and open files).
+//!   [`kthread`], [`proc_entry`], [`chardev`] (devices and open files);
+//! - what modules run: [`umh`] (user-mode helpers).
 //!
 //! [`Services`] is what one kernel's modules share: its clock, log, taint
 //! and reports, its timers and workqueues.
@@ -42,6 +43,7 @@ mod semaphore;
 mod spinlock;
 pub mod task;
 pub mod timer;
+pub(crate) mod umh;
 pub(crate) mod wait;
 mod waitqueue;
 pub mod workqueue;

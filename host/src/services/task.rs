@@ -40,6 +40,21 @@
 //! - a forced unload kills its module's tasks ([`Task::kill`]): every wait
 //!   returns, and the Rust handles unwind the module's code.
 //!
+//! And signals proper (`kill -INT PID`, [`Task::send_signal`]): a task has
+//! a set of pending signals and a set it allows. Like the kernel's threads,
+//! module tasks ignore every signal until they `allow_signal` it, and
+//! SIGKILL and SIGSTOP always (the courseware's `kill -9` that does
+//! nothing); an ignored signal is discarded as it is sent. An allowed one
+//! stays pending until `flush_signals`: `signal_pending()` is true and
+//! every interruptible sleep returns at once. Only the kernel's own tasks
+//! take signals: the threads that call into it (the prompt) refuse them.
+//!
+//! # Context
+//!
+//! The preempt count of the calling task ([`preempt_count`]) says, as the
+//! kernel's does, whether it serves a softirq (a timer callback, a BH work
+//! item: [`softirq_enter`]) and how many atomic sections it is in.
+//!
 //! # Quiescence
 //!
 //! [`settle`] waits until no task of a kernel can make progress without
@@ -61,6 +76,7 @@ use std::{
 };
 
 use super::clock::Clock;
+use modhost_abi::table::{PREEMPT_OFFSET, SOFTIRQ_OFFSET};
 
 /// Every task of the process, for clock wakeups, `ps` and signals.
 static TASKS: Mutex<Vec<Weak<Task>>> = Mutex::new(Vec::new());
@@ -89,6 +105,22 @@ thread_local! {
     static PREEMPT_COUNT: Cell<u32> = const { Cell::new(0) };
     /// What put the thread in atomic context (the outermost), for reports.
     static ATOMIC_WHY: Cell<&'static str> = const { Cell::new("") };
+    /// How many of the preempt count's levels are softirqs being served.
+    static SOFTIRQ_COUNT: Cell<u32> = const { Cell::new(0) };
+}
+
+/// The first signal number.
+const SIGNAL_MIN: u32 = 1;
+/// The last signal number (`_NSIG`).
+const SIGNAL_MAX: u32 = 64;
+/// `SIGKILL`.
+pub const SIGKILL: u32 = 9;
+/// `SIGSTOP`.
+pub const SIGSTOP: u32 = 19;
+
+/// The bit of `signal` in a signal set, `None` for no such signal.
+fn signal_bit(signal: u32) -> Option<u64> {
+    (SIGNAL_MIN..=SIGNAL_MAX).contains(&signal).then(|| 1u64 << (signal - 1))
 }
 
 /// `preempt_disable`: the calling task enters atomic context (`why`: "a
@@ -105,6 +137,28 @@ pub fn preempt_disable(why: &'static str) {
 /// `preempt_enable`: the calling task leaves one level of atomic context.
 pub fn preempt_enable() {
     PREEMPT_COUNT.with(|c| c.set(c.get().saturating_sub(1)));
+}
+
+/// The calling task starts serving a softirq (`why`: "a timer callback",
+/// "a BH work item"): atomic context, and `in_softirq()`.
+pub fn softirq_enter(why: &'static str) {
+    preempt_disable(why);
+    SOFTIRQ_COUNT.with(|c| c.set(c.get() + 1));
+}
+
+/// The calling task is done serving a softirq.
+pub fn softirq_exit() {
+    SOFTIRQ_COUNT.with(|c| c.set(c.get().saturating_sub(1)));
+    preempt_enable();
+}
+
+/// `preempt_count()` for the calling task, with the kernel's offsets: one
+/// per atomic section, `SOFTIRQ_OFFSET` while serving a softirq.
+pub fn preempt_count() -> u32 {
+    let softirq = SOFTIRQ_COUNT.with(Cell::get);
+    let atomic = PREEMPT_COUNT.with(Cell::get).saturating_sub(softirq);
+    let softirq_bits = if softirq > 0 { SOFTIRQ_OFFSET } else { 0 };
+    softirq_bits + atomic * PREEMPT_OFFSET
 }
 
 /// `in_atomic()` for the calling task.
@@ -221,6 +275,10 @@ pub struct Task {
     interrupt: AtomicU8,
     /// A fatal signal is pending: every wait returns.
     killed: AtomicBool,
+    /// The signals sent and not yet flushed (bit `n - 1` for signal `n`).
+    pending: AtomicU64,
+    /// The signals the task allows (`allow_signal`); the others are ignored.
+    allowed: AtomicU64,
     /// `kthread_should_stop()`.
     should_stop: AtomicBool,
     /// The thread has finished: the task is history, kept only by its owners.
@@ -273,6 +331,8 @@ impl Task {
             signal: AtomicBool::new(false),
             interrupt: AtomicU8::new(NOT_INTERRUPTED),
             killed: AtomicBool::new(false),
+            pending: AtomicU64::new(0),
+            allowed: AtomicU64::new(0),
             should_stop: AtomicBool::new(false),
             exited: AtomicBool::new(false),
         });
@@ -476,6 +536,7 @@ impl Task {
             WaitMode::Interruptible => {
                 self.signal.load(Ordering::Acquire)
                     || self.interrupt.load(Ordering::Acquire) == INTERRUPT_PENDING
+                    || self.pending.load(Ordering::Acquire) != 0
                     || self.killed()
             }
             WaitMode::Killable | WaitMode::Uninterruptible => self.killed(),
@@ -517,7 +578,58 @@ impl Task {
     pub fn signal_pending(&self) -> bool {
         self.signal.load(Ordering::Acquire)
             || self.interrupt.load(Ordering::Acquire) != NOT_INTERRUPTED
+            || self.pending.load(Ordering::Acquire) != 0
             || self.killed()
+    }
+
+    /// `kill -SIGNAL PID`: a signal the task allows becomes pending and
+    /// ends its interruptible sleep; any other is ignored (see the module
+    /// docs). Signal 0 only checks that the task may be signalled.
+    ///
+    /// # Errors
+    ///
+    /// [`SignalError::Invalid`] for no such signal, [`SignalError::NotPermitted`]
+    /// for a task that is not the kernel's (a thread calling into it).
+    pub fn send_signal(&self, signal: u32) -> Result<Delivery, SignalError> {
+        let bit = match signal {
+            0 => None,
+            n => Some(signal_bit(n).ok_or(SignalError::Invalid)?),
+        };
+        if self.kind == TaskKind::User {
+            return Err(SignalError::NotPermitted);
+        }
+        let Some(bit) = bit else { return Ok(Delivery::Ignored) };
+        if signal == SIGKILL || signal == SIGSTOP || self.allowed.load(Ordering::Acquire) & bit == 0 {
+            return Ok(Delivery::Ignored);
+        }
+        self.pending.fetch_or(bit, Ordering::AcqRel);
+        self.poke();
+        Ok(Delivery::Pending)
+    }
+
+    /// `allow_signal(signal)`: sent from now on, it is delivered.
+    pub fn allow_signal(&self, signal: u32) -> bool {
+        signal_bit(signal).map(|bit| self.allowed.fetch_or(bit, Ordering::AcqRel)).is_some()
+    }
+
+    /// `disallow_signal(signal)`: ignored again, and discarded if pending.
+    pub fn disallow_signal(&self, signal: u32) -> bool {
+        signal_bit(signal)
+            .map(|bit| {
+                self.allowed.fetch_and(!bit, Ordering::AcqRel);
+                self.pending.fetch_and(!bit, Ordering::AcqRel);
+            })
+            .is_some()
+    }
+
+    /// `flush_signals(current)`: forgets the pending signals.
+    pub fn flush_signals(&self) {
+        self.pending.store(0, Ordering::Release);
+    }
+
+    /// The pending signals, bit `n - 1` for signal `n`.
+    pub fn pending_signals(&self) -> u64 {
+        self.pending.load(Ordering::Acquire)
     }
 
     /// Whether a fatal signal is pending.
@@ -525,11 +637,14 @@ impl Task {
         self.killed.load(Ordering::Acquire)
     }
 
-    /// Forgets delivered signals (a worker between two work items).
+    /// Forgets delivered signals, and the signals allowed (a worker
+    /// between two work items: the next item starts afresh).
     pub fn clear_signals(&self) {
         self.signal.store(false, Ordering::Release);
         self.interrupt.store(NOT_INTERRUPTED, Ordering::Release);
         self.killed.store(false, Ordering::Release);
+        self.pending.store(0, Ordering::Release);
+        self.allowed.store(0, Ordering::Release);
     }
 
     /// Re-checks the sleep without waking it (signals, clock moves).
@@ -576,6 +691,24 @@ impl fmt::Debug for Task {
     }
 }
 
+/// What became of a signal sent to a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Pending: the task allows it.
+    Pending,
+    /// Discarded: the task ignores it (or it was signal 0).
+    Ignored,
+}
+
+/// Why a signal could not be sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignalError {
+    /// No such signal.
+    Invalid,
+    /// Not a task of the kernel's own.
+    NotPermitted,
+}
+
 /// Restores a task's previous context when dropped.
 #[derive(Debug)]
 pub struct ContextGuard {
@@ -603,6 +736,11 @@ pub fn tasks_of(kernel: u64) -> Vec<Arc<Task>> {
         .filter_map(Weak::upgrade)
         .filter(|t| t.kernel() == kernel && !t.exited.load(Ordering::Acquire))
         .collect()
+}
+
+/// The live task of `kernel` with this pid, if any.
+pub fn task_of(kernel: u64, pid: u64) -> Option<Arc<Task>> {
+    tasks_of(kernel).into_iter().find(|t| t.id() == pid)
 }
 
 /// Wakes every sleeping task so it re-reads its clock (a manual clock moved).
@@ -644,4 +782,78 @@ pub fn settle(kernel: u64, timeout: Duration) -> bool {
 pub(crate) fn current_tid() -> i32 {
     // SAFETY: `gettid` has no preconditions and cannot fail.
     unsafe { libc::gettid() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+
+    /// A kernel thread that runs `body` and returns what it returns.
+    fn in_kthread<R: Send + 'static>(body: impl FnOnce(&Arc<Task>) -> R + Send + 'static) -> R {
+        let (tx, rx) = mpsc::channel();
+        let (_, join) =
+            Task::spawn(0, TaskKind::KThread, "t".into(), move |task| tx.send(body(&task)).expect("the test waits"))
+                .expect("a thread");
+        join.join().expect("the thread ran");
+        rx.recv().expect("its result")
+    }
+
+    #[test]
+    fn a_kernel_thread_takes_only_the_signals_it_allows() {
+        let (pending, ignored, kill9) = in_kthread(|task| {
+            let ignored = task.send_signal(2) == Ok(Delivery::Ignored) && !task.signal_pending();
+            task.allow_signal(2);
+            task.allow_signal(SIGKILL);
+            let kill9 = task.send_signal(SIGKILL) == Ok(Delivery::Ignored) && !task.signal_pending();
+            let pending = task.send_signal(2) == Ok(Delivery::Pending) && task.signal_pending();
+            (pending, ignored, kill9)
+        });
+        assert!(ignored, "not allowed: discarded");
+        assert!(kill9, "SIGKILL never reaches a kernel thread");
+        assert!(pending, "allowed: pending");
+    }
+
+    #[test]
+    fn a_pending_signal_ends_interruptible_sleeps_until_flushed() {
+        let clock = Clock::manual(250);
+        let wakes = in_kthread(move |task| {
+            task.allow_signal(2);
+            task.send_signal(2).expect("a signal");
+            let first = task.schedule(&clock, WaitMode::Interruptible, None, &"");
+            let again = task.schedule(&clock, WaitMode::Interruptible, None, &"");
+            let uninterruptible = task.schedule(&clock, WaitMode::Uninterruptible, Some(clock.uptime()), &"");
+            task.flush_signals();
+            let flushed = task.schedule(&clock, WaitMode::Interruptible, Some(clock.uptime()), &"");
+            task.send_signal(2).expect("a signal");
+            task.disallow_signal(2);
+            let disallowed = task.signal_pending();
+            (first, again, uninterruptible, flushed, disallowed)
+        });
+        assert_eq!(wakes, (Wake::Interrupted, Wake::Interrupted, Wake::TimedOut, Wake::TimedOut, false));
+    }
+
+    #[test]
+    fn threads_calling_in_take_no_signals_and_numbers_are_checked() {
+        let me = Task::current();
+        assert_eq!(me.send_signal(2), Err(SignalError::NotPermitted));
+        assert_eq!(me.send_signal(65), Err(SignalError::Invalid));
+        assert_eq!(in_kthread(|task| task.send_signal(0)), Ok(Delivery::Ignored));
+    }
+
+    #[test]
+    fn the_preempt_count_says_softirq_and_atomic_apart() {
+        assert_eq!(preempt_count(), 0);
+        softirq_enter("a timer callback");
+        assert_eq!(preempt_count(), SOFTIRQ_OFFSET);
+        preempt_disable("a section holding a spinlock");
+        assert_eq!(preempt_count(), SOFTIRQ_OFFSET + PREEMPT_OFFSET);
+        assert_eq!(atomic_context(), Some("a timer callback"));
+        preempt_enable();
+        softirq_exit();
+        preempt_disable("a section holding a spinlock");
+        assert_eq!(preempt_count(), PREEMPT_OFFSET);
+        preempt_enable();
+        assert_eq!(preempt_count(), 0);
+    }
 }

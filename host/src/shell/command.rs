@@ -47,14 +47,14 @@ pub enum Command {
     Ls(Ls),
     /// List the kernel's threads: workers, kthreads, timers, with their module
     Ps,
+    /// Send a signal to a kernel thread, or interrupt a job: kill [-SIGNAL|-N|-s SIGNAL] PID|%N...
+    Kill(Kill),
     /// Wait, for scripts (moves a manual clock instead of sleeping)
     Sleep(Sleep),
     /// List the background jobs (COMMAND &)
     Jobs,
     /// Wait for background jobs: wait [%N]
     Wait(Wait),
-    /// Interrupt background jobs: kill %N...
-    Kill(Kill),
     /// List the commands, or show one command's help
     Help(Help),
     /// Leave modhost, unloading every module
@@ -178,9 +178,10 @@ pub struct Wait {
 /// `kill`.
 #[derive(Debug, Args)]
 pub struct Kill {
-    /// The jobs, %N
-    #[arg(required = true)]
-    pub jobs: Vec<String>,
+    /// The signal (-INT, -SIGINT, -2, -s INT; default TERM), then the PIDs
+    /// or jobs (%N: interrupted, whatever the signal)
+    #[arg(required = true, allow_hyphen_values = true, trailing_var_arg = true, value_name = "[-SIGNAL] PID|%N")]
+    pub args: Vec<String>,
 }
 
 /// `sleep`.
@@ -339,6 +340,12 @@ mod tests {
         let line = Line::try_parse_from(["dmesg", "-l", "err,warn"]).unwrap();
         let Command::Dmesg(dmesg) = line.command else { panic!("dmesg") };
         assert_eq!(dmesg.level, ["err", "warn"]);
+        let line = Line::try_parse_from(["kill", "-2", "42"]).unwrap();
+        let Command::Kill(kill) = line.command else { panic!("kill") };
+        assert_eq!(kill.args, ["-2", "42"]);
+        let line = Line::try_parse_from(["kill", "-s", "INT", "42"]).unwrap();
+        let Command::Kill(kill) = line.command else { panic!("kill") };
+        assert_eq!(kill.args, ["-s", "INT", "42"]);
     }
 
     #[test]

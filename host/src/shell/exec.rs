@@ -16,14 +16,18 @@ use std::{
 };
 
 use super::{
-    command::{self, Cat, Command, Echo, Insmod, Line, Ls, Modinfo, Modprobe, Redirect, Rmmod, Words},
+    command::{self, Cat, Command, Echo, Insmod, Kill, Line, Ls, Modinfo, Modprobe, Redirect, Rmmod, Words},
     dmesg::dmesg,
     interrupt, jobs, json,
 };
 use crate::{
     Access, DevFile, Errno, Error, ErrorKind, Kernel,
     loader::{MODULE_NAME_RULE, modinfo::inspect, normalize_name, params::join_args},
-    views::{lsmod::format_lsmod, modinfo::format_modinfo, ps::format_ps},
+    views::{
+        lsmod::format_lsmod,
+        modinfo::format_modinfo,
+        ps::{format_ps, signal_number},
+    },
 };
 
 /// What a line asks of the loop that runs it.
@@ -100,10 +104,10 @@ pub fn run_line_as(kernel: &Kernel, line: &str, format: Format, out: &mut dyn Wr
         Command::Echo(c) => Outcome::done(echo(kernel, &c, redirect.as_ref(), out, err)),
         Command::Ls(c) => Outcome::done(ls(kernel, &c, out, err)),
         Command::Ps => Outcome::done(write_out(out, &format_ps(&kernel.ps()))),
+        Command::Kill(c) => Outcome::done(kill(kernel, &c, err)),
         Command::Sleep(c) => Outcome::done(sleep(kernel, c.seconds, err)),
         Command::Jobs => Outcome::done(jobs::list(out)),
         Command::Wait(c) => Outcome::done(jobs::wait(c.job.as_deref(), err)),
-        Command::Kill(c) => Outcome::done(jobs::kill(&c.jobs, err)),
         Command::Help(c) => Outcome::done(help(c.command.as_deref(), out, err)),
         Command::Exit(c) => Outcome { ok: true, flow: Flow::Exit(c.status.unwrap_or(0)) },
     }
@@ -390,6 +394,45 @@ fn ls(kernel: &Kernel, c: &Ls, out: &mut dyn Write, err: &mut dyn Write) -> bool
                 let _ = writeln!(err, "ls: cannot access '{path}': {}", e.errno());
                 ok = false;
             }
+        }
+    }
+    ok
+}
+
+/// `kill [-SIGNAL|-N|-s SIGNAL] PID|%N...`, in bash's words; SIGTERM by
+/// default. A job (`%N`) is interrupted, as Ctrl-C would.
+fn kill(kernel: &Kernel, c: &Kill, err: &mut dyn Write) -> bool {
+    let (spec, pids) = match c.args.as_slice() {
+        [s, spec, pids @ ..] if s == "-s" => (Some(spec.as_str()), pids),
+        [first, pids @ ..] if first.starts_with('-') => (Some(&first[1..]), pids),
+        pids => (None, pids),
+    };
+    let signal = match spec.map(|spec| (spec, signal_number(spec))) {
+        None => 15,
+        Some((_, Some(signal))) => signal,
+        Some((spec, None)) => {
+            let _ = writeln!(err, "kill: {spec}: invalid signal specification");
+            return false;
+        }
+    };
+    if pids.is_empty() {
+        let _ = writeln!(err, "kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ...");
+        return false;
+    }
+    let (jobs, pids): (Vec<String>, Vec<String>) = pids.iter().cloned().partition(|a| a.starts_with('%'));
+    let mut ok = jobs::kill(&jobs, err);
+    for arg in &pids {
+        let result = match arg.parse::<u64>() {
+            Ok(pid) => kernel.kill(pid, signal),
+            Err(_) => {
+                let _ = writeln!(err, "kill: {arg}: arguments must be process or job IDs");
+                ok = false;
+                continue;
+            }
+        };
+        if let Err(e) = result {
+            let _ = writeln!(err, "kill: ({arg}) - {}", e.errno());
+            ok = false;
         }
     }
     ok

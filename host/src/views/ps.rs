@@ -1,4 +1,5 @@
-//! ps: the kernel's tasks, with the module each one belongs to.
+//! ps: the kernel's tasks, with the module each one belongs to; and kill,
+//! which sends one of them a signal.
 //!
 //! ```text
 //!   PID STAT MODULE       COMMAND          WCHAN
@@ -13,9 +14,20 @@
 //! runs now, or that owns the thread; `WCHAN` is where in a module's source
 //! the task sleeps.
 //!
-//! Kernel counterpart: `/proc/PID/stat`, `wchan`; procps's `ps`.
+//! `kill -SIGNAL PID` reaches a task only if it allows the signal
+//! (`allow_signal`); kernel threads ignore SIGKILL and SIGSTOP (see
+//! `services::task`).
+//!
+//! Kernel counterpart: `/proc/PID/stat`, `wchan`; procps's `ps`;
+//! `kill(2)`.
 
-use crate::{kernel::Kernel, services::task::tasks_of};
+use modhost_abi::errno::Errno;
+
+use crate::{
+    Error, ErrorKind,
+    kernel::Kernel,
+    services::task::{SignalError, task_of, tasks_of},
+};
 
 /// One task as ps shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +63,53 @@ impl Kernel {
     }
 }
 
+impl Kernel {
+    /// `kill -SIGNAL PID`: sends `signal` to the kernel's task `pid`; a
+    /// task that ignores it is not an error (see the module docs), and
+    /// signal 0 only checks that the task exists.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::NoSuchProcess`] (`ESRCH`) for no task of this kernel
+    /// with that pid; [`ErrorKind::InvalidSignal`] for no such signal
+    /// (`EINVAL`) or a task that is not the kernel's own (`EPERM`: a
+    /// thread that calls into it, as the prompt).
+    pub fn kill(&self, pid: u64, signal: u32) -> Result<(), Error> {
+        let subject = pid.to_string();
+        let Some(task) = task_of(self.inner.id, pid) else {
+            return Err(Error::new(ErrorKind::NoSuchProcess, Errno::ESRCH, subject, "no such process"));
+        };
+        match task.send_signal(signal) {
+            Ok(_) => Ok(()),
+            Err(SignalError::Invalid) => {
+                Err(Error::new(ErrorKind::InvalidSignal, Errno::EINVAL, subject, format!("invalid signal {signal}")))
+            }
+            Err(SignalError::NotPermitted) => {
+                Err(Error::new(ErrorKind::InvalidSignal, Errno::EPERM, subject, "not a kernel task"))
+            }
+        }
+    }
+}
+
+/// The signals by name, numbered as on x86 Linux (`SIGHUP` is 1).
+const SIGNALS: [&str; 31] = [
+    "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2", "PIPE", "ALRM", "TERM",
+    "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG", "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO",
+    "PWR", "SYS",
+];
+
+/// A signal as `kill` takes it: a number (`2`), a name (`INT`, `SIGINT`,
+/// any case); `None` for no such signal.
+pub fn signal_number(spec: &str) -> Option<u32> {
+    if let Ok(number) = spec.parse::<u32>() {
+        return (number <= 64).then_some(number);
+    }
+    let upper = spec.to_ascii_uppercase();
+    let name = upper.strip_prefix("SIG").unwrap_or(&upper);
+    let index = SIGNALS.iter().position(|s| *s == name)?;
+    u32::try_from(index + 1).ok()
+}
+
 /// ps's output.
 pub fn format_ps(entries: &[PsEntry]) -> String {
     let mut out = format!("{:>5} {:>7} {:<4} {:<12} {:<16} {}\n", "PID", "TID", "STAT", "MODULE", "COMMAND", "WCHAN");
@@ -68,4 +127,20 @@ pub fn format_ps(entries: &[PsEntry]) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signals_by_number_and_by_name() {
+        assert_eq!(signal_number("2"), Some(2));
+        assert_eq!(signal_number("INT"), Some(2));
+        assert_eq!(signal_number("sigkill"), Some(9));
+        assert_eq!(signal_number("SYS"), Some(31));
+        assert_eq!(signal_number("0"), Some(0));
+        assert_eq!(signal_number("65"), None);
+        assert_eq!(signal_number("FOO"), None);
+    }
 }

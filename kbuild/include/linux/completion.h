@@ -28,12 +28,15 @@ void __modhost_complete(struct completion *x, bool all, struct modhost_site site
 long __modhost_wait_for_completion(struct completion *x, unsigned int state, long timeout,
 				   struct modhost_site site);
 bool __modhost_completion_done(struct completion *x, struct modhost_site site);
+bool __modhost_try_wait_for_completion(struct completion *x, struct modhost_site site);
 
 #define init_completion(x)		__modhost_init_completion(x, MODHOST_SITE())
 #define reinit_completion(x)		__modhost_reinit_completion(x, MODHOST_SITE())
 #define complete(x)			__modhost_complete(x, false, MODHOST_SITE())
 #define complete_all(x)			__modhost_complete(x, true, MODHOST_SITE())
 #define completion_done(x)		__modhost_completion_done(x, MODHOST_SITE())
+/* Takes one complete() if there is one, never sleeps: true if it did. */
+#define try_wait_for_completion(x)	__modhost_try_wait_for_completion(x, MODHOST_SITE())
 
 #define wait_for_completion(x) \
 	((void)__modhost_wait_for_completion(x, TASK_UNINTERRUPTIBLE, MAX_SCHEDULE_TIMEOUT, MODHOST_SITE()))

@@ -56,7 +56,6 @@ struct task_struct {
 	void *__data;
 	int __usage;
 	int __started;
-	unsigned long __allowed_signals;
 	struct task_struct *__next;
 };
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* Time of day and its old structs: struct timespec64, and before 5.0
  * struct timespec and struct timeval (the wall clock that fills them is
- * not in the host's table yet; see <linux/timekeeping.h>). */
+ * in <linux/timekeeping.h>). */
 #ifndef _LINUX_TIME_H
 #define _LINUX_TIME_H
 

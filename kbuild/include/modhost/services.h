@@ -123,7 +123,14 @@ struct modhost_time_ops {
 	MH_FN(_Bool, fatal_signal_pending);
 	MH_FN(modhost_s32, current_pid);
 	MH_FN(modhost_size_t, get_task_comm, char *buf, modhost_size_t len);
+	MH_FN(modhost_u64, ktime_get_real_ns);
+	/* The preempt count: MODHOST_PREEMPT_OFFSET per spinlock held, plus
+	 * MODHOST_SOFTIRQ_OFFSET while serving a softirq. */
+	MH_FN(modhost_u32, in_context);
 };
+
+#define MODHOST_PREEMPT_OFFSET		1u
+#define MODHOST_SOFTIRQ_OFFSET		0x100u
 
 struct modhost_timer_ops {
 	struct modhost_prefix prefix;
@@ -163,6 +170,11 @@ struct modhost_kthread_ops {
 	MH_FN(_Bool, kthread_should_stop);
 	MH_FN(modhost_s32, kthread_stop, MH_H kthread, MH_SITE site);
 	MH_FN(void, kthread_free, MH_H kthread, MH_SITE site);
+	MH_FN(modhost_s32, kthread_pid, MH_H kthread, MH_SITE site);
+	MH_FN(void, allow_signal, modhost_s32 sig);
+	MH_FN(void, disallow_signal, modhost_s32 sig);
+	MH_FN(void, flush_signals);
+	MH_FN(modhost_s32, send_sig, modhost_s32 pid, modhost_s32 sig);
 };
 
 struct modhost_locking_ops {
@@ -201,6 +213,7 @@ struct modhost_wait_ops {
 	MH_FN(_Bool, completion_done, MH_H done, MH_SITE site);
 	MH_FN(void, reinit_completion, MH_H done, MH_SITE site);
 	MH_FN(void, completion_free, MH_H done, MH_SITE site);
+	MH_FN(_Bool, try_wait_for_completion, MH_H done, MH_SITE site);
 };
 
 struct modhost_proc_ops {
@@ -273,6 +286,11 @@ struct modhost_dev_ops {
 	/* Both return the number of bytes NOT copied. */
 	MH_FN(modhost_size_t, copy_to_user, void *to, const void *from, modhost_size_t n);
 	MH_FN(modhost_size_t, copy_from_user, void *to, const void *from, modhost_size_t n);
+/* wait: UMH_NO_WAIT 0, UMH_WAIT_EXEC 1, UMH_WAIT_PROC 2, | UMH_KILLABLE 4. */
+struct modhost_umh_ops {
+	struct modhost_prefix prefix;
+	MH_FN(modhost_s32, call_usermodehelper, const char *path, char *const *argv, char *const *envp,
+	      modhost_u32 wait, MH_SITE site);
 };
 
 struct modhost_services {
@@ -288,6 +306,7 @@ struct modhost_services {
 	const struct modhost_mem_ops *mem;
 	const struct modhost_debug_ops *debug;
 	const struct modhost_dev_ops *dev;
+	const struct modhost_umh_ops *umh;
 };
 
 #undef MH_FN

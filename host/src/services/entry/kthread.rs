@@ -1,6 +1,7 @@
-//! The table's `kthread` group.
+//! The table's `kthread` group, and the signals a task takes.
 //!
-//! Kernel counterpart: `include/linux/kthread.h`, `kernel/kthread.c`.
+//! Kernel counterpart: `include/linux/kthread.h`, `kernel/kthread.c`,
+//! `kernel/signal.c` (`allow_signal`, `flush_signals`, `send_sig`).
 
 use abi_stable::std_types::RStr;
 use modhost_abi::{
@@ -9,7 +10,11 @@ use modhost_abi::{
 };
 
 use super::{entries, site_text};
-use crate::services::{kthread::KThread, printk::Level};
+use crate::services::{
+    kthread::KThread,
+    printk::Level,
+    task::{SignalError, task_of},
+};
 
 entries! {
     KThreadOps {
@@ -76,6 +81,42 @@ entries! {
                     }
                     c.free::<KThread>(handle, &site).map(drop)
                 }
+            }
+        }
+
+        /// The kthread's pid, from its creation on.
+        fn kthread_pid(c, handle: Handle, site: Site) -> i32 {
+            let pid = c.object::<KThread>(handle, &site)?.inner.pid().ok_or(Errno::ESRCH)?;
+            Ok(i32::try_from(pid).unwrap_or(i32::MAX))
+        }
+
+        /// `allow_signal` for the calling task; no such signal, nothing.
+        fn allow_signal(c, signal: i32) -> () {
+            c.task().allow_signal(u32::try_from(signal).unwrap_or(0));
+            Ok(())
+        }
+
+        /// `disallow_signal` for the calling task.
+        fn disallow_signal(c, signal: i32) -> () {
+            c.task().disallow_signal(u32::try_from(signal).unwrap_or(0));
+            Ok(())
+        }
+
+        /// `flush_signals(current)`.
+        fn flush_signals(c) -> () {
+            c.task().flush_signals();
+            Ok(())
+        }
+
+        /// `send_sig(sig, task, 0)`, the task named by its pid.
+        fn send_sig(c, pid: i32, signal: i32) -> i32 {
+            let pid = u64::try_from(pid).map_err(|_| Errno::ESRCH)?;
+            let signal = u32::try_from(signal).map_err(|_| Errno::EINVAL)?;
+            let task = task_of(c.services().id, pid).ok_or(Errno::ESRCH)?;
+            match task.send_signal(signal) {
+                Ok(_) => Ok(0),
+                Err(SignalError::Invalid) => Err(Errno::EINVAL),
+                Err(SignalError::NotPermitted) => Err(Errno::EPERM),
             }
         }
     }

@@ -3,7 +3,7 @@
 //! Every function of the service table is generated here by [`entries!`],
 //! one file per group of the table ([`module`], [`time`], [`timer`],
 //! [`workqueue`], [`kthread`], [`locking`], [`wait`], [`proc`], [`mem`],
-//! [`debug`], [`dev`]), and every
+//! [`debug`], [`dev`], [`umh`]), and every
 //! one enters the host through [`enter`], which:
 //!
 //! 1. pins the thread for the handle registry and resolves the caller's
@@ -44,6 +44,7 @@ mod proc;
 pub(crate) mod rcu;
 mod time;
 mod timer;
+mod umh;
 mod wait;
 mod workqueue;
 
@@ -52,7 +53,8 @@ use modhost_abi::{
     errno::Errno,
     table::{
         DebugOpsRef, DevOpsRef, Handle, KThreadOpsRef, KernelServices, KernelServicesRef, LockingOpsRef, MemOpsRef,
-        ModuleHandle, ModuleOpsRef, ProcOpsRef, Site, SleepMode, TimeOpsRef, TimerOpsRef, WaitOpsRef, WorkqueueOpsRef,
+        ModuleHandle, ModuleOpsRef, ProcOpsRef, Site, SleepMode, TimeOpsRef, TimerOpsRef, UmhOpsRef, WaitOpsRef,
+        WorkqueueOpsRef,
     },
 };
 use rcu::ReadGuard;
@@ -127,6 +129,7 @@ static TABLE: WithMetadata<KernelServices> = WithMetadata::new(KernelServices {
     mem: MemOpsRef(mem::OPS.static_as_prefix()),
     debug: DebugOpsRef(debug::OPS.static_as_prefix()),
     dev: DevOpsRef(dev::OPS.static_as_prefix()),
+    umh: UmhOpsRef(umh::OPS.static_as_prefix()),
 });
 
 /// The service table every module's `init` receives.
@@ -150,6 +153,7 @@ pub(crate) fn names() -> Vec<(&'static str, &'static [&'static str])> {
         ("mem", mem::NAMES),
         ("debug", debug::NAMES),
         ("dev", dev::NAMES),
+        ("umh", umh::NAMES),
     ]
 }
 
@@ -607,6 +611,7 @@ mod tests {
             size_of::<MemOps>(),
             size_of::<DebugOps>(),
             size_of::<DevOps>(),
+            size_of::<UmhOps>(),
         ];
         let names = names();
         assert_eq!(size_of::<KernelServices>(), names.len() * size_of::<usize>(), "one group per field");

@@ -1,6 +1,7 @@
 //! The table's `time` group: jiffies, sleeping, and the current task.
 //!
 //! Kernel counterpart: `include/linux/jiffies.h`,
+//! `kernel/time/timekeeping.c` (`ktime_get_real`), `include/linux/preempt.h`,
 //! `kernel/time/sleep_timeout.c` (`schedule_timeout`),
 //! `kernel/time/hrtimer.c` (`usleep_range`), `include/linux/sched.h`.
 
@@ -13,7 +14,7 @@ use std::time::Duration;
 use super::{entries, site_text};
 use crate::services::{
     sched,
-    task::WaitMode,
+    task::{self, WaitMode},
     wait::{Sleep, WaitError, wait_until},
 };
 
@@ -86,6 +87,16 @@ entries! {
                 unsafe { core::ptr::copy_nonoverlapping(name.as_ptr(), buf, name.len()) };
             }
             Ok(name.len())
+        }
+
+        /// `ktime_get_real_ns`: the wall clock, since the epoch.
+        fn ktime_get_real_ns(c) -> u64 {
+            Ok(u64::try_from(c.services().clock.realtime().as_nanos()).unwrap_or(u64::MAX))
+        }
+
+        /// The calling task's preempt count (`in_softirq()` and friends).
+        fn in_context(_c) -> u32 {
+            Ok(task::preempt_count())
         }
     }
 }

@@ -117,5 +117,10 @@ entries! {
         fn completion_free(c, completion: Handle, site: Site) -> () {
             c.free_stopping::<Completion>(completion, &site)
         }
+
+        /// `try_wait_for_completion`: never sleeps.
+        fn try_wait_for_completion(c, completion: Handle, site: Site) -> bool {
+            Ok(c.object::<Completion>(completion, &site)?.inner.try_wait())
+        }
     }
 }

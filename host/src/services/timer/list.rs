@@ -27,7 +27,7 @@ use crate::services::{
     callback::ModuleCallback,
     object::{Kind, Object},
     sched::uptime_at_jiffies,
-    task::{Task, WaitMode, preempt_disable, preempt_enable},
+    task::{Task, WaitMode, softirq_enter, softirq_exit},
     wait::{Sleep, WaitError, enlist, wait_until},
 };
 
@@ -137,9 +137,9 @@ pub(super) fn fire(services: &Arc<Services>, me: &Arc<Task>, key: TimerKey, time
     }
     if let Some(owner) = &timer.owner {
         let _context = owner.enter(me);
-        preempt_disable("a timer callback");
+        softirq_enter("a timer callback");
         timer.inner.callback.call(timer.handle());
-        preempt_enable();
+        softirq_exit();
         me.clear_signals();
     }
     services.timers.lock().running = None;

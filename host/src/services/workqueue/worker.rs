@@ -34,7 +34,7 @@ use super::{
 };
 use crate::services::{
     printk::Level,
-    task::{Task, TaskKind, WaitMode, preempt_disable, preempt_enable},
+    task::{Task, TaskKind, WaitMode, softirq_enter, softirq_exit},
 };
 
 /// How long a worker other than the watcher stays idle before it exits
@@ -205,11 +205,11 @@ impl Worker {
             let _context = module.enter(&self.task);
             let bh = self.wq.inner.flags & WQ_BH != 0;
             if bh {
-                preempt_disable("a BH work item");
+                softirq_enter("a BH work item");
             }
             item.inner.callback.call(item.handle());
             if bh {
-                preempt_enable();
+                softirq_exit();
             }
         }
         self.task.clear_signals();

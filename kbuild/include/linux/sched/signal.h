@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Signals of the current task.
+ * Signals of tasks.
  *
- * The host delivers no POSIX signals to module tasks yet. What it does
- * deliver: rmmod interrupts the module's interruptible sleeps, kthread_stop
- * interrupts the kthread's, and a forced unload kills the module's tasks
- * (a fatal signal). signal_pending() and fatal_signal_pending() report
- * those, for the calling task whatever task they are given.
- * allow_signal() records which signals a kthread accepts, for the day the
- * host delivers them; until then `kill -INT` does not reach a kthread.
+ * A module's task, as a kernel thread, ignores every signal until it
+ * allow_signal()s it, and SIGKILL and SIGSTOP always. An allowed signal
+ * (`kill -INT PID` in the shell, send_sig() from a module) stays pending
+ * until flush_signals(): signal_pending() is true and interruptible sleeps
+ * end at once. signal_pending() is also true when the host interrupts the
+ * task: kthread_stop(), an rmmod (for a work item's sleep), a forced
+ * unload (fatal_signal_pending() too).
+ *
+ * signal_pending() and fatal_signal_pending() answer for the calling task,
+ * whatever task they are given: module code asks them of `current`.
  */
 #ifndef _LINUX_SCHED_SIGNAL_H
 #define _LINUX_SCHED_SIGNAL_H
@@ -31,7 +34,24 @@ static inline int fatal_signal_pending(struct task_struct *p)
 	return mh_call(time, fatal_signal_pending);
 }
 
-void allow_signal(int sig);
-void disallow_signal(int sig);
+static inline void allow_signal(int sig)
+{
+	mh_call(kthread, allow_signal, sig);
+}
+
+static inline void disallow_signal(int sig)
+{
+	mh_call(kthread, disallow_signal, sig);
+}
+
+/* The calling task's pending signals are forgotten. */
+static inline void flush_signals(struct task_struct *t)
+{
+	(void)t;
+	mh_call(kthread, flush_signals);
+}
+
+/* 0, -ESRCH (the task is gone) or -EINVAL (no such signal). */
+int send_sig(int sig, struct task_struct *p, int priv);
 
 #endif /* _LINUX_SCHED_SIGNAL_H */
