@@ -286,6 +286,8 @@ struct modhost_dev_ops {
 	/* Both return the number of bytes NOT copied. */
 	MH_FN(modhost_size_t, copy_to_user, void *to, const void *from, modhost_size_t n);
 	MH_FN(modhost_size_t, copy_from_user, void *to, const void *from, modhost_size_t n);
+};
+
 /* wait: UMH_NO_WAIT 0, UMH_WAIT_EXEC 1, UMH_WAIT_PROC 2, | UMH_KILLABLE 4. */
 struct modhost_umh_ops {
 	struct modhost_prefix prefix;
