@@ -388,6 +388,9 @@ pub struct ModuleOps {
     /// `vprintk(level, text)`: one line, logged as it is (a C module's
     /// `printk`, to which the kernel adds no name).
     pub vprintk: extern "C" fn(ModuleHandle, u32, RStr<'_>),
+    /// `module_refcount(THIS_MODULE)`: the modules using it plus the
+    /// references taken with `try_module_get`.
+    pub module_refcount: extern "C" fn(ModuleHandle) -> u32,
 }
 
 /// Time, sleeping, and the current task.

@@ -99,3 +99,10 @@ void module_put(struct module *module)
 	if (module && is_self(module))
 		mh_call(module, module_put);
 }
+
+int module_refcount(struct module *module)
+{
+	if (!module || !is_self(module))
+		return 0;
+	return (int)mh_call(module, module_refcount);
+}

@@ -24,6 +24,7 @@ fn gpl_and_proprietary_users_of_square_get_what_their_license_allows() {
     kernel.insmod(square_ko(), "").unwrap();
     kernel.insmod(user_ko("square_user"), "").unwrap();
     assert_dmesg(&kernel, "square_user: square(3) = 9, cube(3) = 27");
+    assert_dmesg(&kernel, "square: 1 users and references");
     kernel.insmod(user_ko("square_prop"), "").unwrap();
     assert_dmesg(&kernel, "square_prop: module license 'Proprietary' taints kernel.");
     assert_dmesg(&kernel, "square_prop: square(4) = 16");
@@ -35,6 +36,7 @@ fn gpl_and_proprietary_users_of_square_get_what_their_license_allows() {
     for name in ["square_prop", "square_user", "square"] {
         kernel.rmmod(name).unwrap();
     }
+    assert_dmesg(&kernel, "square: unloaded with 0 references");
     assert_nothing_pinned(&kernel);
 }
 

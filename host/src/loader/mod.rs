@@ -250,6 +250,11 @@ impl Modules {
     /// Removes a module with its exports and its uses of others.
     pub(crate) fn remove(&mut self, module: &Module) {
         self.symbols.unexport(module.id);
+        for used in self.uses.iter().filter(|u| u.user == module.id) {
+            if let Some(target) = self.by_id(used.target) {
+                target.users.fetch_sub(1, Ordering::AcqRel);
+            }
+        }
         self.uses.retain(|u| u.user != module.id);
         self.list.retain(|m| m.id != module.id);
     }
@@ -279,6 +284,9 @@ impl Modules {
         let link = Use { user, target };
         if !self.uses.contains(&link) {
             self.uses.insert(0, link);
+            if let Some(target) = self.by_id(target) {
+                target.users.fetch_add(1, Ordering::AcqRel);
+            }
         }
     }
 
@@ -289,8 +297,7 @@ impl Modules {
 
     /// `module_refcount`: users plus extra references.
     pub(crate) fn refcount(&self, module: &Module) -> u32 {
-        let users = self.uses.iter().filter(|u| u.target == module.id).count();
-        u32::try_from(users).unwrap_or(u32::MAX).saturating_add(module.extra_refs.load(Ordering::Relaxed))
+        module.refcount()
     }
 }
 

@@ -105,6 +105,8 @@ pub struct ModuleRecord {
     pub(crate) taints: Taint,
     /// References taken on top of the users' ones (`try_module_get`).
     pub(crate) extra_refs: AtomicU32,
+    /// The modules using its exports (the loader counts them under its lock).
+    pub(crate) users: AtomicU32,
     /// The parameter values, by declaration index (`kernel_param_lock`).
     pub(crate) params: Mutex<Vec<ParamValue>>,
     /// Shows parameter `i` as its `/sys` file does, without the newline.
@@ -138,6 +140,7 @@ impl ModuleRecord {
             state: AtomicU8::new(ModuleState::Unformed as u8),
             taints: Taint::default(),
             extra_refs: AtomicU32::new(0),
+            users: AtomicU32::new(0),
             params: Mutex::new(params),
             param_show,
             objects: Mutex::new(Vec::new()),
@@ -165,6 +168,11 @@ impl ModuleRecord {
         }
         self.extra_refs.fetch_add(1, Ordering::AcqRel);
         true
+    }
+
+    /// `module_refcount`: its users plus the extra references.
+    pub(crate) fn refcount(&self) -> u32 {
+        self.users.load(Ordering::Acquire).saturating_add(self.extra_refs.load(Ordering::Acquire))
     }
 
     /// `module_put`: drops a reference; warns instead of underflowing.

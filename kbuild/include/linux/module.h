@@ -65,6 +65,8 @@
 extern bool try_module_get(struct module *module);
 extern void module_put(struct module *module);
 extern void __module_get(struct module *module);
+/* The modules using it plus the references taken: THIS_MODULE only. */
+extern int module_refcount(struct module *module);
 
 #define symbol_get(x) (&(x))
 #define symbol_put(x) do { } while (0)

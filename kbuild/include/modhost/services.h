@@ -110,6 +110,7 @@ struct modhost_module_ops {
 	MH_FN(void, module_put);
 	MH_FN(void, object_static, MH_H object, MH_SITE site);
 	MH_FN(void, vprintk, modhost_u32 level, MH_STR text);
+	MH_FN(modhost_u32, module_refcount);
 };
 
 struct modhost_time_ops {

@@ -6,6 +6,7 @@
 
 int square(int x)
 {
+	pr_info("square: %d users and references\n", module_refcount(THIS_MODULE));
 	return x * x;
 }
 EXPORT_SYMBOL(square);
@@ -24,7 +25,7 @@ static int __init square_init(void)
 
 static void __exit square_exit(void)
 {
-	pr_info("square: unloaded\n");
+	pr_info("square: unloaded with %d references\n", module_refcount(THIS_MODULE));
 }
 
 module_init(square_init);

@@ -88,5 +88,10 @@ entries! {
             c.services().printk.log(level, text.as_str());
             Ok(())
         }
+
+        /// `module_refcount(THIS_MODULE)`.
+        fn module_refcount(c) -> u32 {
+            Ok(c.module().refcount())
+        }
     }
 }
