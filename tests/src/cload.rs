@@ -253,3 +253,23 @@ fn callback_parameters_and_empty_arrays_keep_the_module_s_own_values() {
     assert_dmesg(&kernel, "cb: `9' invalid for parameter `level'");
     assert!(kernel.lsmod().is_empty());
 }
+
+#[test]
+fn a_c_module_uses_the_rust_fifo_through_its_published_header() {
+    let kernel = boot();
+    kernel.insmod("fifo.so", "size=4").unwrap();
+    kernel.insmod(build_c("rustfifo").join("cproducer.ko"), "item=Z count=6").unwrap();
+    assert_dmesg(&kernel, "cproducer: no symbol version for fifo_try_put");
+    assert_dmesg(&kernel, "cproducer: put 4 of 6, fifo holds 4 of 4");
+    let fifo = kernel.lsmod().into_iter().find(|m| m.name == "fifo").unwrap();
+    assert_eq!(fifo.holders, ["cproducer"]);
+    kernel.insmod("consumer.so", "rate=250").unwrap();
+    for _ in 0..10 {
+        kernel.clock().advance(std::time::Duration::from_millis(4));
+        assert!(kernel.settle());
+    }
+    assert_dmesg_contains(&kernel, "consumer: got Z #0 from cproducer");
+    for name in ["consumer", "cproducer", "fifo"] {
+        kernel.rmmod(name).unwrap();
+    }
+}

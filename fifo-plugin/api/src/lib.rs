@@ -1,6 +1,7 @@
 //! The fifo module's interface: the types its exported functions take.
 //!
-//! This is the lab's `fifo.h`: the fifo module and every module that imports
+//! This is the lab's `fifo.h` (and `include/fifo.h` beside this crate is
+//! the same for C modules): the fifo module and every module that imports
 //! its symbols (producers, consumers) build against it, and the host checks
 //! at load that both sides agree on these types' layouts, so a producer built
 //! against another version of this crate is refused with `disagrees about
@@ -105,6 +106,18 @@ pub struct FifoStats {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_c_header_declares_the_same_types() {
+        let header = include_str!("../include/fifo.h");
+        let define = |name: &str| -> usize {
+            let line = header.lines().find(|l| l.starts_with(&format!("#define {name}"))).expect(name);
+            line.split_whitespace().last().unwrap().parse().unwrap()
+        };
+        assert_eq!((define("FIFO_ITEM_MAX"), define("FIFO_PRODUCER_MAX")), (ITEM_MAX, PRODUCER_MAX));
+        assert!(header.contains(&format!("sizeof(struct fifo_item) == {}", size_of::<FifoItem>())));
+        assert!(header.contains(&format!("sizeof(struct fifo_stats) == {}", size_of::<FifoStats>())));
+    }
 
     #[test]
     fn items_carry_their_strings_within_limits() {

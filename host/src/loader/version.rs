@@ -147,7 +147,8 @@ pub(crate) enum Versions {
 /// Whether the export `found` of `exporter` has the version `expected`
 /// that `importer` was built against: the layouts of a Rust signature
 /// (compared in a child process, then remembered per file pair), the CRC of
-/// a C prototype. A Rust signature and a C prototype cannot be compared.
+/// a C prototype. A Rust signature and a C prototype cannot be compared:
+/// a C import without a CRC is taken on trust, with the kernel's warning.
 pub(crate) fn symbol_matches(
     importer: FileId,
     exporter: FileId,
@@ -164,7 +165,9 @@ pub(crate) fn symbol_matches(
             }
             Ok(Versions::Match)
         }
-        (SymbolVersion::Crc(None), SymbolVersion::Crc(_)) => Ok(Versions::Unversioned),
+        // A C module built without its exporter's Module.symvers, whatever
+        // the exporter (a Rust module has none to give).
+        (SymbolVersion::Crc(None), _) => Ok(Versions::Unversioned),
         (SymbolVersion::Crc(Some(expected)), SymbolVersion::Crc(Some(found))) if expected == found => {
             Ok(Versions::Match)
         }
