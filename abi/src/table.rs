@@ -154,8 +154,13 @@ impl Site {
 }
 
 impl fmt::Display for Site {
+    /// `file:line:column`, or `file:line` when the column is unknown (0,
+    /// as C's `__LINE__` gives no column).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+        match self.column {
+            0 => write!(f, "{}:{}", self.file, self.line),
+            column => write!(f, "{}:{}:{column}", self.file, self.line),
+        }
     }
 }
 

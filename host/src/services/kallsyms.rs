@@ -60,7 +60,10 @@ impl Location {
 impl Kallsyms {
     /// Adds `module`'s symbols (offsets from `base`), mapped at `mapped`.
     pub(crate) fn add(&self, module: &Arc<str>, base: usize, mapped: Range<usize>, mut symbols: Vec<Symbol>) {
-        symbols.sort_by_key(|s| s.start);
+        // At one address, the alias `module_init`/`module_exit` make sorts
+        // first, so that a lookup (the last symbol at or below) finds the
+        // function's own name.
+        symbols.sort_by_key(|s| (s.start, !matches!(s.name.as_str(), "init_module" | "cleanup_module")));
         self.modules.write().push(ModuleSymbols { module: Arc::clone(module), base, mapped, symbols });
     }
 
@@ -110,7 +113,10 @@ mod tests {
     fn addresses_name_their_symbol_module_and_offset() {
         let kallsyms = Kallsyms::default();
         let name: Arc<str> = Arc::from("slpy_wq");
-        kallsyms.add(&name, 0x1000, 0x1000..0x9000, vec![symbol(0x200, 0x80, "whee"), symbol(0x100, 0x40, "init")]);
+        let symbols =
+            vec![symbol(0x200, 0x80, "whee"), symbol(0x100, 0x40, "hello_init"), symbol(0x100, 0x40, "init_module")];
+        kallsyms.add(&name, 0x1000, 0x1000..0x9000, symbols);
+        assert_eq!(kallsyms.sprint(0x1000 + 0x104, true), "hello_init+0x4/0x40 [slpy_wq]");
         assert_eq!(kallsyms.sprint(0x1000 + 0x22d, true), "whee+0x2d/0x80 [slpy_wq]");
         assert_eq!(kallsyms.sprint(0x1000 + 0x200, false), "whee [slpy_wq]");
         assert_eq!(kallsyms.sprint(0x1000 + 0x150, true), "0x1150");
