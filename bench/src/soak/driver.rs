@@ -12,7 +12,7 @@ use super::{
     model::{CONSUMERS, Lab, Op, PRODUCERS},
     watchdog::Watchdog,
 };
-use modhost::Kernel;
+use modhost::{Kernel, services::printk::Level};
 use std::{
     collections::BTreeMap,
     time::{Duration, Instant},
@@ -24,6 +24,10 @@ pub(crate) trait Host {
     fn run(&self, op: &Op) -> Outcome;
     /// The names lsmod shows, sorted.
     fn lsmod(&self) -> Vec<String>;
+    /// A mark in the log: what is logged from now on comes after it.
+    fn log_mark(&self) -> u64;
+    /// The KERN_INFO-and-above lines logged since `mark`.
+    fn logged_since(&self, mark: u64) -> Vec<String>;
 }
 
 impl Host for Kernel {
@@ -36,11 +40,24 @@ impl Host for Kernel {
         shown.sort();
         shown
     }
+
+    fn log_mark(&self) -> u64 {
+        self.printk().next_seq()
+    }
+
+    fn logged_since(&self, mark: u64) -> Vec<String> {
+        let records = self.printk().records_since(mark).into_iter();
+        records.filter(|r| r.level <= Level::Info).map(|r| r.to_string()).collect()
+    }
 }
 
 /// How long one operation may take: an rmmod of a blocked producer is
 /// meant to return within a second.
 pub const OP_BOUND: Duration = Duration::from_secs(2);
+
+/// At most this many lines of what was logged during a slow operation are
+/// kept for the report.
+const SLOW_LOG_LINES: usize = 40;
 
 /// Steps, the model, and what was seen; see the module docs.
 #[derive(Debug)]
@@ -57,7 +74,10 @@ pub(crate) struct Driver<'h, H> {
     pub(crate) tally: BTreeMap<&'static str, (u64, u64)>,
     /// The slowest operation and how long it took.
     pub(crate) slowest: (Duration, String),
-    /// How many operations took longer than [`OP_BOUND`], and the first.
+    /// How long an operation may take: [`OP_BOUND`].
+    pub(crate) bound: Duration,
+    /// How many operations took longer than `bound`, and the first,
+    /// with what was logged meanwhile and the operations before it.
     pub(crate) slow: (u64, Option<String>),
     /// The first disagreement between host and model.
     pub(crate) divergence: Option<Divergence>,
@@ -74,6 +94,7 @@ impl<'h, H: Host> Driver<'h, H> {
             run: None,
             tally: BTreeMap::new(),
             slowest: (Duration::ZERO, String::new()),
+            bound: OP_BOUND,
             slow: (0, None),
             divergence: None,
         }
@@ -94,12 +115,12 @@ impl<'h, H: Host> Driver<'h, H> {
     pub(crate) fn step(&mut self, op: &Op) -> bool {
         let expected = self.lab.expect(op);
         self.watchdog.arm(op.to_string());
-        let started = Instant::now();
+        let (mark, started) = (self.host.log_mark(), Instant::now());
         let outcome = self.host.run(op);
         let took = started.elapsed();
         self.watchdog.disarm();
-        self.count(op, &outcome, took);
         self.history.push(op, expected, outcome);
+        self.count(op, &outcome, took, mark);
         if self.divergence.is_some() {
             // Out of step: the model follows the host as best it can.
             if outcome.is_ok() {
@@ -137,7 +158,7 @@ impl<'h, H: Host> Driver<'h, H> {
         }
     }
 
-    fn count(&mut self, op: &Op, outcome: &Outcome, took: Duration) {
+    fn count(&mut self, op: &Op, outcome: &Outcome, took: Duration, mark: u64) {
         let tally = self.tally.entry(op.kind()).or_default();
         if outcome.is_ok() {
             tally.0 += 1
@@ -150,10 +171,25 @@ impl<'h, H: Host> Driver<'h, H> {
         if took > self.slowest.0 {
             self.slowest = (took, op.to_string());
         }
-        if took > OP_BOUND {
+        if took > self.bound {
             self.slow.0 += 1;
-            self.slow.1.get_or_insert_with(|| format!("{op}: took {took:?}"));
+            if self.slow.1.is_none() {
+                self.slow.1 = Some(self.slow_report(op, took, mark));
+            }
         }
+    }
+
+    /// A slow operation, what was logged while it ran, and what came before.
+    fn slow_report(&self, op: &Op, took: Duration, mark: u64) -> String {
+        let mut logged = self.host.logged_since(mark);
+        let cut = logged.len().saturating_sub(SLOW_LOG_LINES);
+        logged.drain(..cut);
+        let mut report =
+            format!("#{} {op}: took {took:?}\n  logged meanwhile, KERN_INFO and above:", self.history.count());
+        logged.iter().for_each(|line| report.push_str(&format!("\n    {line}")));
+        report.push_str("\n  the last operations:");
+        self.history.lines().iter().for_each(|line| report.push_str(&format!("\n    {line}")));
+        report
     }
 
     fn diverge(&mut self, kind: Disagreement, what: String, model: Vec<String>) {
@@ -211,6 +247,14 @@ mod tests {
                 Fault::Reports(kind) if self.ran.get() == self.fault_at => Err(kind),
                 _ => outcome,
             }
+        }
+
+        fn log_mark(&self) -> u64 {
+            0
+        }
+
+        fn logged_since(&self, _mark: u64) -> Vec<String> {
+            (0..100).map(|n| format!("[    0.000000] line {n}")).collect()
         }
 
         fn lsmod(&self) -> Vec<String> {
@@ -293,5 +337,21 @@ mod tests {
         assert_eq!(in_step, [true, false, false]);
         driver.unload_all();
         assert_eq!(host.lsmod(), Vec::<String>::new(), "{}", driver.divergence.expect("kept"));
+    }
+
+    #[test]
+    fn the_first_slow_operation_is_reported_with_what_was_logged_meanwhile() {
+        let host = Faulty::new(u64::MAX, Fault::Reports(ErrorKind::Busy));
+        let mut driver = Driver::new(&host, 5, Watchdog::start());
+        driver.bound = Duration::ZERO;
+        driver.step(&Op::InsmodFifo { size: 8 });
+        driver.step(&Op::Rmmod { name: "fifo" });
+        let (count, first) = driver.slow.clone();
+        let first = first.expect("the first slow operation is kept");
+        assert_eq!(count, 2);
+        assert!(first.starts_with("#1 insmod fifo.so size=8: took "), "{first}");
+        assert!(first.contains("\n    [    0.000000] line 99"), "{first}");
+        assert!(!first.contains("line 59\n"), "only the last {SLOW_LOG_LINES} lines: {first}");
+        assert!(first.ends_with("\n  the last operations:\n    #1        insmod fifo.so size=8 -> Ok(())"), "{first}");
     }
 }
