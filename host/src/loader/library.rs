@@ -429,20 +429,44 @@ fn mapping_of(maps: &str, address: usize) -> Option<Range<usize>> {
     })
 }
 
-/// Whether the memory at `stack` holds a word pointing into `text`.
+/// Whether the innermost frames of a stack hold a return address into
+/// `text`: a word pointing just after a call instruction there. A thread
+/// blocked in a module's code has one within a few frames of its stack
+/// pointer; looking no deeper, and only at return addresses, keeps stale
+/// words (a recycled thread stack once ran another module mapped at the
+/// same place) from naming a thread that never ran this module.
 fn stack_holds(stack: Range<usize>, text: &[Range<usize>]) -> bool {
-    const LIMIT: usize = 8 << 20;
-    let len = (stack.end - stack.start).min(LIMIT);
-    let mut buf = vec![0u8; len];
-    let local = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: len };
-    let remote = libc::iovec { iov_base: stack.start as *mut c_void, iov_len: len };
-    // SAFETY: `process_vm_readv` copies from this process's memory into
-    // `buf`, whose length `local` gives; an unmapped source makes it fail
-    // (`EFAULT`), it never faults.
-    let read = unsafe { libc::process_vm_readv(libc::getpid(), &raw const local, 1, &raw const remote, 1, 0) };
-    let Ok(read) = usize::try_from(read) else { return false };
-    buf[..read]
+    const INNERMOST: usize = 16 << 10;
+    let words = read_memory(stack.start, (stack.end - stack.start).min(INNERMOST));
+    words
         .chunks_exact(mem::size_of::<usize>())
         .map(|word| usize::from_ne_bytes(word.try_into().unwrap_or_default()))
-        .any(|word| text.iter().any(|range| range.contains(&word)))
+        .filter(|word| text.iter().any(|range| range.contains(word) && range.start + 6 <= *word))
+        .any(follows_a_call)
+}
+
+/// Whether the code before `address` ends with a call instruction (direct,
+/// `call *%reg`, `call *disp(%reg)` or `call *disp(%rip)`).
+fn follows_a_call(address: usize) -> bool {
+    let before = read_memory(address - 6, 6);
+    let [b6, b5, _, b3, b2, b1] = before[..] else { return false };
+    b5 == 0xe8
+        || (b6 == 0xff && b5 == 0x15)
+        || (b2 == 0xff && b1 & 0xf8 == 0xd0)
+        || (b3 == 0xff && b2 & 0xf8 == 0x50)
+        || (b6 == 0xff && b5 & 0xf8 == 0x90)
+}
+
+/// Up to `len` bytes of this process's memory at `address`; fewer (or none)
+/// where it is not mapped.
+fn read_memory(address: usize, len: usize) -> Vec<u8> {
+    let mut buf = vec![0u8; len];
+    let local = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: len };
+    let remote = libc::iovec { iov_base: address as *mut c_void, iov_len: len };
+    // SAFETY: `process_vm_readv` copies from this process's memory into
+    // `buf`, whose length `local` gives; an unmapped source makes it fail
+    // (`EFAULT`) or stop short, it never faults.
+    let read = unsafe { libc::process_vm_readv(libc::getpid(), &raw const local, 1, &raw const remote, 1, 0) };
+    buf.truncate(usize::try_from(read).unwrap_or(0));
+    buf
 }

@@ -142,8 +142,8 @@ fn job_id(spec: &str) -> Option<usize> {
     JOBS.lock().iter().any(|j| j.id == id).then_some(id)
 }
 
-/// `wait [%N]`: until job N (or every job) ended, or Ctrl-C; whether the
-/// job (every job) succeeded.
+/// `wait [%N]`: until job N (or every job) ended, or Ctrl-C; as the
+/// shell's, `wait` alone succeeds, and `wait %N` says whether job N did.
 pub(super) fn wait(spec: Option<&str>, err: &mut dyn Write) -> bool {
     let id = match spec {
         None => None,
@@ -163,9 +163,15 @@ pub(super) fn wait(spec: Option<&str>, err: &mut dyn Write) -> bool {
     loop {
         let waited: Vec<&Job> = jobs.iter().filter(|j| id.is_none_or(|id| j.id == id)).collect();
         if waited.iter().all(|j| j.state != State::Running) {
-            return waited.iter().all(|j| j.state == State::Done(true));
+            // As the shell's: `wait` alone succeeds; `wait %N` is the job's status.
+            let failed = spec.filter(|_| waited.iter().any(|j| j.state != State::Done(true)));
+            if let Some(spec) = failed {
+                let _ = writeln!(err, "wait: {spec}: the job failed");
+            }
+            return failed.is_none();
         }
         if interrupt::pending() {
+            let _ = writeln!(err, "wait: interrupted");
             return false;
         }
         CHANGED.wait(&mut jobs);
