@@ -273,3 +273,41 @@ fn a_c_module_uses_the_rust_fifo_through_its_published_header() {
         kernel.rmmod(name).unwrap();
     }
 }
+
+const WARNY: &str = r#"#include <linux/module.h>
+#include <linux/bug.h>
+
+static noinline int check_rate(int rate)
+{
+	WARN_ON(rate <= 0);
+	return rate;
+}
+
+static int __init warny_init(void)
+{
+	pr_info("warny: %pS\n", check_rate);
+	check_rate(0);
+	return 0;
+}
+
+static void __exit warny_exit(void) { }
+module_init(warny_init);
+module_exit(warny_exit);
+MODULE_LICENSE("GPL");
+"#;
+
+#[test]
+fn warn_on_shows_a_call_trace_through_the_module() {
+    let dir = Scratch::new("warny");
+    built(&dir, &[("warny.c", WARNY), ("Makefile", "obj-m += warny.o\n")], &[]);
+    let kernel = boot();
+    kernel.insmod(dir.join("warny.ko"), "").unwrap();
+    let lines = dmesg(&kernel);
+    assert!(lines.iter().any(|l| l.starts_with("warny: check_rate+0x0/0x") && l.ends_with(" [warny]")), "{lines:#?}");
+    assert!(lines.iter().any(|l| l.starts_with("WARNING: at warny.c:6 [warny]")), "{lines:#?}");
+    let trace = lines.iter().position(|l| l == "Call Trace:").expect("a call trace");
+    let frames: Vec<&String> = lines[trace..].iter().take_while(|l| *l != " </TASK>").collect();
+    assert!(frames.iter().any(|f| f.starts_with(" check_rate")), "{frames:#?}");
+    assert!(frames.iter().any(|f| f.starts_with(" warny_init+0x") && f.ends_with(" [warny]")), "{frames:#?}");
+    kernel.rmmod("warny").unwrap();
+}

@@ -46,6 +46,7 @@ impl Services {
         self.log(Level::Warning, "------------[ cut here ]------------");
         self.log(Level::Warning, &format!("WARNING:{at}{owner}: {text}"));
         self.report_context(Level::Warning);
+        self.warn_trace(Level::Warning);
         self.log(Level::Warning, "---[ end trace ]---");
     }
 

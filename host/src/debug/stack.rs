@@ -1,4 +1,4 @@
-//! Call traces through module code: `dump_stack()` and `WARN_ON()`'s trace.
+//! Call traces through module code: `dump_stack()`, and a `WARN`'s trace.
 //!
 //! The calling thread's stack is walked with the unwinder every process
 //! has (the `.eh_frame` tables that gcc and rustc emit, found through the
@@ -57,16 +57,36 @@ impl Services {
     /// `dump_stack()`: the task line and the module frames of the calling
     /// thread's stack.
     pub(crate) fn dump_stack(&self, level: Level) {
-        let frames: Vec<String> = return_addresses()
-            .into_iter()
-            // A return address points after its call: name the call.
-            .filter_map(|ip| self.kallsyms.lookup(ip.saturating_sub(1)).map(|l| (ip, l)))
-            .map(|(_, mut l)| {
-                l.offset += 1;
-                l.format(true)
-            })
-            .collect();
         self.report_task(level);
+        self.call_trace(level, &self.module_frames());
+    }
+
+    /// A WARN's call trace: the module frames of the calling thread's
+    /// stack, if it is running module code (a WARN of the host's own has
+    /// none to show).
+    pub(crate) fn warn_trace(&self, level: Level) {
+        let frames = self.module_frames();
+        if !frames.is_empty() {
+            self.call_trace(level, &frames);
+        }
+    }
+
+    /// The calling thread's return addresses into modules, innermost first,
+    /// as `whee+0x2d/0x80 [slpy_wq]`.
+    fn module_frames(&self) -> Vec<String> {
+        return_addresses()
+            .into_iter()
+            // A return address points after its call: name the call's
+            // symbol, and the return address's offset in it.
+            .filter_map(|ip| self.kallsyms.lookup(ip.saturating_sub(1)))
+            .map(|mut location| {
+                location.offset += 1;
+                location.format(true)
+            })
+            .collect()
+    }
+
+    fn call_trace(&self, level: Level, frames: &[String]) {
         self.log(level, "Call Trace:");
         self.log(level, " <TASK>");
         for frame in frames {
