@@ -20,13 +20,19 @@ if ! cargo +nightly --version >/dev/null 2>&1; then
 fi
 cargo +nightly fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 
-# The seed corpus: the shipped modules as users build them.
-cargo build --quiet --release -p fifo-plugin -p producer-plugin -p consumer-plugin
+# The seed corpus: the shipped modules as users build them, and the lab's
+# fifo in C as kbuild builds it.
+cargo build --quiet --release -p modhost -p fifo-plugin -p producer-plugin -p consumer-plugin
 corpus=fuzz/corpus/module_file
 mkdir -p "$corpus"
 for module in fifo producer consumer; do
     cp "target/release/lib$module.so" "$corpus/"
 done
+clab=target/fuzz-seeds/lab
+mkdir -p "$clab"
+cp tests/c/lab/*.c tests/c/lab/*.h tests/c/lab/Makefile "$clab/"
+MODHOST="$PWD/target/release/modhost" make -s -C kbuild M="$PWD/$clab" >/dev/null
+cp "$clab/fifo.ko" "$corpus/"
 
 # -max_len: the seeds are about 600 KiB; -timeout: a hang is a finding (the
 # loader gives a layout-check child 10 s before it kills it and refuses).
