@@ -4,10 +4,14 @@
 //! The host hands one [`KernelServices`] table to every module's `init`: a
 //! group of functions per mechanism ([`TimerOps`], [`LockingOps`], ...).
 //! The table and each group are abi_stable prefix types: later versions add
-//! fields at their ends, and a module built against a shorter table keeps
-//! working. Their functions are `extern "C"` functions over C types only (integers, `bool`, pointers and
-//! the `#[repr(C)]` structs below), so that a C header can declare the same
-//! table for C modules.
+//! fields at their ends, so the fields a module reads stay where it expects
+//! them. The host's layout check of a Rust module's descriptor compares the
+//! table too, in the direction of the descriptor (module to host), so today
+//! a Rust module is rebuilt when the table grows; a C module reads the
+//! table through `kbuild/include/modhost/services.h` of its own checkout,
+//! at fixed offsets. The functions are `extern "C"` functions over C types
+//! only (integers, `bool`, pointers and the `#[repr(C)]` structs below), so
+//! that the C header declares the same table (a host test compares them).
 //!
 //! # Conventions
 //!
