@@ -26,7 +26,7 @@ use modhost_abi::errno::Errno;
 use crate::{
     Error, ErrorKind,
     kernel::Kernel,
-    services::task::{SignalError, task_of, tasks_of},
+    services::task::{SignalError, TaskKind, task_of, tasks_of},
 };
 
 /// One task as ps shows it.
@@ -44,6 +44,10 @@ pub struct PsEntry {
     pub command: String,
     /// Where it sleeps, if in a module's code.
     pub wchan: Option<String>,
+    /// A kernel thread (a worker, a kthread, the timer thread, a daemon),
+    /// which `ps` shows in brackets; the others run for a command (the
+    /// prompt, insmod, cat).
+    pub kernel_thread: bool,
 }
 
 impl Kernel {
@@ -58,6 +62,7 @@ impl Kernel {
                 module: t.context().map(|c| c.name.to_string()).or_else(|| t.owner().map(|o| o.to_string())),
                 command: t.name(),
                 wchan: t.wait_site().map(|(site, _)| site),
+                kernel_thread: !matches!(t.kind(), TaskKind::User | TaskKind::Caller),
             })
             .collect()
     }
@@ -120,7 +125,7 @@ pub fn format_ps(entries: &[PsEntry]) -> String {
             e.tid,
             e.state,
             e.module.as_deref().unwrap_or("-"),
-            e.command,
+            if e.kernel_thread { format!("[{}]", e.command) } else { e.command.clone() },
             e.wchan.as_deref().unwrap_or("")
         );
         out.push_str(line.trim_end());
@@ -132,6 +137,22 @@ pub fn format_ps(entries: &[PsEntry]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kernel_threads_are_shown_in_brackets() {
+        let entry = |command: &str, kernel_thread| PsEntry {
+            pid: 4,
+            tid: 100,
+            state: 'I',
+            module: None,
+            command: command.to_string(),
+            wchan: None,
+            kernel_thread,
+        };
+        let text = format_ps(&[entry("kworker/u0:0", true), entry("insmod", false)]);
+        assert!(text.lines().nth(1).unwrap().ends_with(" [kworker/u0:0]"), "{text}");
+        assert!(text.lines().nth(2).unwrap().ends_with(" insmod"), "{text}");
+    }
 
     #[test]
     fn signals_by_number_and_by_name() {
