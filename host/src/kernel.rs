@@ -46,12 +46,13 @@ use std::{
 };
 
 use crate::{
-    debug::hung_task::HungTaskDetector,
+    debug::{hung_task::HungTaskDetector, watchdog::Watchdog},
     loader::{Modules, callers::Callers},
     services::{
         self, Services,
         clock::{Clock, DEFAULT_HZ},
         printk::{DEFAULT_RING_BYTES, Level, Printk, Record},
+        record::ModuleRecord,
     },
     taint::Taint,
 };
@@ -96,6 +97,11 @@ pub(crate) struct KernelInner {
     pub(crate) callers: Callers,
     /// `khungtaskd`.
     pub(crate) hung_task: HungTaskDetector,
+    /// How long a callback may run without returning or sleeping before
+    /// the soft-lockup watchdog reports it (twice `watchdog_thresh`).
+    pub(crate) softlockup_thresh: Duration,
+    /// `watchdog/0`, the soft-lockup detector.
+    pub(crate) watchdog: Watchdog,
 }
 
 impl Deref for KernelInner {
@@ -118,6 +124,7 @@ pub struct KernelBuilder {
     console_level: Option<u8>,
     exit_timeout: Duration,
     hung_task_timeout: Duration,
+    watchdog_thresh: Duration,
 }
 
 /// How long rmmod waits for a module's exit by default.
@@ -126,6 +133,10 @@ pub const DEFAULT_EXIT_TIMEOUT: Duration = Duration::from_secs(5);
 /// The hung-task detector's threshold by default (the kernel's
 /// `hung_task_timeout_secs`).
 pub const DEFAULT_HUNG_TASK_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The kernel's `watchdog_thresh` by default: a soft lockup is reported
+/// after twice this.
+pub const DEFAULT_WATCHDOG_THRESH: Duration = Duration::from_secs(10);
 
 impl Default for KernelBuilder {
     fn default() -> Self {
@@ -137,6 +148,7 @@ impl Default for KernelBuilder {
             console_level: None,
             exit_timeout: DEFAULT_EXIT_TIMEOUT,
             hung_task_timeout: DEFAULT_HUNG_TASK_TIMEOUT,
+            watchdog_thresh: DEFAULT_WATCHDOG_THRESH,
         }
     }
 }
@@ -188,6 +200,15 @@ impl KernelBuilder {
         self
     }
 
+    /// Sets `watchdog_thresh` (real time, default 10 s): a callback on the
+    /// timer thread or a worker that runs for twice this without returning
+    /// or sleeping is reported as a soft lockup, and the other timers move
+    /// to a fresh thread.
+    pub fn watchdog_thresh(mut self, thresh: Duration) -> Self {
+        self.watchdog_thresh = thresh;
+        self
+    }
+
     /// Boots the kernel.
     pub fn boot(self) -> Kernel {
         let clock = if self.manual_clock { Clock::manual(self.hz) } else { Clock::real(self.hz) };
@@ -206,13 +227,15 @@ impl KernelBuilder {
             boot_dir,
             callers: Callers::default(),
             hung_task: HungTaskDetector::default(),
+            softlockup_thresh: self.watchdog_thresh * 2,
+            watchdog: Watchdog::default(),
             module_path,
             modules: Mutex::new(Modules::default()),
             modules_changed: Condvar::new(),
             pinned: Mutex::new(Vec::new()),
         });
-        let weak = Arc::downgrade(&inner);
-        inner.services.set_linked_in(Box::new(move || linked_in(&weak)));
+        let (weak, theirs) = (Arc::downgrade(&inner), Arc::downgrade(&inner));
+        inner.services.set_module_list(Box::new(move || linked_in(&weak)), Box::new(move |id| module_of(&theirs, id)));
         inner
             .printk
             .log(Level::Notice, &format!("modhost version {} (HZ={})", env!("CARGO_PKG_VERSION"), inner.clock.hz()));
@@ -292,6 +315,7 @@ impl Kernel {
         self.inner.timers.shutdown();
         self.inner.callers.shutdown();
         self.inner.hung_task.shutdown();
+        self.inner.watchdog.shutdown();
     }
 }
 
@@ -321,6 +345,13 @@ impl fmt::Debug for Kernel {
 
 /// A report's `Modules linked in:` line: the visible modules with their
 /// flags, and the last one unloaded.
+/// The record of the loaded module numbered `id`.
+fn module_of(kernel: &Weak<KernelInner>, id: u64) -> Option<Arc<ModuleRecord>> {
+    let kernel = kernel.upgrade()?;
+    let modules = kernel.modules.try_lock_for(Duration::from_millis(100))?;
+    modules.visible().find(|m| m.record.id == id).map(|m| Arc::clone(&m.record))
+}
+
 fn linked_in(kernel: &Weak<KernelInner>) -> Option<String> {
     let kernel = kernel.upgrade()?;
     // Never wait long for the module list only to print it.

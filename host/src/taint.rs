@@ -26,16 +26,19 @@ pub enum TaintFlag {
     Die = 7,
     /// `W`: a warning was issued (`WARN`).
     Warn = 9,
+    /// `L`: a soft lockup: a callback ran on without returning.
+    SoftLockup = 14,
 }
 
 impl TaintFlag {
     /// Every flag, in bit order.
-    pub const ALL: [TaintFlag; 5] = [
+    pub const ALL: [TaintFlag; 6] = [
         TaintFlag::ProprietaryModule,
         TaintFlag::ForcedModule,
         TaintFlag::ForcedRmmod,
         TaintFlag::Die,
         TaintFlag::Warn,
+        TaintFlag::SoftLockup,
     ];
 
     /// The flag's bit in the mask.
@@ -51,6 +54,7 @@ impl TaintFlag {
             TaintFlag::ForcedRmmod => 'R',
             TaintFlag::Die => 'D',
             TaintFlag::Warn => 'W',
+            TaintFlag::SoftLockup => 'L',
         }
     }
 }

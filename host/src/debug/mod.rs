@@ -4,11 +4,18 @@
 //!   the kernel's shapes;
 //! - [`hung_task`]: `khungtaskd`, which reports tasks stuck in
 //!   uninterruptible sleep;
-//! - [`stack`]: call traces through module code (`dump_stack`).
+//! - [`stack`]: call traces through module code (`dump_stack`);
+//! - [`fault`]: native faults in module code, which kill only their task,
+//!   and [`oops`], their reports;
+//! - [`watchdog`]: the soft-lockup detector.
 //!
 //! Kernel counterpart: `kernel/panic.c`, `kernel/hung_task.c`,
 //! `arch/x86/kernel/dumpstack.c`.
 
+pub(crate) mod fault;
+mod hostsyms;
 pub(crate) mod hung_task;
+mod oops;
 pub(crate) mod report;
 pub(crate) mod stack;
+pub(crate) mod watchdog;

@@ -34,23 +34,37 @@ unsafe extern "C" {
 
 /// The calling thread's return addresses, innermost first.
 fn return_addresses() -> Vec<usize> {
-    extern "C" fn visit(context: *mut c_void, data: *mut c_void) -> c_int {
-        // SAFETY: `data` is the `Vec` passed to `_Unwind_Backtrace` below,
-        // borrowed mutably by nothing else during the walk.
-        let frames = unsafe { &mut *data.cast::<Vec<usize>>() };
-        // SAFETY: `context` is the unwinder's context for this frame.
-        frames.push(unsafe { _Unwind_GetIP(context) });
-        if frames.len() < MAX_FRAMES {
-            URC_NO_REASON
-        } else {
-            5 /* _URC_END_OF_STACK */
-        }
-    }
-    let mut frames: Vec<usize> = Vec::with_capacity(MAX_FRAMES);
-    // SAFETY: `visit` only pushes to the vector `data` points to, which
-    // outlives the walk.
-    unsafe { _Unwind_Backtrace(visit, (&raw mut frames).cast()) };
+    let mut frames = vec![0; MAX_FRAMES];
+    let depth = walk(&mut frames);
+    frames.truncate(depth);
     frames
+}
+
+/// Fills `frames` with the calling thread's return addresses, innermost
+/// first; how many. It allocates nothing, so a signal handler may walk
+/// (through the signal frame, into the interrupted code).
+pub(crate) fn walk(frames: &mut [usize]) -> usize {
+    struct Walk<'a> {
+        frames: &'a mut [usize],
+        depth: usize,
+    }
+    extern "C" fn visit(context: *mut c_void, data: *mut c_void) -> c_int {
+        // SAFETY: `data` is the `Walk` passed to `_Unwind_Backtrace` below,
+        // borrowed mutably by nothing else during the walk.
+        let walk = unsafe { &mut *data.cast::<Walk<'_>>() };
+        if walk.depth >= walk.frames.len() {
+            return 5 /* _URC_END_OF_STACK */;
+        }
+        // SAFETY: `context` is the unwinder's context for this frame.
+        walk.frames[walk.depth] = unsafe { _Unwind_GetIP(context) };
+        walk.depth += 1;
+        URC_NO_REASON
+    }
+    let mut walk = Walk { frames, depth: 0 };
+    // SAFETY: `visit` only writes to the `Walk` that `data` points to,
+    // which outlives the walk.
+    unsafe { _Unwind_Backtrace(visit, (&raw mut walk).cast()) };
+    walk.depth
 }
 
 impl Services {

@@ -459,7 +459,7 @@ fn follows_a_call(address: usize) -> bool {
 
 /// Up to `len` bytes of this process's memory at `address`; fewer (or none)
 /// where it is not mapped.
-fn read_memory(address: usize, len: usize) -> Vec<u8> {
+pub(crate) fn read_memory(address: usize, len: usize) -> Vec<u8> {
     let mut buf = vec![0u8; len];
     let local = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: len };
     let remote = libc::iovec { iov_base: address as *mut c_void, iov_len: len };

@@ -313,6 +313,7 @@ impl KernelInner {
                 *module.library.lock() = Some(library);
                 self.go_live(module);
                 self.hung_task.start(self);
+                self.watchdog.start(self);
                 Ok(module.name().to_string())
             }
             Err(error) => {

@@ -109,6 +109,12 @@ impl KThread {
         let spawned = Task::spawn(services.id, TaskKind::KThread, name.to_string(), move |task| {
             task.set_owner(theirs.owner.as_ref().map(|o| Arc::clone(&o.name)));
             theirs.inner.state.lock().task = Some(Arc::clone(&task));
+            let dying = Arc::downgrade(&theirs);
+            task.on_death(Some(Box::new(move || {
+                if let Some(object) = dying.upgrade() {
+                    object.inner.died();
+                }
+            })));
             KThread::run(&theirs, &task);
         });
         match spawned {
@@ -143,6 +149,20 @@ impl KThread {
         let waiters = {
             let mut state = this.state.lock();
             state.result = Some(result);
+            std::mem::take(&mut state.waiters)
+        };
+        waiters.iter().for_each(|t| t.wake_up());
+    }
+
+    /// The thread died of an Oops in its body: it has exited, as the
+    /// kernel's `make_task_dead` ends a kthread, so `kthread_stop` returns
+    /// (`-EINTR`, the result of a thread that never returned); its OS
+    /// thread stays parked and is never joined.
+    fn died(&self) {
+        let waiters = {
+            let mut state = self.state.lock();
+            state.result = Some(Errno::EINTR.to_kernel());
+            drop(state.join.take());
             std::mem::take(&mut state.waiters)
         };
         waiters.iter().for_each(|t| t.wake_up());

@@ -65,6 +65,10 @@ use workqueue::Workqueues;
 /// What names the loaded modules for a report's `Modules linked in:` line.
 pub(crate) type LinkedIn = Box<dyn Fn() -> Option<String> + Send + Sync>;
 
+/// What finds a loaded module's record by its id, for a report about the
+/// task running its code.
+pub(crate) type ModuleOf = Box<dyn Fn(u64) -> Option<Arc<record::ModuleRecord>> + Send + Sync>;
+
 /// One kernel's services: what its modules, their objects and its tasks
 /// share. The loader's state is not here (see [`crate::kernel`]).
 pub(crate) struct Services {
@@ -81,6 +85,8 @@ pub(crate) struct Services {
     pub(crate) taint: Taint,
     /// The `Modules linked in:` line, set by the kernel at boot.
     linked_in: OnceLock<LinkedIn>,
+    /// A module's record by id, set by the kernel at boot.
+    module_of: OnceLock<ModuleOf>,
     pub(crate) timers: TimerBase,
     pub(crate) workqueues: Workqueues,
     pub(crate) proc_entries: ProcEntries,
@@ -88,6 +94,8 @@ pub(crate) struct Services {
     pub(crate) chrdevs: chardev::ChrDevs,
     /// The loaded modules' symbols.
     pub(crate) kallsyms: kallsyms::Kallsyms,
+    /// Oopses so far (the kernel's `die_counter`: `Oops: 0002 [#1]`).
+    pub(crate) oopses: std::sync::atomic::AtomicU32,
 }
 
 impl Services {
@@ -100,11 +108,13 @@ impl Services {
             printk,
             taint: Taint::default(),
             linked_in: OnceLock::new(),
+            module_of: OnceLock::new(),
             timers: TimerBase::new(clock.clone()),
             workqueues: Workqueues::new(),
             proc_entries: ProcEntries::default(),
             chrdevs: chardev::ChrDevs::default(),
             kallsyms: kallsyms::Kallsyms::default(),
+            oopses: std::sync::atomic::AtomicU32::new(0),
             clock,
         }
     }
@@ -114,9 +124,15 @@ impl Services {
         self.printk.log(level, text);
     }
 
-    /// Sets how reports name the loaded modules.
-    pub(crate) fn set_linked_in(&self, linked_in: LinkedIn) {
+    /// Sets how reports name the loaded modules and find one.
+    pub(crate) fn set_module_list(&self, linked_in: LinkedIn, module_of: ModuleOf) {
         let _ = self.linked_in.set(linked_in);
+        let _ = self.module_of.set(module_of);
+    }
+
+    /// The loaded module numbered `id`, if it is.
+    pub(crate) fn module_record(&self, id: u64) -> Option<Arc<record::ModuleRecord>> {
+        self.module_of.get().and_then(|find| find(id))
     }
 
     /// The loaded modules, as a report's `Modules linked in:` line shows

@@ -76,6 +76,7 @@ use std::{
 };
 
 use super::clock::Clock;
+use crate::debug::fault;
 use modhost_abi::table::{PREEMPT_OFFSET, SOFTIRQ_OFFSET};
 
 /// Every task of the process, for clock wakeups, `ps` and signals.
@@ -283,7 +284,22 @@ pub struct Task {
     should_stop: AtomicBool,
     /// The thread has finished: the task is history, kept only by its owners.
     exited: AtomicBool,
+    /// Killed by an Oops: its thread is parked for good.
+    dead: AtomicBool,
+    /// What its owner does when it dies (see [`Task::on_death`]).
+    death: Mutex<Option<DeathHook>>,
+    /// Entries into and exits from module code, counted at the outermost
+    /// level: odd while it runs module code (the watchdog's view).
+    module_calls: AtomicU64,
+    /// Sleeps so far (the watchdog's view: a task that slept was not stuck).
+    switches: AtomicU64,
+    /// Its thread's fault slot, once armed (the watchdog samples through it).
+    slot: std::sync::OnceLock<Arc<fault::Slot>>,
 }
+
+/// What a task's owner does when the task dies of an Oops, on the dying
+/// thread after the report: replace it, publish a result, fail a command.
+pub type DeathHook = Box<dyn FnOnce() + Send>;
 
 /// The module whose code a task runs now, and the last one it left.
 #[derive(Default)]
@@ -335,6 +351,11 @@ impl Task {
             allowed: AtomicU64::new(0),
             should_stop: AtomicBool::new(false),
             exited: AtomicBool::new(false),
+            dead: AtomicBool::new(false),
+            death: Mutex::new(None),
+            module_calls: AtomicU64::new(0),
+            switches: AtomicU64::new(0),
+            slot: std::sync::OnceLock::new(),
         });
         let mut tasks = TASKS.lock();
         tasks.retain(|t| t.strong_count() > 0);
@@ -379,8 +400,15 @@ impl Task {
             let task = Task::new(kind, name, kernel);
             CURRENT.with(|current| *current.borrow_mut() = Some(Arc::clone(&task)));
             CURRENT_ID.with(|id| id.set(task.id));
+            // Armed, a fault in module code kills this task alone.
+            let armour = fault::arm();
+            if let Some(armour) = &armour {
+                let _ = task.slot.set(armour.slot());
+            }
             let _ = tx.send(Arc::clone(&task));
             body(Arc::clone(&task));
+            task.on_death(None);
+            drop(armour);
             task.exited.store(true, Ordering::Release);
             settling_changed();
             CURRENT.with(|current| current.borrow_mut().take());
@@ -450,7 +478,52 @@ impl Task {
     /// module keeps the caller's context, so the guard is not taken there).
     pub fn enter(self: &Arc<Self>, context: Context) -> ContextGuard {
         let previous = self.context.lock().now.replace(context);
-        ContextGuard { task: Arc::clone(self), previous: Some(previous) }
+        let (code, outermost) = fault::ModuleCode::enter();
+        if outermost {
+            self.module_calls.fetch_add(1, Ordering::Relaxed);
+        }
+        ContextGuard { task: Arc::clone(self), previous: Some(previous), code: Some(code), outermost }
+    }
+
+    /// Counts module-code entries and exits at the outermost level: odd
+    /// while the task runs module code. The same odd count seen twice
+    /// means it has not returned in between.
+    pub(crate) fn module_calls(&self) -> u64 {
+        self.module_calls.load(Ordering::Relaxed)
+    }
+
+    /// How many times the task has slept.
+    pub(crate) fn switches(&self) -> u64 {
+        self.switches.load(Ordering::Relaxed)
+    }
+
+    /// Its thread's fault slot, if armed.
+    pub(crate) fn fault_slot(&self) -> Option<&Arc<fault::Slot>> {
+        self.slot.get()
+    }
+
+    /// Sets (or with `None` clears) what the task's owner does if the task
+    /// dies of an Oops.
+    pub fn on_death(&self, hook: Option<DeathHook>) {
+        *self.death.lock() = hook;
+    }
+
+    /// The task died of an Oops (called on its own thread, after the
+    /// report): it has exited as far as anyone can see, and its owner's
+    /// hook replaces it. The thread never runs module code again.
+    pub(crate) fn die(&self) {
+        self.dead.store(true, Ordering::Release);
+        self.exited.store(true, Ordering::Release);
+        let hook = self.death.lock().take();
+        if let Some(hook) = hook {
+            hook();
+        }
+        settling_changed();
+    }
+
+    /// Whether the task died of an Oops.
+    pub fn is_dead(&self) -> bool {
+        self.dead.load(Ordering::Acquire)
     }
 
     /// The state `ps` shows.
@@ -493,6 +566,7 @@ impl Task {
         let _ = write!(park.site, "{site}");
         park.since = clock.uptime();
         park.hung_reported = false;
+        self.switches.fetch_add(1, Ordering::Relaxed);
         // A sleep after the one an interrupt ended sleeps (see the docs).
         let _ =
             self.interrupt.compare_exchange(INTERRUPT_DELIVERED, NOT_INTERRUPTED, Ordering::AcqRel, Ordering::Relaxed);
@@ -714,10 +788,16 @@ pub enum SignalError {
 pub struct ContextGuard {
     task: Arc<Task>,
     previous: Option<Option<Context>>,
+    code: Option<fault::ModuleCode>,
+    outermost: bool,
 }
 
 impl Drop for ContextGuard {
     fn drop(&mut self) {
+        if self.outermost {
+            self.task.module_calls.fetch_add(1, Ordering::Relaxed);
+        }
+        drop(self.code.take());
         if let Some(previous) = self.previous.take() {
             let mut contexts = self.task.context.lock();
             let left = std::mem::replace(&mut contexts.now, previous);

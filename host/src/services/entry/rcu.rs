@@ -151,6 +151,20 @@ pub(crate) fn read_lock() -> ReadGuard {
     ReadGuard { unregistered, _not_send: PhantomData }
 }
 
+/// Ends every read section of the calling thread, whose guards will never
+/// drop: its task died of an Oops in a service call, and its frames are
+/// abandoned. Collections stop waiting for it.
+pub(crate) fn abandon_reader() {
+    READER.with(|reader| {
+        if reader.depth.replace(0) > 0 {
+            // SAFETY: As in `read_lock`.
+            if let Some(mark) = unsafe { reader.mark.get().as_ref() } {
+                mark.store(0, Ordering::Release);
+            }
+        }
+    });
+}
+
 impl Drop for ReadGuard {
     #[inline]
     fn drop(&mut self) {

@@ -50,8 +50,9 @@ pub(crate) struct TimerBase {
 
 pub(crate) struct BaseState {
     pub(crate) wheel: Wheel<Arc<Object<Timer>>>,
-    /// The current timer thread, once started.
+    /// The current timer thread, once started, and the due timers it runs.
     thread: Option<Arc<Task>>,
+    batch: Batch,
     /// The timer whose callback is running (its address, only compared),
     /// and the task running it.
     pub(crate) running: Option<(usize, u64)>,
@@ -64,7 +65,7 @@ impl TimerBase {
         let now = clock.jiffies();
         TimerBase {
             clock,
-            state: Mutex::new(BaseState { wheel: Wheel::new(now), thread: None, running: None, stopping: false }),
+            state: Mutex::new(BaseState { wheel: Wheel::new(now), thread: None, batch: Batch::default(), running: None, stopping: false }),
         }
     }
 
@@ -86,7 +87,9 @@ impl TimerBase {
         let key = base.wheel.insert(expires, timer);
         let earliest_now = base.wheel.next_expiry();
         match &base.thread {
-            None if !base.stopping => base.thread = spawn_timer_thread(services),
+            None if !base.stopping => {
+                base.thread = spawn_timer_thread(services, &base.batch);
+            }
             Some(thread) if earliest_now != earliest_before => thread.wake_up(),
             _ => {}
         }
@@ -115,16 +118,28 @@ impl std::fmt::Debug for TimerBase {
     }
 }
 
-fn spawn_timer_thread(services: &Arc<Services>) -> Option<Arc<Task>> {
-    let weak = Arc::downgrade(services);
-    Task::spawn(services.id, TaskKind::Timer, "ktimers/0".to_string(), move |task| run_timers(&weak, &task))
-        .ok()
-        .map(|(task, _join)| task)
+/// Starts a timer thread that runs `batch` (see [`leave_softirq`]).
+fn spawn_timer_thread(services: &Arc<Services>, batch: &Batch) -> Option<Arc<Task>> {
+    let (weak, batch) = (Arc::downgrade(services), Arc::clone(batch));
+    Task::spawn(services.id, TaskKind::Timer, "ktimers/0".to_string(), move |task| {
+        let (services, me) = (weak.clone(), Arc::downgrade(&task));
+        task.on_death(Some(Box::new(move || {
+            if let (Some(services), Some(me)) = (services.upgrade(), me.upgrade()) {
+                leave_softirq(&services, &me);
+            }
+        })));
+        run_timers(&weak, &task, &batch);
+    })
+    .ok()
+    .map(|(task, _join)| task)
 }
 
+/// The due timers a timer thread is running, in order; [`leave_softirq`]
+/// hands what is left of them to the next thread.
+type Batch = Arc<Mutex<Vec<(TimerKey, Arc<Object<Timer>>)>>>;
+
 /// The timer thread: run what is due, then sleep until the next expiry.
-fn run_timers(services: &Weak<Services>, me: &Arc<Task>) {
-    let mut due = Vec::new();
+fn run_timers(services: &Weak<Services>, me: &Arc<Task>, batch: &Batch) {
     loop {
         let Some(services) = services.upgrade() else { return };
         let timers = &services.timers;
@@ -134,35 +149,49 @@ fn run_timers(services: &Weak<Services>, me: &Arc<Task>) {
             if base.stopping || !base.thread.as_ref().is_some_and(|t| Arc::ptr_eq(t, me)) {
                 return;
             }
-            base.wheel.advance(timers.clock.jiffies(), &mut due);
+            base.wheel.advance(timers.clock.jiffies(), &mut batch.lock());
             base.wheel.next_expiry().map(|j| uptime_at_jiffies(&timers.clock, j))
         };
-        if due.is_empty() {
+        if batch.lock().is_empty() {
             let clock = timers.clock.clone();
             drop(services);
             me.schedule(&clock, WaitMode::Idle, deadline, &"");
             continue;
         }
-        while !due.is_empty() {
-            let (key, timer) = due.remove(0);
-            list::fire(&services, me, key, &timer);
-            if !timers.lock().thread.as_ref().is_some_and(|t| Arc::ptr_eq(t, me)) {
-                // A callback slept: another thread runs the wheel now; hand
-                // it what is left of this batch by re-arming it at once.
-                for (key, left) in due.drain(..) {
-                    list::rearm_now(&services, key, &left);
+        loop {
+            let next = {
+                let mut due = batch.lock();
+                if due.is_empty() {
+                    break;
                 }
+                due.remove(0)
+            };
+            list::fire(&services, me, next.0, &next.1);
+            if !timers.lock().thread.as_ref().is_some_and(|t| Arc::ptr_eq(t, me)) {
+                // Its callback slept, spun or died: another thread has the
+                // wheel and what was left of this batch.
                 return;
             }
         }
     }
 }
 
-/// `might_sleep` found a timer callback about to sleep on `task`: if it is
-/// the timer thread, a fresh thread takes over the wheel (see the docs).
+/// The timer thread `task` stops being one: its callback is about to sleep
+/// (`might_sleep`), spins (the soft-lockup watchdog) or died of an Oops. A
+/// fresh thread takes over the wheel, and the rest of the old thread's
+/// batch is re-armed at once for it, so no other timer waits for this one.
 pub(crate) fn leave_softirq(services: &Arc<Services>, task: &Arc<Task>) {
-    let mut base = services.timers.lock();
-    if base.thread.as_ref().is_some_and(|t| Arc::ptr_eq(t, task)) && !base.stopping {
-        base.thread = spawn_timer_thread(services);
+    let left = {
+        let mut base = services.timers.lock();
+        if !base.thread.as_ref().is_some_and(|t| Arc::ptr_eq(t, task)) || base.stopping {
+            return;
+        }
+        let batch = Batch::default();
+        base.thread = spawn_timer_thread(services, &batch);
+        std::mem::replace(&mut base.batch, batch)
+    };
+    let rest: Vec<_> = left.lock().drain(..).collect();
+    for (key, timer) in rest {
+        list::rearm_now(services, key, &timer);
     }
 }

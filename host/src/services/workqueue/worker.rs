@@ -26,13 +26,17 @@
 //! `idle_worker_timeout` in `kernel/workqueue.c`.
 
 use modhost_abi::services::workqueue::WQ_BH;
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{Arc, Weak},
+    time::Duration,
+};
 
 use super::{
     dispatch::{Idle, Kick},
-    queue::{ItemRef, Life, Pool, WqRef},
+    queue::{ItemRef, Life, Pool, Workqueue, WqRef},
 };
 use crate::services::{
+    object::Object,
     printk::Level,
     task::{Task, TaskKind, WaitMode, softirq_enter, softirq_exit},
 };
@@ -48,6 +52,8 @@ pub(super) fn spawn(wq: &WqRef, number: u32) {
     let theirs = Arc::clone(wq);
     let spawned = Task::spawn(this.kernel_id, TaskKind::Worker, this.worker_name(number), move |task| {
         task.set_owner(theirs.inner.owner.clone());
+        let (wq, me) = (Arc::downgrade(&theirs), task.id());
+        task.on_death(Some(Box::new(move || died(&wq, me))));
         let idle_since = theirs.inner.clock.uptime();
         Worker { wq: theirs, task, idle_since }.run();
     });
@@ -74,6 +80,29 @@ pub(super) fn spawn(wq: &WqRef, number: u32) {
             }
         }
     }
+}
+
+/// Counts worker `me` out of its pool.
+fn count_out(pool: &mut Pool, me: u64) {
+    pool.nr_workers = pool.nr_workers.saturating_sub(1);
+    if pool.watcher == Some(me) {
+        pool.watcher = None;
+    }
+    // A worker leaving by itself is not joined: its handle is dropped.
+    pool.threads.retain(|(id, _)| *id != me);
+}
+
+/// Worker `me` died of an Oops in an item: it is counted out, and the
+/// pool starts another for the items behind. The item it ran stays
+/// running for good, as the kernel's does: flushing it waits.
+fn died(wq: &Weak<Object<Workqueue>>, me: u64) {
+    let Some(wq) = wq.upgrade() else { return };
+    let kick = {
+        let mut pool = wq.inner.pool.lock();
+        count_out(&mut pool, me);
+        pool.kick(&wq.inner)
+    };
+    kick.apply(&wq);
 }
 
 /// One worker thread.
@@ -185,13 +214,7 @@ impl Worker {
 
     /// Counts this worker out.
     fn leave(&self, pool: &mut Pool) -> Next {
-        let me = self.task.id();
-        pool.nr_workers = pool.nr_workers.saturating_sub(1);
-        if pool.watcher == Some(me) {
-            pool.watcher = None;
-        }
-        // A worker leaving by itself is not joined: its handle is dropped.
-        pool.threads.retain(|(id, _)| *id != me);
+        count_out(pool, self.task.id());
         Next::Exit
     }
 
