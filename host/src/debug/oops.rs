@@ -40,6 +40,10 @@ use crate::{
     taint::TaintFlag,
 };
 
+/// The host frames a trace shows after module code: the service or the
+/// worker loop that called it, not the thread's whole start-up.
+const HOST_FRAMES: usize = 3;
+
 /// Page-fault error code bits (`X86_PF_*`).
 const PF_PROT: u64 = 1;
 const PF_WRITE: u64 = 2;
@@ -57,30 +61,25 @@ impl Services {
     /// The Oops of `task`, killed by `fault` in module code; taints `D`.
     pub(crate) fn oops_fault(&self, task: &Arc<Task>, fault: &Fault) {
         self.taint.add(TaintFlag::Die);
-        let module = self.kallsyms.lookup(fault.ip()).map(|l| l.module);
         if let Some(record) = task.context().and_then(|c| self.module_record(c.module)) {
             record.taints.add(TaintFlag::Die);
         }
         let number = self.oopses.fetch_add(1, Ordering::Relaxed) + 1;
-        let level = Level::Alert;
-        for line in first_lines(fault, number) {
-            self.log(level, &line);
-        }
-        self.report_task(level);
-        self.log(level, &format!("RIP: 0010:{}", self.name_of(fault.ip(), false)));
-        self.log(level, &code_line(fault.ip()));
-        for line in register_lines(fault) {
-            self.log(level, &line);
-        }
-        self.trace_lines(level, fault.callers());
-        if let Some(linked) = self.linked_in() {
-            self.log(level, &format!("Modules linked in: {linked}"));
-        }
+        // Composed first (naming the host's frames may read its symbol
+        // table), logged at once, so other lines do not fall in between.
+        let mut lines = first_lines(fault, number);
+        lines.push(self.task_line(task));
+        lines.push(format!("RIP: 0010:{}", self.name_of(fault.ip(), false)));
+        lines.push(code_line(fault.ip()));
+        lines.extend(register_lines(fault));
+        lines.extend(self.trace_lines(fault.callers()));
+        lines.extend(self.linked_in().map(|linked| format!("Modules linked in: {linked}")));
         if fault.trap() == TRAP_PF || fault.signal == libc::SIGBUS {
-            self.log(level, &format!("CR2: {:016x}", fault.address));
+            lines.push(format!("CR2: {:016x}", fault.address));
         }
-        self.log(level, "---[ end trace 0000000000000000 ]---");
-        let whose = module.map(|m| format!(" in {m}'s code")).unwrap_or_default();
+        lines.push("---[ end trace 0000000000000000 ]---".to_string());
+        let whose = self.kallsyms.lookup(fault.ip()).map(|l| format!(" in {}'s code", l.module)).unwrap_or_default();
+        lines.iter().for_each(|line| self.log(Level::Alert, line));
         self.log(
             Level::Err,
             &format!("{}[{}]: killed by the Oops{whose}; the locks it holds stay held", task.name(), task.id()),
@@ -94,37 +93,47 @@ impl Services {
         if let Some(record) = task.context().and_then(|c| self.module_record(c.module)) {
             record.taints.add(TaintFlag::SoftLockup);
         }
-        let level = Level::Emerg;
-        self.log(
-            level,
-            &format!(
-                "watchdog: BUG: soft lockup - CPU#0 stuck for {}! [{}:{}]",
-                seconds(stuck),
-                task.name(),
-                task.id()
-            ),
-        );
-        if let Some(linked) = self.linked_in() {
-            self.log(level, &format!("Modules linked in: {linked}"));
-        }
-        self.log(level, &format!("CPU: 0 PID: {} Comm: {} Tainted: {}", task.id(), task.name(), self.taint));
+        let mut lines = vec![format!(
+            "watchdog: BUG: soft lockup - CPU#0 stuck for {}! [{}:{}]",
+            seconds(stuck),
+            task.name(),
+            task.id()
+        )];
+        lines.extend(self.linked_in().map(|linked| format!("Modules linked in: {linked}")));
+        lines.push(self.task_line(task));
         if let Some(sample) = sample {
-            self.log(level, &format!("RIP: 0010:{}", self.name_of(sample.ip, false)));
-            self.trace_lines(level, sample.callers());
+            lines.push(format!("RIP: 0010:{}", self.name_of(sample.ip, false)));
+            lines.extend(self.trace_lines(sample.callers()));
         }
+        lines.iter().for_each(|line| self.log(Level::Emerg, line));
     }
 
-    /// `Call Trace:` for return addresses, innermost first.
-    fn trace_lines(&self, level: Level, callers: &[usize]) {
-        self.log(level, "Call Trace:");
-        self.log(level, " <TASK>");
+    /// `CPU: 0 PID: 7 Comm: kworker/0:1 Tainted: D` for `task`.
+    fn task_line(&self, task: &Task) -> String {
+        format!("CPU: 0 PID: {} Comm: {} Tainted: {}", task.id(), task.name(), self.taint)
+    }
+
+    /// `Call Trace:` for return addresses, innermost first: the module
+    /// frames, and the host's up to where its thread began running them.
+    fn trace_lines(&self, callers: &[usize]) -> Vec<String> {
+        let mut lines = vec!["Call Trace:".to_string(), " <TASK>".to_string()];
+        let mut host_frames = 0;
         for &address in callers.iter().filter(|a| **a > 1) {
             let name = self.name_of(address, true);
-            if !name.starts_with("0x") {
-                self.log(level, &format!(" {name}"));
+            if name.ends_with(']') {
+                host_frames = 0;
+            } else if name.starts_with("0x") || name.contains("{{closure}}") || name.contains("__rust") {
+                continue;
+            } else if host_frames == HOST_FRAMES {
+                continue;
+            } else {
+                host_frames += 1;
             }
+            lines.push(format!(" {name}"));
         }
-        self.log(level, " </TASK>");
+        collapse_repeats(&mut lines);
+        lines.push(" </TASK>".to_string());
+        lines
     }
 
     /// `boom+0x11/0x20 [null_work]` for a module's code, the host's name
@@ -232,6 +241,23 @@ fn adjust_offset(name: &str) -> String {
         Some(size) => format!("{symbol}+{:#x}/{size}", offset + 1),
         None => format!("{symbol}+{:#x}", offset + 1),
     }
+}
+
+/// Cuts a run of identical frames (a recursion that overflowed its stack)
+/// to its first few and a count of the rest.
+fn collapse_repeats(lines: &mut Vec<String>) {
+    const KEEP: usize = 4;
+    let mut out = Vec::with_capacity(lines.len());
+    let mut at = 0;
+    while at < lines.len() {
+        let run = lines[at..].iter().take_while(|l| **l == lines[at]).count();
+        out.extend(lines[at..at + run.min(KEEP)].iter().cloned());
+        if run > KEEP {
+            out.push(format!(" ... {} more of{}", run - KEEP, lines[at]));
+        }
+        at += run;
+    }
+    *lines = out;
 }
 
 /// `22s`, or `0.25s` under a second (a test's short threshold).

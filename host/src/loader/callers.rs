@@ -57,6 +57,8 @@ pub(crate) struct Job {
     state: Mutex<JobState>,
     /// The task running the job (for the hung report's wait site).
     runner: Mutex<Option<Arc<Task>>>,
+    /// What completes the job if its task dies of an Oops in the work.
+    died: Mutex<Option<Box<dyn FnOnce() + Send>>>,
 }
 
 /// Whether a job ran, and the tasks waiting for it.
@@ -100,17 +102,36 @@ impl Job {
 
     /// Runs the job on `task`, named after the command; `ready` runs after
     /// the work and before the job is seen as done, so the task is back in
-    /// the pool before its caller can submit the next job.
-    fn run(&self, task: &Arc<Task>, ready: impl FnOnce()) {
+    /// the pool before its caller can submit the next job. If the task dies
+    /// of an Oops in the work, the job's `died` continuation completes it.
+    fn run(self: &Arc<Self>, task: &Arc<Task>, ready: impl FnOnce()) {
         task.set_name(self.comm.clone());
         *self.runner.lock() = Some(Arc::clone(task));
         let work = self.work.lock().take();
         if let Some(work) = work {
+            let job = Arc::clone(self);
+            task.on_death(Some(Box::new(move || job.died())));
             work();
+            task.on_death(None);
         }
         // A forced unload may have killed this task; the next job starts clean.
         task.clear_signals();
         ready();
+        self.complete();
+    }
+
+    /// The job's task died of an Oops: what the job was for completes
+    /// without it.
+    fn died(&self) {
+        let died = self.died.lock().take();
+        if let Some(died) = died {
+            died();
+        }
+        self.complete();
+    }
+
+    /// Marks the job done and wakes who waits for it.
+    fn complete(&self) {
         let waiters = {
             let mut state = self.state.lock();
             state.done = true;
@@ -144,11 +165,24 @@ impl Callers {
         comm: &str,
         work: impl FnOnce() + Send + 'static,
     ) -> Arc<Job> {
+        self.submit_or_die(kernel, comm, work, || {})
+    }
+
+    /// [`Callers::submit`], with what completes the job if its task dies
+    /// of an Oops in `work` (run on the dying thread, after the report).
+    pub(crate) fn submit_or_die(
+        &self,
+        kernel: &Arc<KernelInner>,
+        comm: &str,
+        work: impl FnOnce() + Send + 'static,
+        died: impl FnOnce() + Send + 'static,
+    ) -> Arc<Job> {
         let job = Arc::new(Job {
             comm: comm.to_string(),
             work: Mutex::new(Some(Box::new(work))),
             state: Mutex::new(JobState::default()),
             runner: Mutex::new(None),
+            died: Mutex::new(Some(Box::new(died))),
         });
         let caller = Task::with_current(|t| t.id());
         let worker = self.idle.lock().remove(&caller);
@@ -260,14 +294,21 @@ impl KernelInner {
     /// Runs `call` on a caller task named `comm` and waits for it at most
     /// the exit timeout. A call that does not return by then goes on by
     /// itself; the caller reports it ([`KernelInner::report_blocked_call`]).
+    /// A call whose task dies of an Oops returns what `died` makes.
     pub(crate) fn call_bounded<R: Send + 'static>(
         self: &Arc<Self>,
         comm: &str,
         call: impl FnOnce() -> R + Send + 'static,
+        died: impl FnOnce() -> R + Send + 'static,
     ) -> Bounded<R> {
         let result = Arc::new(Mutex::new(None));
-        let slot = Arc::clone(&result);
-        let job = self.callers.submit(self, comm, move || *slot.lock() = Some(call()));
+        let (slot, theirs) = (Arc::clone(&result), Arc::clone(&result));
+        let job = self.callers.submit_or_die(
+            self,
+            comm,
+            move || *slot.lock() = Some(call()),
+            move || *theirs.lock() = Some(died()),
+        );
         if job.wait(self, Some(self.exit_timeout))
             && let Some(value) = result.lock().take()
         {

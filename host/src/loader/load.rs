@@ -26,6 +26,7 @@ use modhost_abi::{
     errno::Errno,
     table::ModuleHandle,
 };
+use parking_lot::Mutex;
 use std::{
     ffi::c_void,
     path::{Path, PathBuf},
@@ -280,9 +281,14 @@ impl Kernel {
     /// hung task and the insmod fails; the module stays loading, and its
     /// load completes (or is undone) when init returns.
     fn do_init_module(&self, module: Arc<Module>, library: Library) -> Result<String> {
-        let kernel = Arc::clone(&self.inner);
-        let target = Arc::clone(&module);
-        match self.inner.call_bounded("insmod", move || kernel.init_and_go_live(&target, library)) {
+        // Shared with what undoes the load if init's task dies of an Oops.
+        let library = Arc::new(Mutex::new(Some(library)));
+        let (kernel, dying) = (Arc::clone(&self.inner), Arc::clone(&self.inner));
+        let (target, theirs) = (Arc::clone(&module), Arc::clone(&module));
+        let (mapped, left) = (Arc::clone(&library), library);
+        let init = move || kernel.init_and_go_live(&target, &mapped);
+        let died = move || dying.init_died(&theirs, &left);
+        match self.inner.call_bounded("insmod", init, died) {
             Bounded::Done(result) => result,
             // init returned and failed; what it left is being stopped, each
             // thing within its own bound.
@@ -307,8 +313,12 @@ impl Kernel {
 impl KernelInner {
     /// Steps 7 and 8, on the caller task: init with no kernel lock held,
     /// then live, or undone as rmmod would undo it.
-    fn init_and_go_live(self: &Arc<Self>, module: &Arc<Module>, library: Library) -> Result<String> {
-        match self.run_init(module) {
+    fn init_and_go_live(self: &Arc<Self>, module: &Arc<Module>, library: &Mutex<Option<Library>>) -> Result<String> {
+        let result = self.run_init(module);
+        let Some(library) = library.lock().take() else {
+            return Err(Error::new(ErrorKind::InitFailed, Errno::EFAULT, module.name(), "init failed"));
+        };
+        match result {
             Ok(()) => {
                 *module.library.lock() = Some(library);
                 self.go_live(module);
@@ -322,6 +332,17 @@ impl KernelInner {
                 Err(error)
             }
         }
+    }
+
+    /// init's task died of an Oops (on the dying thread, after the
+    /// report): the load is undone as after a failed init, and the insmod
+    /// fails. The kernel leaves such a module loading for good.
+    fn init_died(&self, module: &Arc<Module>, library: &Mutex<Option<Library>>) -> Result<String> {
+        if let Some(library) = library.lock().take() {
+            self.free_module(module);
+            self.discard(module, library, "after its init was killed");
+        }
+        Err(Error::new(ErrorKind::InitFailed, Errno::EFAULT, module.name(), "init was killed by an Oops (see dmesg)"))
     }
 
     /// Step 7: init.

@@ -239,9 +239,9 @@ impl KernelInner {
 
     /// Step 3: runs exit, then steps 4–6, on a caller task.
     fn start_exit(self: &Arc<Self>, module: &Arc<Module>) -> Arc<Job> {
-        let kernel = Arc::downgrade(self);
-        let target = Arc::clone(module);
-        let job = self.callers.submit(self, "rmmod", move || {
+        let (kernel, dying) = (Arc::downgrade(self), Arc::downgrade(self));
+        let (target, theirs) = (Arc::clone(module), Arc::clone(module));
+        let exit = move || {
             // Wait for `/sys` parameter writes already calling into the
             // module; later ones see it `Going` and stay out.
             drop(target.param_writes.lock());
@@ -252,7 +252,9 @@ impl KernelInner {
             }
             task.clear_signals();
             finish(&kernel, &target);
-        });
+        };
+        // An exit killed by an Oops is over: the unload goes on without it.
+        let job = self.callers.submit_or_die(self, "rmmod", exit, move || finish(&dying, &theirs));
         *module.job.lock() = Some(Arc::clone(&job));
         job
     }

@@ -80,6 +80,15 @@ impl ModuleCallback {
         }
     }
 
+    /// The call in progress will never return (its task died of an Oops):
+    /// it no longer counts as running. Its context is never released, as
+    /// the dead call's frames may still point into it.
+    pub(crate) fn abandon(&self) {
+        let mut state = self.state.lock();
+        state.running = state.running.saturating_sub(1);
+        state.released |= state.gone && state.running == 0;
+    }
+
     /// Whether a call is in progress.
     pub(crate) fn is_running(&self) -> bool {
         self.state.lock().running > 0

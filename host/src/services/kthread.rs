@@ -159,6 +159,7 @@ impl KThread {
     /// (`-EINTR`, the result of a thread that never returned); its OS
     /// thread stays parked and is never joined.
     fn died(&self) {
+        self.body.abandon();
         let waiters = {
             let mut state = self.state.lock();
             state.result = Some(Errno::EINTR.to_kernel());

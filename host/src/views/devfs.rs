@@ -299,18 +299,29 @@ fn run<R: Send + 'static>(
     shared.waiters.lock().push(Arc::clone(&me));
     let slot = Arc::new(Mutex::new(None));
     let (theirs, waiter) = (Arc::clone(&slot), Arc::clone(&me));
-    let job = kernel.callers.submit(kernel, comm, move || {
-        let result = work();
-        *theirs.lock() = Some(result);
-        waiter.wake_up();
-    });
+    let (dead, woken) = (Arc::clone(&slot), Arc::clone(&me));
+    let job = kernel.callers.submit_or_die(
+        kernel,
+        comm,
+        move || {
+            let result = work();
+            *theirs.lock() = Some(Some(result));
+            waiter.wake_up();
+        },
+        move || {
+            *dead.lock() = Some(None);
+            woken.wake_up();
+        },
+    );
     let mut deadline = None;
     let result = loop {
         let sleep = Sleep { clock: &kernel.wall, mode: WaitMode::Idle, deadline, site: &"a module's file operation" };
         let interrupted = || shared.interrupts.load(Ordering::SeqCst) != seen;
         let waited = wait_until(&me, &sleep, || slot.lock().is_some() || (deadline.is_none() && interrupted()));
-        if let Some(result) = slot.lock().take() {
-            break Ok(result);
+        match slot.lock().take() {
+            Some(Some(result)) => break Ok(result),
+            Some(None) => break Err(killed(path)),
+            None => {}
         }
         if waited.is_err() {
             kernel.report_blocked_job(&job);
@@ -321,6 +332,11 @@ fn run<R: Send + 'static>(
     };
     shared.waiters.lock().retain(|t| !Arc::ptr_eq(t, &me));
     result
+}
+
+/// A call whose task died of an Oops.
+fn killed(path: &str) -> Error {
+    Error::new(ErrorKind::Io, Errno::EFAULT, path, "the module's file operation was killed by an Oops (see dmesg)")
 }
 
 /// A call given up after a signal: the file stays open, its module held.

@@ -72,9 +72,17 @@ pub(super) fn read_module_file(kernel: &Kernel, name: &str, path: &str) -> Resul
     }
     let inner = Arc::clone(&kernel.inner);
     let entry = name.to_string();
-    match kernel.inner.call_bounded("cat", move || proc_entry::read(&inner, &entry)) {
-        Bounded::Done(Some(text)) => Ok(text),
-        Bounded::Done(None) => Err(Error::new(ErrorKind::NoSuchFile, Errno::ENOENT, path, "no such file or directory")),
+    match kernel.inner.call_bounded("cat", move || Some(proc_entry::read(&inner, &entry)), || None) {
+        Bounded::Done(Some(Some(text))) => Ok(text),
+        Bounded::Done(Some(None)) => {
+            Err(Error::new(ErrorKind::NoSuchFile, Errno::ENOENT, path, "no such file or directory"))
+        }
+        Bounded::Done(None) => Err(Error::new(
+            ErrorKind::Io,
+            Errno::EFAULT,
+            path,
+            "the module's show function was killed by an Oops (see dmesg)",
+        )),
         Bounded::Blocked(job) => {
             kernel.inner.report_blocked_call(&job);
             Err(Error::new(

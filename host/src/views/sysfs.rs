@@ -87,7 +87,7 @@ impl Kernel {
             Error::new(ErrorKind::InvalidParams, errno, path, format!("`{}' invalid: {errno}", data.trim_end()))
         })?;
         let target = Arc::clone(&module);
-        match self.inner.call_bounded("modhost", move || set_param(&target, index, value)) {
+        match self.inner.call_bounded("modhost", move || set_param(&target, index, value), || Err(NotSet::Oops)) {
             Bounded::Done(Ok(())) => Ok(()),
             Bounded::Done(Err(NotSet::NotLive)) => {
                 Err(Error::new(ErrorKind::Busy, Errno::ENODEV, path, "module is not live"))
@@ -95,6 +95,12 @@ impl Kernel {
             Bounded::Done(Err(NotSet::Refused(errno))) => {
                 Err(Error::new(ErrorKind::Rejected, errno, path, format!("{name} refused the value: {errno}")))
             }
+            Bounded::Done(Err(NotSet::Oops)) => Err(Error::new(
+                ErrorKind::Rejected,
+                Errno::EFAULT,
+                path,
+                format!("{name}'s notification was killed by an Oops (see dmesg)"),
+            )),
             Bounded::Blocked(job) => {
                 self.inner.report_blocked_call(&job);
                 Err(Error::new(
@@ -114,6 +120,8 @@ enum NotSet {
     NotLive,
     /// The module's notification refused the value.
     Refused(Errno),
+    /// The notification's task died of an Oops.
+    Oops,
 }
 
 /// Stores the value and tells the module, on a caller task; restores the

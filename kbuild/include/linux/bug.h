@@ -3,8 +3,8 @@
  * BUG and WARN. WARN_ON(cond) and WARN(cond, fmt, ...) report at the
  * caller's file:line through the host (which taints W and logs the
  * kernel's "WARNING: ... at file:line" report) and yield the condition.
- * BUG() reports "kernel BUG at file:line!" as an Oops and then traps: the
- * task does not go on.
+ * BUG() prints "kernel BUG at file:line!" and then traps (ud2) right at
+ * the site: the host's Oops ("invalid opcode") kills the task there.
  */
 #ifndef _LINUX_BUG_H
 #define _LINUX_BUG_H
@@ -15,9 +15,9 @@
 #include <modhost/lib.h>
 
 extern void __modhost_warn(struct modhost_site site, const char *fmt, ...) __printf(2, 3) __cold;
-extern void __noreturn __modhost_bug(struct modhost_site site) __cold;
+extern void __modhost_bug(struct modhost_site site) __cold;
 
-#define BUG() __modhost_bug(MODHOST_SITE())
+#define BUG() do { __modhost_bug(MODHOST_SITE()); __builtin_trap(); } while (0)
 #define BUG_ON(condition) do { if (unlikely(condition)) BUG(); } while (0)
 
 #define __WARN() __modhost_warn(MODHOST_SITE(), NULL)

@@ -20,6 +20,7 @@
 #include <linux/kernel.h>
 #include <linux/moduleparam.h>
 #include <linux/export.h>
+#include <asm/processor.h>
 #include <linux/version.h>
 #include <modhost/kmod.h>
 #include <modhost/lib.h>

@@ -281,12 +281,13 @@ extern "C" fn on_fault(signal: c_int, info: *mut libc::siginfo_t, context: *mut 
 ///
 /// `context` is the interrupted context of the calling thread's handler.
 unsafe fn resume_in_die(context: &mut libc::ucontext_t, slot: &Slot) {
-    let top = slot.death_top - 16;
-    // SAFETY: The top word of the death stack, mapped and unused: a null
-    // return address, where unwinders stop.
+    // As after a `call`: the stack pointer is 8 off a 16-byte boundary
+    // (the top is page-aligned), pointing at the return address.
+    let top = slot.death_top - 24;
+    // SAFETY: A word near the top of the death stack, mapped and unused: a
+    // null return address, where unwinders stop.
     unsafe { (top as *mut usize).write(0) };
     let regs = &mut context.uc_mcontext.gregs;
-    // As after a `call`: the stack pointer is 8 off a 16-byte boundary.
     regs[libc::REG_RSP as usize] = top as i64;
     regs[libc::REG_RIP as usize] = die as *const () as usize as i64;
     regs[libc::REG_RDI as usize] = ptr::from_ref(slot) as i64;

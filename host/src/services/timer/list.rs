@@ -133,7 +133,7 @@ pub(super) fn fire(services: &Arc<Services>, me: &Arc<Task>, key: TimerKey, time
             return;
         }
         state.key = None;
-        base.running = Some((Arc::as_ptr(timer).addr(), me.id()));
+        base.running = Some((Arc::clone(timer), me.id()));
     }
     if let Some(owner) = &timer.owner {
         let _context = owner.enter(me);
@@ -145,6 +145,23 @@ pub(super) fn fire(services: &Arc<Services>, me: &Arc<Task>, key: TimerKey, time
     services.timers.lock().running = None;
     let waiters = std::mem::take(&mut *timer.inner.waiters.lock());
     waiters.iter().for_each(|t| t.wake_up());
+}
+
+/// The timer thread `me` died of an Oops in a callback: that callback's
+/// run is over (it can never return), so `del_timer_sync` goes on.
+pub(super) fn died_running(services: &Services, me: &Task) {
+    let running = {
+        let mut base = services.timers.lock();
+        match &base.running {
+            Some((_, task)) if *task == me.id() => base.running.take().map(|(timer, _)| timer),
+            _ => None,
+        }
+    };
+    if let Some(timer) = running {
+        timer.inner.callback.abandon();
+        let waiters = std::mem::take(&mut *timer.inner.waiters.lock());
+        waiters.iter().for_each(|t| t.wake_up());
+    }
 }
 
 /// Re-arms a due timer that a retiring timer thread could not run.
@@ -199,8 +216,8 @@ pub(crate) fn delete_sync(
     me: &Arc<Task>,
     site: &str,
 ) -> Result<Deleted, WaitError> {
-    let running_here = |base: &BaseState| match base.running {
-        Some((running, task)) if running == std::ptr::from_ref(timer).addr() => Some(task),
+    let running_here = |base: &BaseState| match &base.running {
+        Some((running, task)) if std::ptr::eq(Arc::as_ptr(running), timer) => Some(*task),
         _ => None,
     };
     if running_here(&services.timers.lock()) == Some(me.id()) {

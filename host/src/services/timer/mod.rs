@@ -53,9 +53,8 @@ pub(crate) struct BaseState {
     /// The current timer thread, once started, and the due timers it runs.
     thread: Option<Arc<Task>>,
     batch: Batch,
-    /// The timer whose callback is running (its address, only compared),
-    /// and the task running it.
-    pub(crate) running: Option<(usize, u64)>,
+    /// The timer whose callback is running, and the task running it.
+    pub(crate) running: Option<(Arc<Object<Timer>>, u64)>,
     stopping: bool,
 }
 
@@ -125,6 +124,7 @@ fn spawn_timer_thread(services: &Arc<Services>, batch: &Batch) -> Option<Arc<Tas
         let (services, me) = (weak.clone(), Arc::downgrade(&task));
         task.on_death(Some(Box::new(move || {
             if let (Some(services), Some(me)) = (services.upgrade(), me.upgrade()) {
+                list::died_running(&services, &me);
                 leave_softirq(&services, &me);
             }
         })));

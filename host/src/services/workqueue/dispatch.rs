@@ -38,10 +38,12 @@ pub(super) struct Idle {
 }
 
 /// A worker running an item.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(super) struct Busy {
     pub(super) task: u64,
     pub(super) seq: u64,
+    /// The item (for a worker that dies running it).
+    pub(super) item: ItemRef,
 }
 
 /// What to do once the pool's lock is dropped.
@@ -78,7 +80,7 @@ impl Pool {
             return None;
         };
         self.active += 1;
-        self.busy.push(Busy { task: me, seq });
+        self.busy.push(Busy { task: me, seq, item: item.clone() });
         if self.watcher == Some(me) {
             self.watcher = None;
         }

@@ -93,15 +93,23 @@ fn count_out(pool: &mut Pool, me: u64) {
 }
 
 /// Worker `me` died of an Oops in an item: it is counted out, and the
-/// pool starts another for the items behind. The item it ran stays
-/// running for good, as the kernel's does: flushing it waits.
+/// pool starts another for the items behind. The item's run is over, as
+/// it can never return: who flushes or cancels it goes on (the kernel's
+/// waiters would wait for good), and the item may be queued again.
 fn died(wq: &Weak<Object<Workqueue>>, me: u64) {
     let Some(wq) = wq.upgrade() else { return };
+    let mut wake = Vec::new();
     let kick = {
         let mut pool = wq.inner.pool.lock();
+        let item = pool.busy.iter().find(|b| b.task == me).map(|b| b.item.clone());
+        if let Some(item) = item {
+            item.inner.callback.abandon();
+            let _ = pool.finish(&wq, &item, me, &mut wake);
+        }
         count_out(&mut pool, me);
         pool.kick(&wq.inner)
     };
+    wake.iter().for_each(|t| t.wake_up());
     kick.apply(&wq);
 }
 

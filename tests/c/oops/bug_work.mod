@@ -1,0 +1,1 @@
+/work/main/tests/c/oops/bug_work.o

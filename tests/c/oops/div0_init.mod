@@ -1,0 +1,1 @@
+/work/main/tests/c/oops/div0_init.o

@@ -1,0 +1,1 @@
+/work/main/tests/c/oops/null_init.o

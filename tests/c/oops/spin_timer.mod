@@ -1,0 +1,1 @@
+/work/main/tests/c/oops/spin_timer.o
