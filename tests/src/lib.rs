@@ -127,3 +127,8 @@ mod csignals;
 // User-mode helpers from C.
 #[cfg(test)]
 mod cumh;
+
+// Native faults in C module code: an Oops kills one task, with the
+// kernel's report; soft lockups are reported and routed around.
+#[cfg(test)]
+mod coops;

@@ -109,7 +109,7 @@ fn check(kernel: &Arc<KernelInner>, seen: &mut HashMap<u64, Seen>) {
     seen.retain(|id, _| tasks.iter().any(|t| t.id() == *id));
     for task in tasks {
         let (calls, switches) = (task.module_calls(), task.switches());
-        if calls % 2 == 0 || task.state() != TaskState::Running {
+        if calls % 2 == 0 || task.state() != TaskState::Running || task.is_dead() {
             seen.remove(&task.id());
             continue;
         }

@@ -508,6 +508,12 @@ impl Task {
         *self.death.lock() = hook;
     }
 
+    /// The task faulted and is being reported: it is dead, though not yet
+    /// exited (the watchdog leaves it alone).
+    pub(crate) fn mark_dying(&self) {
+        self.dead.store(true, Ordering::Release);
+    }
+
     /// The task died of an Oops (called on its own thread, after the
     /// report): it has exited as far as anyone can see, and its owner's
     /// hook replaces it. The thread never runs module code again.

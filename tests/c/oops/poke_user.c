@@ -11,6 +11,7 @@ static void poke_null(struct work_struct *work)
 {
 	pr_info("poking NULL\n");
 	poke(NULL, 1);
+	pr_info("poked\n");
 }
 
 static int __init poke_user_init(void)

@@ -301,6 +301,7 @@ extern "C" fn die(slot: *const Slot) -> ! {
     let fault = unsafe { *(*slot).fault.get() };
     let _ = std::panic::catch_unwind(|| {
         let task = Task::current();
+        task.mark_dying();
         if let Some(services) = crate::services::kernel_of_current_task() {
             services.oops_fault(&task, &fault);
         }
