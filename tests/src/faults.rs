@@ -101,3 +101,55 @@ fn an_exporter_unloaded_while_importers_come_and_go_never_breaks_the_host() {
     assert!(kernel.read("/proc/kallsyms").unwrap().is_empty());
     assert_nothing_pinned(&kernel);
 }
+
+/// A kernel where `oopsmod` writes through NULL at `fault`; the Oops is in.
+fn oops_at(fault: &str) -> Kernel {
+    let kernel = boot();
+    kernel.insmod(plugin("testmod"), "").unwrap();
+    let loaded = kernel.insmod(plugin("oopsmod"), &format!("fault={fault}"));
+    assert_eq!(loaded.is_err(), fault == "init", "{loaded:?}");
+    kernel.clock().advance(Duration::from_millis(8));
+    wait_for_line(&kernel, "---[ end trace 0000000000000000 ]---");
+    assert!(kernel.settle());
+    assert_dmesg(&kernel, "BUG: kernel NULL pointer dereference, address: 0000000000000000");
+    assert_dmesg(&kernel, "Oops: 0002 [#1] SMP");
+    assert_dmesg_contains(&kernel, "RIP: 0010:oopsmod::write_null+0x");
+    assert_dmesg_contains(&kernel, "killed by the Oops in oopsmod's code");
+    assert!(kernel.taint().letters().contains('D'));
+    kernel
+}
+
+/// The other module still works, and everything unloads.
+#[track_caller]
+fn unloads_after_oops(kernel: &Kernel) {
+    kernel.write("/sys/module/testmod/parameters/i", "7").unwrap();
+    for name in ["oopsmod", "testmod"] {
+        if kernel.lsmod().iter().any(|m| m.name == name) {
+            kernel.rmmod(name).unwrap();
+        }
+    }
+    assert!(kernel.lsmod().is_empty());
+    assert_nothing_pinned(kernel);
+}
+
+#[test]
+fn a_null_write_in_rust_init_fails_the_insmod_with_an_oops() {
+    let kernel = oops_at("init");
+    assert_dmesg_contains(&kernel, "Comm: insmod");
+    assert!(!dmesg(&kernel).iter().any(|l| l == "oopsmod: init done"));
+    unloads_after_oops(&kernel);
+}
+
+#[test]
+fn a_null_write_in_a_rust_work_item_kills_its_worker_alone() {
+    let kernel = oops_at("work");
+    assert_dmesg_contains(&kernel, "Comm: kworker/");
+    unloads_after_oops(&kernel);
+}
+
+#[test]
+fn a_null_write_in_a_rust_timer_callback_kills_the_timer_thread_alone() {
+    let kernel = oops_at("timer");
+    assert_dmesg_contains(&kernel, "Comm: ktimers/0");
+    unloads_after_oops(&kernel);
+}

@@ -123,7 +123,10 @@ mod tests {
     #[test]
     fn rust_names_are_cut_to_their_last_two_segments() {
         assert_eq!(short_name("_ZN7modhost8services9workqueue6worker6Worker4call17h0123456789abcdefE"), "Worker::call");
-        assert_eq!(short_name("_ZN3std2rt10lang_start28_$u7b$$u7b$closure$u7d$$u7d$17h0123456789abcdefE"), "lang_start::{{closure}}");
+        assert_eq!(
+            short_name("_ZN3std2rt10lang_start28_$u7b$$u7b$closure$u7d$$u7d$17h0123456789abcdefE"),
+            "lang_start::{{closure}}"
+        );
         assert_eq!(short_name("start_thread"), "start_thread");
     }
 

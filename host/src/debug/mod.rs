@@ -13,7 +13,7 @@
 //! `arch/x86/kernel/dumpstack.c`.
 
 pub(crate) mod fault;
-mod hostsyms;
+pub(crate) mod hostsyms;
 pub(crate) mod hung_task;
 mod oops;
 pub(crate) mod report;

@@ -216,8 +216,7 @@ fn code_line(ip: usize) -> String {
 /// `show_regs`: the stack pointer and flags, then the registers three per line.
 fn register_lines(fault: &Fault) -> Vec<String> {
     let r = |index: i32| fault.reg(index);
-    let mut lines =
-        vec![format!("RSP: 0018:{:016x} EFLAGS: {:08x}", r(libc::REG_RSP), r(libc::REG_EFL) & 0xffff_ffff)];
+    let mut lines = vec![format!("RSP: 0018:{:016x} EFLAGS: {:08x}", r(libc::REG_RSP), r(libc::REG_EFL) & 0xffff_ffff)];
     let rows = [
         [("RAX", libc::REG_RAX), ("RBX", libc::REG_RBX), ("RCX", libc::REG_RCX)],
         [("RDX", libc::REG_RDX), ("RSI", libc::REG_RSI), ("RDI", libc::REG_RDI)],

@@ -114,6 +114,9 @@ impl Job {
             work();
             task.on_death(None);
         }
+        // Its continuation holds what the work held (the module): dropped
+        // now, or the job, which the module may hold, would keep it.
+        drop(self.died.lock().take());
         // A forced unload may have killed this task; the next job starts clean.
         task.clear_signals();
         ready();

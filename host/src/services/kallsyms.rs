@@ -47,12 +47,15 @@ pub(crate) struct Location {
 }
 
 impl Location {
-    /// `name+0x1c/0x80 [module]`, or `name [module]` without the offset.
+    /// `name+0x1c/0x80 [module]`, or `name [module]` without the offset;
+    /// a Rust module's mangled name is shown demangled, cut to its last two
+    /// path segments (`oopsmod::write_null`).
     pub(crate) fn format(&self, offset: bool) -> String {
+        let name = crate::debug::hostsyms::short_name(&self.name);
         if offset {
-            format!("{}+{:#x}/{:#x} [{}]", self.name, self.offset, self.size, self.module)
+            format!("{name}+{:#x}/{:#x} [{}]", self.offset, self.size, self.module)
         } else {
-            format!("{} [{}]", self.name, self.module)
+            format!("{name} [{}]", self.module)
         }
     }
 }

@@ -236,7 +236,12 @@ impl ModuleRecord {
             }
         }
         if objects.iter().any(|o| o.still_running()) {
-            let text = format!("{}: code still running {when}; its library stays mapped", self.name);
+            let text = format!(
+                "{}: code still running {when}: a thread runs in it{}, and its code cannot be unmapped \
+                 while one does; its library stays mapped",
+                self.name,
+                self.threads_inside()
+            );
             self.services.log(Level::Err, &text);
             return false;
         }
@@ -256,6 +261,16 @@ impl ModuleRecord {
             self.services.log(Level::Notice, &text);
         }
         true
+    }
+
+    /// ` (kworker/0:1[7], ...)`: the tasks running this module's code now.
+    fn threads_inside(&self) -> String {
+        let inside: Vec<String> = super::task::tasks_of(self.services.id)
+            .iter()
+            .filter(|t| t.context().is_some_and(|c| c.module == self.id))
+            .map(|t| format!("{}[{}]", t.name(), t.id()))
+            .collect();
+        if inside.is_empty() { String::new() } else { format!(" ({})", inside.join(", ")) }
     }
 
     /// Taints the module (and the kernel) with `flag`.

@@ -226,11 +226,16 @@ fn install_handlers() {
     PREVIOUS.get_or_init(|| {
         let mut previous = Vec::new();
         for signal in FAULT_SIGNALS {
-            if let Some(old) = set_handler(signal, on_fault as *const () as usize, libc::SA_ONSTACK | libc::SA_SIGINFO) {
+            if let Some(old) = set_handler(signal, on_fault as *const () as usize, libc::SA_ONSTACK | libc::SA_SIGINFO)
+            {
                 previous.push((signal, old));
             }
         }
-        set_handler(sample_signal(), on_sample as *const () as usize, libc::SA_ONSTACK | libc::SA_SIGINFO | libc::SA_RESTART);
+        set_handler(
+            sample_signal(),
+            on_sample as *const () as usize,
+            libc::SA_ONSTACK | libc::SA_SIGINFO | libc::SA_RESTART,
+        );
         let _ = PREVIOUS_ACTIONS.set(previous.clone());
         previous
     });

@@ -64,7 +64,13 @@ impl TimerBase {
         let now = clock.jiffies();
         TimerBase {
             clock,
-            state: Mutex::new(BaseState { wheel: Wheel::new(now), thread: None, batch: Batch::default(), running: None, stopping: false }),
+            state: Mutex::new(BaseState {
+                wheel: Wheel::new(now),
+                thread: None,
+                batch: Batch::default(),
+                running: None,
+                stopping: false,
+            }),
         }
     }
 
