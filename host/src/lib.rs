@@ -25,7 +25,9 @@
 //! modprobe, parameters); [`symbols`] is the symbol table; [`services`] is
 //! what modules call; [`views`] is lsmod, modinfo, `/proc` and `/sys`;
 //! [`shell`] is the command language of the `modhost` binary; [`modpost`]
-//! is kbuild's step that writes what a C module's `.ko` says about itself.
+//! is kbuild's step that writes what a C module's `.ko` says about itself;
+//! [`supervisor`] runs the binary's kernel in a child process, so that the
+//! command line survives a kernel panic.
 
 pub(crate) mod debug;
 pub mod error;
@@ -34,6 +36,7 @@ pub mod loader;
 pub mod modpost;
 pub mod services;
 pub mod shell;
+pub mod supervisor;
 pub mod symbols;
 pub mod taint;
 pub mod views;

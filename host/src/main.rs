@@ -8,6 +8,10 @@
 //! The binary owns the process's stdout and stderr: it takes fds 1 and 2
 //! over at startup (`modhost::shell::stdio`), so that module code writing
 //! there is logged rather than mixed into results.
+//!
+//! The kernel runs in a child process under `modhost::supervisor`, so that
+//! the command line survives a kernel panic (`--no-supervisor` runs it in
+//! this process).
 
 use clap::Parser;
 use modhost::{
@@ -15,6 +19,7 @@ use modhost::{
     kernel::MODULE_PATH_ENV,
     services::printk::Level,
     shell::{Format, Script, console, repl, session::Session, stdio},
+    supervisor,
 };
 use std::{
     fs::File,
@@ -55,6 +60,10 @@ use std::{
     naming what it abandons.\n\n\
     A module's init, exit, /proc show function or parameter notification that does not\n\
     return within --exit-timeout is reported as a hung task and its command fails.\n\n\
+    When the kernel dies (abort() or exit() called by module code, a fault it cannot contain),\n\
+    modhost prints the log's last lines and `Kernel panic - not syncing: ...` on stderr. At the\n\
+    prompt, `reboot` starts a fresh kernel, whose /sys/fs/pstore/dmesg-ramoops-0 holds the old\n\
+    log; otherwise the exit status is 70.\n\n\
     Kernel C modules: `modhost build DIR` runs make -C <checkout>/kbuild M=DIR\n\
     (see `modhost build --help`); make runs `modhost modpost`."
 )]
@@ -87,6 +96,9 @@ struct Cli {
     /// Print lsmod, modinfo and statistics as JSON (keys below)
     #[arg(long)]
     json: bool,
+    /// Run the kernel in this process, unsupervised: a kernel panic ends modhost
+    #[arg(long = "no-supervisor")]
+    no_supervisor: bool,
 }
 
 fn main() -> ExitCode {
@@ -95,8 +107,19 @@ fn main() -> ExitCode {
         return status;
     }
     let cli = Cli::parse();
+    if cli.no_supervisor {
+        return ExitCode::from(run_kernel(&cli));
+    }
+    let settings = supervisor::Settings { interactive: is_prompt(&cli), history: history(&cli) };
+    supervisor::supervise(&settings, || run_kernel(&cli))
+}
+
+/// The kernel's life: boot, run the session, unload everything; returns
+/// the exit status.
+fn run_kernel(cli: &Cli) -> u8 {
     let format = if cli.json { Format::Json } else { Format::Text };
-    let kernel = boot(&cli);
+    let kernel = boot(cli);
+    supervisor::kernel_booted(&kernel);
     // From here on results and messages go through the host's own copies
     // of stdout and stderr; what module code writes to fds 1 and 2 is logged.
     if let Err(e) = stdio::take_over(&kernel) {
@@ -104,7 +127,7 @@ fn main() -> ExitCode {
     }
     kernel.printk().set_console(Some(console::plain()));
     let session = Arc::new(Session::new(kernel, format));
-    let prompt = cli.commands.is_empty() && cli.script.is_none() && io::stdin().is_terminal();
+    let prompt = is_prompt(cli);
     if let Err(e) = session.handle_signals(prompt) {
         let _ = writeln!(stdio::stderr(), "modhost: warning: cannot handle signals: {e}");
     }
@@ -122,7 +145,7 @@ fn main() -> ExitCode {
             }
         }
     } else if prompt {
-        repl::run_repl(&session, cli.history.clone().or_else(repl::default_history).as_deref())
+        repl::run_repl(&session, history(cli).as_deref())
     } else {
         run_script(&mut io::stdin().lock())
     };
@@ -130,7 +153,17 @@ fn main() -> ExitCode {
     stdio::flush();
     // Modules left loaded at the end (shown in dmesg) fail a clean run.
     let status = if all_unloaded || script.status() != 0 { script.status() } else { 1 };
-    ExitCode::from(u8::try_from(status).unwrap_or(1))
+    u8::try_from(status).unwrap_or(1)
+}
+
+/// Whether the session is the prompt: no commands given and stdin a terminal.
+fn is_prompt(cli: &Cli) -> bool {
+    cli.commands.is_empty() && cli.script.is_none() && io::stdin().is_terminal()
+}
+
+/// The prompt's history file.
+fn history(cli: &Cli) -> Option<PathBuf> {
+    cli.history.clone().or_else(repl::default_history)
 }
 
 /// Boots the kernel with the command line's settings; the console is set

@@ -4,11 +4,15 @@
 //!   the kernel's shapes;
 //! - [`hung_task`]: `khungtaskd`, which reports tasks stuck in
 //!   uninterruptible sleep;
-//! - [`stack`]: call traces through module code (`dump_stack`).
+//! - [`stack`]: call traces through module code (`dump_stack`);
+//! - [`panic`]: the kernel process's death recorded for the supervisor;
+//! - [`pstore`]: the log kept in memory shared with the supervisor.
 //!
 //! Kernel counterpart: `kernel/panic.c`, `kernel/hung_task.c`,
-//! `arch/x86/kernel/dumpstack.c`.
+//! `arch/x86/kernel/dumpstack.c`, `fs/pstore/`.
 
 pub(crate) mod hung_task;
+pub(crate) mod panic;
+pub(crate) mod pstore;
 pub(crate) mod report;
 pub(crate) mod stack;
