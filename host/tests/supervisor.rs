@@ -132,6 +132,11 @@ fn a_kernel_killed_from_outside_is_a_panic_naming_the_signal() {
     assert!(stderr.contains("] fifo: ready with 32 slots\n"), "{stderr}");
 }
 
+/// The prompt on a line of its own, after a command (escape codes
+/// stripped): the next line is typed only then, so that it reaches the
+/// line editor rather than the terminal's line discipline.
+const FRESH_PROMPT: &str = "\n\rmodhost# ";
+
 /// A history file of a test's own, removed when the test ends.
 struct History(PathBuf);
 
@@ -180,8 +185,13 @@ fn after_a_panic_the_prompt_reboots_a_fresh_kernel_that_finds_the_old_log() {
     // The lab runs on the fresh kernel.
     p.send_line("insmod fifo.so").unwrap();
     p.exp_string("fifo: ready with 32 slots").unwrap();
+    p.exp_string(FRESH_PROMPT).unwrap();
     p.send_line("insmod producer.so").unwrap();
+    p.exp_string("producer: producing A at").unwrap();
+    p.exp_string(FRESH_PROMPT).unwrap();
     p.send_line("insmod consumer.so").unwrap();
+    p.exp_string("consumer: consuming at").unwrap();
+    p.exp_string(FRESH_PROMPT).unwrap();
     p.send_line("lsmod").unwrap();
     p.exp_regex(r"fifo +\d+  2 consumer,producer").unwrap();
     p.send_control('d').unwrap();

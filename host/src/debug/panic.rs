@@ -251,7 +251,7 @@ mod tests {
         assert!(is_runtime("_RNvNtCs1234_4core9panicking9panic_fmt"));
         assert!(is_runtime("__rust_start_panic"));
         assert!(is_runtime("_RNvCsfLfy6EI15iL_7___rustc26___rust_alloc_error_handler"));
-        assert!(is_runtime("_ZN91_$LT$alloc..boxed..Box$LT$F$C$A$GT$$u20$as$u20$core..ops..FnOnce$GT$9call_once17h0E"));
+        assert!(is_runtime("_ZN68_$LT$alloc..boxed..Box$LT$F$C$A$GT$$u20$as$u20$core..ops..FnOnce$GT$9call_once17h0E"));
         assert!(!is_runtime("_ZN66_$LT$panicmod..PanicMod$u20$as$u20$modhost_abi..module..Module$GT$4init17h0E"));
         assert!(!is_runtime("_ZN8panicmod9how_abort17h0123456789abcdefE"));
         assert!(!is_runtime("_RNvXs_Cs5Tz2ZQ_8panicmodNtB4_8PanicModNtNtCs9x_11modhost_abi6module6Module4init"));
