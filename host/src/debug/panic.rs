@@ -191,7 +191,8 @@ fn is_runtime(symbol: &str) -> bool {
     }
     let krate = if let Some(path) = symbol.strip_prefix("_ZN") {
         // `<alloc::boxed::Box<F> as core::ops::FnOnce>` is `_$LT$alloc..boxed..`.
-        identifier(path, false).map(|first| first.strip_prefix("_$LT$").map_or(first, |t| t.split("..").next().unwrap_or(t)))
+        identifier(path, false)
+            .map(|first| first.strip_prefix("_$LT$").map_or(first, |t| t.split("..").next().unwrap_or(t)))
     } else if let Some(path) = symbol.strip_prefix("_R") {
         v0_first_crate(path)
     } else {
@@ -237,7 +238,11 @@ extern "C" fn walk(context: *mut c_void, data: *mut c_void) -> c_int {
     // SAFETY: `context` is the unwinder's context for this frame.
     stack.ips[stack.len] = unsafe { _Unwind_GetIP(context) };
     stack.len += 1;
-    if stack.len < MAX_FRAMES { 0 /* _URC_NO_REASON */ } else { 5 /* _URC_END_OF_STACK */ }
+    if stack.len < MAX_FRAMES {
+        0 /* _URC_NO_REASON */
+    } else {
+        5 /* _URC_END_OF_STACK */
+    }
 }
 
 #[cfg(test)]

@@ -65,11 +65,16 @@ pub(crate) enum State {
     Panicked,
 }
 
+/// [`State`]s as the header keeps them.
+const RUNNING: u32 = 0;
+const SHUTTING_DOWN: u32 = 1;
+const PANICKED: u32 = 2;
+
 impl State {
     fn from_raw(raw: u32) -> State {
         match raw {
-            1 => State::ShuttingDown,
-            2 => State::Panicked,
+            SHUTTING_DOWN => State::ShuttingDown,
+            PANICKED => State::Panicked,
             _ => State::Running,
         }
     }
@@ -79,7 +84,7 @@ impl State {
 #[repr(C)]
 struct Header {
     magic: AtomicU64,
-    /// A [`State`], as `0`, `1` or `2`.
+    /// A [`State`]: [`RUNNING`], [`SHUTTING_DOWN`] or [`PANICKED`].
     state: AtomicU32,
     message_len: AtomicU32,
     /// `CLOCK_MONOTONIC`, in nanoseconds, at the kernel clock's uptime 0:
@@ -149,7 +154,7 @@ impl Pstore {
 
     /// The kernel process ends on its own from here: its exit is no panic.
     pub(crate) fn shutting_down(&self) {
-        let _ = self.header().state.compare_exchange(0, 1, Ordering::AcqRel, Ordering::Acquire);
+        let _ = self.header().state.compare_exchange(RUNNING, SHUTTING_DOWN, Ordering::AcqRel, Ordering::Acquire);
     }
 
     /// Sets where the kernel clock's uptime 0 is on `CLOCK_MONOTONIC`.
@@ -178,11 +183,9 @@ impl Pstore {
         let total: usize = parts.iter().map(|p| p.len()).sum();
         let start = self.header().head.fetch_add(total as u64, Ordering::AcqRel);
         let ring = self.ring();
-        let mut at = start;
-        for byte in parts.iter().flat_map(|p| p.iter()) {
+        for (at, byte) in (start..).zip(parts.iter().flat_map(|p| p.iter())) {
             // A piece longer than the ring keeps its end: later bytes land on earlier ones.
             ring[(at % self.capacity as u64) as usize].store(*byte, Ordering::Relaxed);
-            at += 1;
         }
     }
 
@@ -192,9 +195,9 @@ impl Pstore {
     /// says whether a panic while the kernel ends on its own counts.
     pub(crate) fn panic(&self, why: &str, after_shutdown: bool) -> bool {
         let header = self.header();
-        let from_running = header.state.compare_exchange(0, 2, Ordering::AcqRel, Ordering::Acquire).is_ok();
-        if !from_running
-            && !(after_shutdown && header.state.compare_exchange(1, 2, Ordering::AcqRel, Ordering::Acquire).is_ok())
+        let mut from = [Some(RUNNING), after_shutdown.then_some(SHUTTING_DOWN)].into_iter().flatten();
+        if !from
+            .any(|state| header.state.compare_exchange(state, PANICKED, Ordering::AcqRel, Ordering::Acquire).is_ok())
         {
             return false;
         }
@@ -252,7 +255,7 @@ impl Pstore {
         let header = self.header();
         header.head.store(0, Ordering::Release);
         header.message_len.store(0, Ordering::Relaxed);
-        header.state.store(0, Ordering::Release);
+        header.state.store(RUNNING, Ordering::Release);
         self.ring().iter().for_each(|b| b.store(0, Ordering::Relaxed));
     }
 }

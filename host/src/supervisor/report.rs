@@ -59,11 +59,7 @@ pub(super) fn print(pstore: &Pstore, why: &str, out: &mut dyn Write) -> io::Resu
         report.push('\n');
     }
     let now = pstore.uptime();
-    report.push_str(&format!(
-        "[{:5}.{:06}] ---[ end {PANIC_PREFIX}{why} ]---\n",
-        now.as_secs(),
-        now.subsec_micros()
-    ));
+    report.push_str(&format!("[{:5}.{:06}] ---[ end {PANIC_PREFIX}{why} ]---\n", now.as_secs(), now.subsec_micros()));
     out.write_all(report.as_bytes())?;
     out.flush()
 }

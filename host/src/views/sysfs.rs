@@ -16,10 +16,10 @@ use std::sync::Arc;
 
 use super::Node;
 use crate::{
+    debug::pstore,
     error::{Error, ErrorKind, Result},
     kernel::Kernel,
     loader::{Module, ModuleState, callers::Bounded, params},
-    debug::pstore,
     services::task::Task,
 };
 
