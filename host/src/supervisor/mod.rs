@@ -20,7 +20,8 @@
 //!   starts a fresh kernel: the history file is the same, and the new
 //!   kernel's `/sys/fs/pstore/dmesg-ramoops-0` holds the old log;
 //! - otherwise (`-c`, `--script`, a pipe) the command ends with
-//!   [`PANIC_EXIT_STATUS`].
+//!   [`PANIC_EXIT_STATUS`], as it does when the user leaves the panic
+//!   prompt without a `reboot`.
 //!
 //! The parts: [`spawn`] forks the kernel and waits for it, [`signals`]
 //! passes signals on and keeps the terminal's settings, [`report`] judges
