@@ -5,7 +5,7 @@
 //! - [`hung_task`]: `khungtaskd`, which reports tasks stuck in
 //!   uninterruptible sleep;
 //! - [`stack`]: call traces through module code (`dump_stack`);
-//! - [`panic`]: the kernel process's death recorded for the supervisor;
+//! - [`panic`](mod@panic): the kernel process's death recorded for the supervisor;
 //! - [`pstore`]: the log kept in memory shared with the supervisor.
 //!
 //! Kernel counterpart: `kernel/panic.c`, `kernel/hung_task.c`,

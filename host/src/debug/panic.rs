@@ -7,7 +7,7 @@
 //! calling `panic()`. The `modhost` binary's supervisor runs the kernel in
 //! a child process and [installs](install) these paths there (a
 //! [`Kernel`](crate::Kernel) used as a library never has them); each writes
-//! `Kernel panic - not syncing: <why>` into the [pstore](super::pstore),
+//! `Kernel panic - not syncing: <why>` into the [`pstore`],
 //! whose last lines the supervisor prints once the process is gone:
 //!
 //! ```text

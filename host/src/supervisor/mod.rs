@@ -8,7 +8,7 @@
 //! child inherits the terminal and stdio and runs the session as it would
 //! alone: commands and their output never pass through the supervisor, and
 //! the prompt is as fast as without it. The two share one region of memory,
-//! the [pstore](crate::debug::pstore), where the kernel mirrors its log and
+//! the [`pstore`], where the kernel mirrors its log and
 //! its [panic paths](crate::debug::panic) record why it died.
 //!
 //! When the kernel process dies, the supervisor gives the terminal its
