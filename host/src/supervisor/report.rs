@@ -1,8 +1,8 @@
 //! What a kernel process's end means, and the panic as the user sees it.
 //!
-//! The kernel ended on its own (it said so in the pstore before its exit,
-//! or a signal the user sent ended it: SIGINT, SIGTERM, SIGHUP): its status
-//! is the command's. Anything else is a panic: the one the kernel recorded,
+//! The kernel ended on its own (it said so in the pstore before its exit
+//! or its death by a signal, or a signal the user sent ended it: SIGINT,
+//! SIGTERM, SIGHUP): its status is the command's. Anything else is a panic: the one the kernel recorded,
 //! or, for a death with no message (SIGKILL from outside, the OOM killer,
 //! `_exit`), one the supervisor writes itself, naming the signal or status.
 //! The report is the log's last lines, ending with the panic line, and the
@@ -41,7 +41,7 @@ pub(super) fn judge(ended: Ended, pstore: &Pstore) -> Verdict {
         Ended::Exited(status) if pstore.state() == State::ShuttingDown => {
             return Verdict::Ended(u8::try_from(status).unwrap_or(1));
         }
-        Ended::Killed(signal @ (libc::SIGINT | libc::SIGTERM | libc::SIGHUP)) => {
+        Ended::Killed(signal) if pstore.state() == State::ShuttingDown || asked_for(signal) => {
             return Verdict::Ended(u8::try_from(128 + signal).unwrap_or(1));
         }
         Ended::Exited(status) => format!("kernel process exited with status {status}"),
@@ -49,6 +49,12 @@ pub(super) fn judge(ended: Ended, pstore: &Pstore) -> Verdict {
     };
     pstore.panic(&why, true);
     Verdict::Panicked(pstore.panic_message().unwrap_or(why))
+}
+
+/// Whether `signal` is one a user sends to end a program (the kernel
+/// process takes SIGINT and SIGTERM itself; SIGHUP is a terminal's end).
+fn asked_for(signal: i32) -> bool {
+    matches!(signal, libc::SIGINT | libc::SIGTERM | libc::SIGHUP)
 }
 
 /// Prints the log's last lines and the closing line of the panic.
@@ -75,6 +81,9 @@ mod tests {
         pstore.shutting_down();
         assert_eq!(judge(Ended::Exited(3), &pstore), Verdict::Ended(3));
         assert_eq!(judge(Ended::Killed(libc::SIGTERM), &pstore), Verdict::Ended(143));
+        assert_eq!(judge(Ended::Killed(libc::SIGSEGV), &pstore), Verdict::Ended(139), "a death on the way out");
+        let pstore = Pstore::create(4096).unwrap();
+        assert_eq!(judge(Ended::Killed(libc::SIGHUP), &pstore), Verdict::Ended(129), "the terminal went away");
     }
 
     #[test]
