@@ -20,12 +20,23 @@
 //! # Ok::<(), modhost::Error>(())
 //! ```
 //!
+//! A `Kernel` shares its process with the modules it loads, and survives
+//! what a process can catch: a module's panic is an Oops, a module that
+//! does not return is a hung task. What no process survives ends the
+//! process that hosts the `Kernel`: `abort()` or `exit()` called by module
+//! code, a panic while panicking, a failed allocation, a native fault the
+//! kernel cannot contain. The `modhost` binary survives these: its
+//! [`supervisor`] runs the kernel in a child process and turns its death
+//! into a kernel panic, with the log kept and a `reboot`.
+//!
 //! The layout follows the kernel's: [`kernel`] owns everything and writes
 //! down the lock order; [`loader`] is `kernel/module/` (insmod, rmmod,
 //! modprobe, parameters); [`symbols`] is the symbol table; [`services`] is
 //! what modules call; [`views`] is lsmod, modinfo, `/proc` and `/sys`;
 //! [`shell`] is the command language of the `modhost` binary; [`modpost`]
-//! is kbuild's step that writes what a C module's `.ko` says about itself.
+//! is kbuild's step that writes what a C module's `.ko` says about itself;
+//! [`supervisor`] runs the binary's kernel in a child process, so that the
+//! command line survives a kernel panic.
 
 pub(crate) mod debug;
 pub mod error;
@@ -34,6 +45,7 @@ pub mod loader;
 pub mod modpost;
 pub mod services;
 pub mod shell;
+pub mod supervisor;
 pub mod symbols;
 pub mod taint;
 pub mod views;

@@ -8,6 +8,10 @@
 //! The binary owns the process's stdout and stderr: it takes fds 1 and 2
 //! over at startup (`modhost::shell::stdio`), so that module code writing
 //! there is logged rather than mixed into results.
+//!
+//! The kernel runs in a child process under `modhost::supervisor`, so that
+//! the command line survives a kernel panic (`--no-supervisor` runs it in
+//! this process).
 
 use clap::Parser;
 use modhost::{
@@ -15,6 +19,7 @@ use modhost::{
     kernel::MODULE_PATH_ENV,
     services::printk::Level,
     shell::{Format, Script, console, repl, session::Session, stdio},
+    supervisor,
 };
 use std::{
     fs::File,
@@ -55,6 +60,13 @@ use std::{
     naming what it abandons.\n\n\
     A module's init, exit, /proc show function or parameter notification that does not\n\
     return within --exit-timeout is reported as a hung task and its command fails.\n\n\
+    A fault in module code (a NULL pointer, a division by zero, BUG(), a stack overflow) is an\n\
+    Oops in dmesg: the task that faulted dies, the rest goes on (taint D). A timer callback or\n\
+    work item that spins for twice --watchdog-thresh is a soft lockup (taint L).\n\n\
+    When the kernel dies (abort() or exit() called by module code, a fault it cannot contain),\n\
+    modhost prints the log's last lines and `Kernel panic - not syncing: ...` on stderr. At the\n\
+    prompt, `reboot` starts a fresh kernel, whose /sys/fs/pstore/dmesg-ramoops-0 holds the old\n\
+    log; otherwise the exit status is 70.\n\n\
     Kernel C modules: `modhost build DIR` runs make -C <checkout>/kbuild M=DIR\n\
     (see `modhost build --help`); make runs `modhost modpost`."
 )]
@@ -63,6 +75,10 @@ struct Cli {
     /// parameter notification before it reports a hung task and fails
     #[arg(long = "exit-timeout", value_name = "SECONDS", default_value_t = 5.0, value_parser = seconds)]
     exit_timeout: f64,
+    /// Seconds of the soft-lockup watchdog (watchdog_thresh): a timer callback or work item
+    /// that runs twice this long without returning or sleeping is reported
+    #[arg(long = "watchdog-thresh", value_name = "SECONDS", default_value_t = 10.0, value_parser = seconds)]
+    watchdog_thresh: f64,
     /// Jiffies per second (CONFIG_HZ)
     #[arg(long, default_value_t = 250, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     hz: u32,
@@ -87,6 +103,9 @@ struct Cli {
     /// Print lsmod, modinfo and statistics as JSON (keys below)
     #[arg(long)]
     json: bool,
+    /// Run the kernel in this process, unsupervised: a kernel panic ends modhost
+    #[arg(long = "no-supervisor")]
+    no_supervisor: bool,
 }
 
 fn main() -> ExitCode {
@@ -95,8 +114,19 @@ fn main() -> ExitCode {
         return status;
     }
     let cli = Cli::parse();
+    if cli.no_supervisor {
+        return ExitCode::from(run_kernel(&cli));
+    }
+    let settings = supervisor::Settings { interactive: is_prompt(&cli), history: history(&cli) };
+    supervisor::supervise(&settings, || run_kernel(&cli))
+}
+
+/// The kernel's life: boot, run the session, unload everything; returns
+/// the exit status.
+fn run_kernel(cli: &Cli) -> u8 {
     let format = if cli.json { Format::Json } else { Format::Text };
-    let kernel = boot(&cli);
+    let kernel = boot(cli);
+    supervisor::kernel_booted(&kernel);
     // From here on results and messages go through the host's own copies
     // of stdout and stderr; what module code writes to fds 1 and 2 is logged.
     if let Err(e) = stdio::take_over(&kernel) {
@@ -104,7 +134,7 @@ fn main() -> ExitCode {
     }
     kernel.printk().set_console(Some(console::plain()));
     let session = Arc::new(Session::new(kernel, format));
-    let prompt = cli.commands.is_empty() && cli.script.is_none() && io::stdin().is_terminal();
+    let prompt = is_prompt(cli);
     if let Err(e) = session.handle_signals(prompt) {
         let _ = writeln!(stdio::stderr(), "modhost: warning: cannot handle signals: {e}");
     }
@@ -122,7 +152,7 @@ fn main() -> ExitCode {
             }
         }
     } else if prompt {
-        repl::run_repl(&session, cli.history.clone().or_else(repl::default_history).as_deref())
+        repl::run_repl(&session, history(cli).as_deref())
     } else {
         run_script(&mut io::stdin().lock())
     };
@@ -130,13 +160,26 @@ fn main() -> ExitCode {
     stdio::flush();
     // Modules left loaded at the end (shown in dmesg) fail a clean run.
     let status = if all_unloaded || script.status() != 0 { script.status() } else { 1 };
-    ExitCode::from(u8::try_from(status).unwrap_or(1))
+    u8::try_from(status).unwrap_or(1)
+}
+
+/// Whether the session is the prompt: no commands given and stdin a terminal.
+fn is_prompt(cli: &Cli) -> bool {
+    cli.commands.is_empty() && cli.script.is_none() && io::stdin().is_terminal()
+}
+
+/// The prompt's history file.
+fn history(cli: &Cli) -> Option<PathBuf> {
+    cli.history.clone().or_else(repl::default_history)
 }
 
 /// Boots the kernel with the command line's settings; the console is set
 /// once the output is taken over (the prompt puts its own in place).
 fn boot(cli: &Cli) -> Kernel {
-    let mut builder = Kernel::builder().hz(cli.hz).exit_timeout(Duration::from_secs_f64(cli.exit_timeout));
+    let mut builder = Kernel::builder()
+        .hz(cli.hz)
+        .exit_timeout(Duration::from_secs_f64(cli.exit_timeout))
+        .watchdog_thresh(Duration::from_secs_f64(cli.watchdog_thresh));
     for dir in module_path(cli) {
         builder = builder.module_path(dir);
     }

@@ -326,7 +326,10 @@ fn a_sleep_waits_without_waking_up() {
     let mut modhost = Running::start(&["--console-level", "1"]);
     modhost.send("echo sleeping\nsleep 600\n");
     modhost.wait_for("sleeping");
-    let pid = modhost.child.id();
+    // The kernel runs in the supervisor's child process.
+    let supervisor = modhost.child.id();
+    let children = std::fs::read_to_string(format!("/proc/{supervisor}/task/{supervisor}/children")).unwrap();
+    let pid: u32 = children.split_whitespace().next().expect("a kernel process").parse().unwrap();
     // The script runs on the main thread; once asleep it stays asleep (a
     // sleep that polls wakes it every few tens of milliseconds).
     let mut before = main_thread_wakeups(pid);

@@ -11,6 +11,7 @@
 
 use core::ffi::{CStr, c_void};
 use object::{Object, ObjectKind, ObjectSymbol, SymbolKind};
+use std::fmt;
 use std::sync::OnceLock;
 
 /// One function of the host binary, at its runtime address.
@@ -82,38 +83,75 @@ fn dl_info(address: usize) -> Option<libc::Dl_info> {
 /// A symbol's readable name: Rust's legacy mangling (`_ZN..17h<hash>E`)
 /// decoded to its last two segments; anything else as it is.
 pub(crate) fn short_name(symbol: &str) -> String {
-    let Some(mut rest) = symbol.strip_prefix("_ZN") else { return symbol.to_string() };
-    let mut segments = Vec::new();
-    while let Some(len_end) = rest.find(|c: char| !c.is_ascii_digit()) {
-        let Ok(len) = rest[..len_end].parse::<usize>() else { break };
-        let Some(segment) = rest.get(len_end..len_end + len) else { break };
-        segments.push(segment);
-        rest = &rest[len_end + len..];
-    }
-    if segments.last().is_some_and(|s| s.len() == 17 && s.starts_with('h')) {
-        segments.pop();
-    }
-    let start = segments.len().saturating_sub(2);
-    segments[start..].iter().map(|s| unescape(s)).collect::<Vec<_>>().join("::")
+    let mut name = String::new();
+    let _ = write_short_name(&mut name, symbol);
+    name
 }
 
-/// Undoes the legacy mangling's escapes (`$LT$`, `$u7b$`, `..`).
-fn unescape(segment: &str) -> String {
-    const ESCAPES: [(&str, &str); 11] = [
-        ("$LT$", "<"),
-        ("$GT$", ">"),
-        ("$RF$", "&"),
-        ("$BP$", "*"),
-        ("$C$", ","),
-        ("$SP$", "@"),
-        ("$u20$", " "),
-        ("$u27$", "'"),
-        ("$u7b$", "{"),
-        ("$u7d$", "}"),
-        ("..", "::"),
+/// [`short_name`] into `out`, allocating nothing (the panic paths call it
+/// from a signal handler).
+pub(crate) fn write_short_name(out: &mut impl fmt::Write, symbol: &str) -> fmt::Result {
+    let Some(mangled) = symbol.strip_prefix("_ZN") else { return out.write_str(symbol) };
+    let count = segments(mangled).filter(|s| !is_hash(s)).count();
+    let mut first = true;
+    for segment in segments(mangled).filter(|s| !is_hash(s)).skip(count.saturating_sub(2)) {
+        if !first {
+            out.write_str("::")?;
+        }
+        first = false;
+        write_unescaped(out, segment)?;
+    }
+    Ok(())
+}
+
+/// The length-prefixed segments of a legacy-mangled path.
+fn segments(mut rest: &str) -> impl Iterator<Item = &str> {
+    std::iter::from_fn(move || {
+        let len_end = rest.find(|c: char| !c.is_ascii_digit())?;
+        let len = rest[..len_end].parse::<usize>().ok()?;
+        let segment = rest.get(len_end..len_end + len)?;
+        rest = &rest[len_end + len..];
+        Some(segment)
+    })
+}
+
+/// The hash segment (`h` and 16 hex digits) that ends a legacy name.
+fn is_hash(segment: &str) -> bool {
+    segment.len() == 17 && segment.starts_with('h') && segment[1..].bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// A segment with the legacy mangling's escapes (`$LT$`, `$u7b$`, `..`) undone.
+fn write_unescaped(out: &mut impl fmt::Write, segment: &str) -> fmt::Result {
+    const ESCAPES: [(&str, &str); 10] = [
+        ("LT", "<"),
+        ("GT", ">"),
+        ("RF", "&"),
+        ("BP", "*"),
+        ("C", ","),
+        ("SP", "@"),
+        ("u20", " "),
+        ("u27", "'"),
+        ("u7b", "{"),
+        ("u7d", "}"),
     ];
-    let segment = segment.strip_prefix("_$").map_or(segment.to_string(), |s| format!("${s}"));
-    ESCAPES.iter().fold(segment, |text, (from, to)| text.replace(from, to))
+    let mut rest = segment.strip_prefix('_').filter(|r| r.starts_with('$')).unwrap_or(segment);
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix("..") {
+            out.write_str("::")?;
+            rest = after;
+        } else if let Some((code, after)) = rest.strip_prefix('$').and_then(|r| r.split_once('$')) {
+            match ESCAPES.iter().find(|(from, _)| *from == code) {
+                Some((_, to)) => out.write_str(to)?,
+                None => write!(out, "${code}$")?,
+            }
+            rest = after;
+        } else {
+            let end = rest[1..].find(['$', '.']).map_or(rest.len(), |i| i + 1);
+            out.write_str(&rest[..end])?;
+            rest = &rest[end..];
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -128,6 +166,12 @@ mod tests {
             "lang_start::{{closure}}"
         );
         assert_eq!(short_name("start_thread"), "start_thread");
+        assert_eq!(
+            short_name(
+                "_ZN66_$LT$panicmod..PanicMod$u20$as$u20$modhost_abi..module..Module$GT$4init17h5fd3e89253e66d35E"
+            ),
+            "<panicmod::PanicMod as modhost_abi::module::Module>::init"
+        );
     }
 
     #[test]

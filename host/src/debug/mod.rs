@@ -7,15 +7,19 @@
 //! - [`stack`]: call traces through module code (`dump_stack`);
 //! - [`fault`]: native faults in module code, which kill only their task,
 //!   and [`oops`], their reports;
-//! - [`watchdog`]: the soft-lockup detector.
+//! - [`watchdog`]: the soft-lockup detector;
+//! - [`panic`](mod@panic): the kernel process's death recorded for the supervisor;
+//! - [`pstore`]: the log kept in memory shared with the supervisor.
 //!
 //! Kernel counterpart: `kernel/panic.c`, `kernel/hung_task.c`,
-//! `arch/x86/kernel/dumpstack.c`.
+//! `arch/x86/kernel/dumpstack.c`, `fs/pstore/`.
 
 pub(crate) mod fault;
 pub(crate) mod hostsyms;
 pub(crate) mod hung_task;
 mod oops;
+pub(crate) mod panic;
+pub(crate) mod pstore;
 pub(crate) mod report;
 pub(crate) mod stack;
 pub(crate) mod watchdog;

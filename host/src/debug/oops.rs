@@ -122,9 +122,7 @@ impl Services {
             let name = self.name_of(address, true);
             if name.ends_with(']') {
                 host_frames = 0;
-            } else if name.starts_with("0x") || name.contains("{{closure}}") || name.contains("__rust") {
-                continue;
-            } else if host_frames == HOST_FRAMES {
+            } else if host_frames == HOST_FRAMES || !is_named_host_frame(&name) {
                 continue;
             } else {
                 host_frames += 1;
@@ -240,6 +238,12 @@ fn adjust_offset(name: &str) -> String {
         Some(size) => format!("{symbol}+{:#x}/{size}", offset + 1),
         None => format!("{symbol}+{:#x}", offset + 1),
     }
+}
+
+/// Whether a host frame reads as a function of its own (not a closure,
+/// the runtime's glue, or an address).
+fn is_named_host_frame(name: &str) -> bool {
+    !(name.starts_with("0x") || name.contains("{{closure}}") || name.contains("__rust"))
 }
 
 /// Cuts a run of identical frames (a recursion that overflowed its stack)

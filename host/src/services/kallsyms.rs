@@ -78,21 +78,22 @@ impl Kallsyms {
     /// The symbol holding `address`, if a module's code or data does.
     pub(crate) fn lookup(&self, address: usize) -> Option<Location> {
         let modules = self.modules.read();
-        let module = modules.iter().find(|m| m.mapped.contains(&address))?;
-        let offset = address - module.base;
-        let index = module.symbols.partition_point(|s| s.start <= offset).checked_sub(1)?;
-        let symbol = &module.symbols[index];
-        // A size-less symbol (an assembler label) reaches up to the next one.
-        let size = match symbol.size {
-            0 => module.symbols.get(index + 1).map_or(1, |next| next.start - symbol.start),
-            size => size,
-        };
-        (offset < symbol.start + size).then(|| Location {
-            module: Arc::clone(&module.module),
-            name: symbol.name.clone(),
-            offset: offset - symbol.start,
-            size,
-        })
+        let (module, symbol, offset, size) = locate(&modules, address)?;
+        Some(Location { module: Arc::clone(&module.module), name: symbol.name.clone(), offset, size })
+    }
+
+    /// Calls `found` with the module, symbol name, offset and size of
+    /// `address`, without waiting for the lock or allocating: for the panic
+    /// paths, which run while any lock may be held. `None` if the lock is
+    /// taken or no module holds `address`.
+    pub(crate) fn try_lookup_with<R>(
+        &self,
+        address: usize,
+        found: impl FnOnce(&str, &str, usize, usize) -> R,
+    ) -> Option<R> {
+        let modules = self.modules.try_read()?;
+        let (module, symbol, offset, size) = locate(&modules, address)?;
+        Some(found(&module.module, &symbol.name, offset, size))
     }
 
     /// `sprint_symbol`: the symbol, or the address in hex.
@@ -102,6 +103,21 @@ impl Kallsyms {
             None => format!("{address:#x}"),
         }
     }
+}
+
+/// The module and symbol holding `address`, with the offset in the symbol
+/// and its size.
+fn locate(modules: &[ModuleSymbols], address: usize) -> Option<(&ModuleSymbols, &Symbol, usize, usize)> {
+    let module = modules.iter().find(|m| m.mapped.contains(&address))?;
+    let offset = address - module.base;
+    let index = module.symbols.partition_point(|s| s.start <= offset).checked_sub(1)?;
+    let symbol = &module.symbols[index];
+    // A size-less symbol (an assembler label) reaches up to the next one.
+    let size = match symbol.size {
+        0 => module.symbols.get(index + 1).map_or(1, |next| next.start - symbol.start),
+        size => size,
+    };
+    (offset < symbol.start + size).then_some((module, symbol, offset - symbol.start, size))
 }
 
 #[cfg(test)]
@@ -124,6 +140,8 @@ mod tests {
         assert_eq!(kallsyms.sprint(0x1000 + 0x200, false), "whee [slpy_wq]");
         assert_eq!(kallsyms.sprint(0x1000 + 0x150, true), "0x1150");
         assert_eq!(kallsyms.sprint(0x42, true), "0x42");
+        let found = kallsyms.try_lookup_with(0x1000 + 0x22d, |m, n, o, s| format!("{n}+{o:#x}/{s:#x} [{m}]"));
+        assert_eq!(found.as_deref(), Some("whee+0x2d/0x80 [slpy_wq]"));
         kallsyms.remove(0x1000);
         assert_eq!(kallsyms.lookup(0x1000 + 0x22d), None);
     }

@@ -142,6 +142,8 @@ impl Printk {
             ring.truncated += u64::from(cut);
             for line in lines {
                 let seq = ring.push(time, level, &line);
+                // Kept where a dead kernel process leaves it, if the supervisor made the place.
+                crate::debug::pstore::mirror(time, &line);
                 logged.push(Record { seq, time, level, text: line });
             }
         }

@@ -197,6 +197,7 @@ impl Session {
         jobs::stop_all(JOBS_STOP_BOUND);
         let _left = self.unload_all();
         stdio::flush();
+        crate::debug::panic::shutting_down();
         std::process::exit(128 + signal);
     }
 
@@ -232,6 +233,7 @@ impl Session {
         let what = if left.is_empty() { "the running command".to_string() } else { left.join(", ") };
         self.kernel.printk().log(Level::Emerg, &format!("modhost: {name} again: exiting now, abandoning {what}"));
         stdio::flush();
+        crate::debug::panic::shutting_down();
         std::process::exit(128 + signal);
     }
 

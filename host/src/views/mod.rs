@@ -11,6 +11,7 @@
 //! | `/proc/devices` | the character devices' majors |
 //! | `/dev/NAME` | a module's character device ([`devfs`]: [`Kernel::open`]) |
 //! | `/sys/module/NAME/` | `initstate`, `refcnt`, `coresize`, `taint`, `version`, `holders/`, `parameters/` |
+//! | `/sys/fs/pstore/dmesg-ramoops-0` | the log of the boot before, when it panicked (supervised kernels only) |
 //!
 //! Files are read with [`Kernel::read`], written with [`Kernel::write`] and
 //! directories listed with [`Kernel::list`]; the shell's `cat`, `echo >` and

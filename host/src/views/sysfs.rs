@@ -1,4 +1,6 @@
-//! `/sys/module/NAME/`: one directory per loaded module.
+//! `/sys/module/NAME/`: one directory per loaded module; and
+//! `/sys/fs/pstore/dmesg-ramoops-0`, the log of the boot before, when it
+//! panicked ([`crate::debug::pstore`]).
 //!
 //! `initstate`, `refcnt`, `coresize`, `taint` and (if the module has one)
 //! `version`; `holders/` with one entry per module using it;
@@ -14,6 +16,7 @@ use std::sync::Arc;
 
 use super::Node;
 use crate::{
+    debug::pstore,
     error::{Error, ErrorKind, Result},
     kernel::Kernel,
     loader::{Module, ModuleState, callers::Bounded, params},
@@ -23,9 +26,21 @@ use crate::{
 /// The node at `/sys/<parts>`.
 pub(super) fn node(kernel: &Kernel, parts: &[&str]) -> Option<Node> {
     match parts {
-        [] => Some(Node::Dir(vec!["module/".into()])),
+        [] => Some(Node::Dir(vec!["fs/".into(), "module/".into()])),
+        ["fs"] => Some(Node::Dir(vec!["pstore/".into()])),
+        ["fs", "pstore", rest @ ..] => pstore_node(rest),
         ["module"] => Some(Node::Dir(kernel.lsmod().into_iter().map(|m| format!("{}/", m.name)).collect())),
         ["module", name, rest @ ..] => module_node(kernel, &*find(kernel, name)?, rest),
+        _ => None,
+    }
+}
+
+/// `/sys/fs/pstore/`: the previous boot's log, if it panicked.
+fn pstore_node(parts: &[&str]) -> Option<Node> {
+    let dump = pstore::previous_dump();
+    match parts {
+        [] => Some(Node::Dir(dump.iter().map(|_| pstore::DUMP_NAME.to_string()).collect())),
+        [name] if *name == pstore::DUMP_NAME => dump.map(|text| Node::File(text.to_string())),
         _ => None,
     }
 }

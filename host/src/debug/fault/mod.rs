@@ -333,6 +333,7 @@ extern "C" fn on_sample(_: c_int, _: *mut libc::siginfo_t, context: *mut c_void)
 /// A fault the host cannot contain: the previous disposition takes it
 /// (the process ends; the supervisor reports the panic).
 fn fatal(signal: c_int, info: *mut libc::siginfo_t, context: *mut c_void) {
+    crate::debug::panic::fatal_signal(signal);
     let previous = PREVIOUS_ACTIONS.get().and_then(|all| all.iter().find(|(s, _)| *s == signal)).map(|(_, a)| *a);
     match previous {
         Some(action) if action.sa_sigaction > libc::SIG_IGN && action.sa_flags & libc::SA_SIGINFO != 0 => {
