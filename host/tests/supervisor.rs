@@ -74,7 +74,10 @@ fn rust_aborts_in_a_module_are_kernel_panics_too() {
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(i32::from(PANIC_EXIT_STATUS)), "{how}: {stderr}");
         let why = panic_message(&stderr);
-        assert!(why.starts_with("abort() called from ") && why.contains("panicmod::"), "a frame of the module's own code: {why}");
+        assert!(
+            why.starts_with("abort() called from ") && why.contains("panicmod::"),
+            "a frame of the module's own code: {why}"
+        );
         assert!(why.ends_with(" [panicmod]"), "{why}");
     }
 }
