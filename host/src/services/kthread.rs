@@ -120,8 +120,11 @@ impl KThread {
         match spawned {
             Ok((task, join)) => {
                 let mut state = object.inner.state.lock();
+                // A thread that died already is never joined (see `died`).
+                if !task.is_dead() {
+                    state.join = Some(join);
+                }
                 state.task = Some(task);
-                state.join = Some(join);
                 drop(state);
                 Some(object)
             }

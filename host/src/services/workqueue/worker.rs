@@ -64,7 +64,9 @@ pub(super) fn spawn(wq: &WqRef, number: u32) {
                 // Destroyed while it started: it leaves at once.
                 drop(pool);
                 let _ = join.join();
-            } else {
+            } else if !task.is_dead() {
+                // A worker that died already (its death hook counted it out
+                // under this lock, after it was marked dead) is never joined.
                 pool.threads.retain(|(_, thread)| !thread.is_finished());
                 pool.threads.push((task.id(), join));
             }
