@@ -20,10 +20,13 @@
 //!    out, a kthread's result published, a command failed), and parks the
 //!    thread for good. Its stack, with the locks its frames hold, stays.
 //!
-//! Any other fault (the host's own code, a thread that is not a task, a
-//! fault while dying) is left to the disposition there was before, which
-//! ends the process: the command line's supervisor reports that as a
-//! kernel panic.
+//! Any other fault is left to the disposition there was before, which
+//! ends the process (the command line's supervisor reports it as a kernel
+//! panic): a thread that is no task, a fault while dying, and a fault in
+//! the host binary's own code even on behalf of a module (a bad pointer
+//! handed to a service), since that code may hold any of the host's locks.
+//! Module code includes what it links (the C library of `kbuild/`, a Rust
+//! module's std) and the shared libraries it calls (libc's `memcpy`).
 //!
 //! The soft-lockup watchdog samples a spinning task the same way: a signal
 //! whose handler ([`on_sample`]) records where the task is and returns.
@@ -224,6 +227,7 @@ fn sample_signal() -> c_int {
 fn install_handlers() {
     static PREVIOUS: OnceLock<Vec<(c_int, libc::sigaction)>> = OnceLock::new();
     PREVIOUS.get_or_init(|| {
+        let _ = HOST_TEXT.set(host_text());
         let mut previous = Vec::new();
         for signal in FAULT_SIGNALS {
             if let Some(old) = set_handler(signal, on_fault as *const () as usize, libc::SA_ONSTACK | libc::SA_SIGINFO)
@@ -239,6 +243,30 @@ fn install_handlers() {
         let _ = PREVIOUS_ACTIONS.set(previous.clone());
         previous
     });
+}
+
+/// The host binary's code, `(start, end)`: a fault there may hold any of
+/// the host's locks, so no task can die for it (read once, at install).
+static HOST_TEXT: OnceLock<Vec<(usize, usize)>> = OnceLock::new();
+
+/// The executable mappings of the host binary, from `/proc/self/maps`.
+fn host_text() -> Vec<(usize, usize)> {
+    let exe = std::fs::read_link("/proc/self/exe").unwrap_or_default();
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap_or_default();
+    maps.lines()
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace();
+            let (range, perms) = (fields.next()?, fields.next()?);
+            let path = fields.nth(3)?;
+            (perms.contains('x') && std::path::Path::new(path) == exe).then_some(range)?.split_once('-')
+        })
+        .filter_map(|(start, end)| Some((usize::from_str_radix(start, 16).ok()?, usize::from_str_radix(end, 16).ok()?)))
+        .collect()
+}
+
+/// Whether `ip` is in the host binary's own code.
+fn in_host_code(ip: usize) -> bool {
+    HOST_TEXT.get().is_some_and(|text| text.iter().any(|(start, end)| (*start..*end).contains(&ip)))
 }
 
 /// The dispositions before [`install_handlers`], read by [`fatal`].
@@ -267,10 +295,12 @@ extern "C" fn on_fault(signal: c_int, info: *mut libc::siginfo_t, context: *mut 
     // SAFETY: A non-null slot is the calling thread's, alive while it is
     // armed (its `Armour` holds it); only this thread touches `dying`.
     let Some(slot) = (unsafe { slot.as_ref() }) else { return fatal(signal, info, context) };
-    if !in_module_code() || slot.dying.replace(true) {
-        return fatal(signal, info, context);
-    }
     let context = context.cast::<libc::ucontext_t>();
+    // SAFETY: The kernel's `ucontext_t` for this handler.
+    let ip = unsafe { (*context).uc_mcontext.gregs[libc::REG_RIP as usize] } as usize;
+    if !in_module_code() || in_host_code(ip) || slot.dying.replace(true) {
+        return fatal(signal, info, context.cast());
+    }
     // SAFETY: The kernel passes a valid `siginfo_t` and `ucontext_t` to an
     // `SA_SIGINFO` handler; `fault` is this thread's, written only here.
     unsafe {
