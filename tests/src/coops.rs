@@ -220,3 +220,39 @@ fn a_spinning_work_item_is_a_soft_lockup_and_the_other_work_moves_on() {
     kernel.insmod(ko("spin_work"), "").unwrap();
     assert_soft_lockup(&kernel, "spin_work", "kworker/");
 }
+
+#[test]
+fn a_null_write_in_a_proc_read_fails_the_read_and_the_file_stays() {
+    let kernel = lab();
+    kernel.insmod(ko("null_proc"), "").unwrap();
+    let err = kernel.read("/proc/null_proc").unwrap_err();
+    assert!(err.to_string().contains("killed by an Oops"), "{err}");
+    assert_oops(&kernel, "BUG: kernel NULL pointer dereference", "cat", "null_show+0x");
+    assert!(kernel.read("/proc/null_proc").is_err(), "a second read faults again, and fails");
+    assert_lab_moves(&kernel);
+    assert_all_unload(&kernel, &["null_proc"]);
+}
+
+#[test]
+fn a_null_write_in_a_parameter_set_operation_fails_the_write_and_rmmod_works() {
+    let kernel = lab();
+    kernel.insmod(ko("null_param"), "").unwrap();
+    let err = kernel.write("/sys/module/null_param/parameters/poke", "1").unwrap_err();
+    assert!(err.to_string().contains("killed by an Oops"), "{err}");
+    assert_oops(&kernel, "BUG: kernel NULL pointer dereference", "modhost", "poke_set+0x");
+    assert_lab_moves(&kernel);
+    assert_all_unload(&kernel, &["null_param"]);
+    assert_dmesg(&kernel, "exit");
+}
+
+#[test]
+fn a_null_write_in_exit_still_removes_the_module_and_what_it_left() {
+    let kernel = lab();
+    kernel.insmod(ko("null_exit"), "").unwrap();
+    kernel.rmmod("null_exit").unwrap();
+    assert_oops(&kernel, "BUG: kernel NULL pointer dereference", "rmmod", "null_exit_exit+0x");
+    assert_dmesg_contains(&kernel, "null_exit: timer");
+    assert!(!kernel.lsmod().iter().any(|m| m.name == "null_exit"));
+    assert_lab_moves(&kernel);
+    assert_all_unload(&kernel, &[]);
+}

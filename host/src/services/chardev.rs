@@ -316,6 +316,14 @@ struct Calls {
     waiters: Vec<Arc<Task>>,
 }
 
+impl Calls {
+    /// Whether a call is in progress on a live task (one whose task died
+    /// of an Oops never returns, and holds nothing up).
+    fn live(&self) -> bool {
+        self.running.iter().any(|t| !t.is_dead())
+    }
+}
+
 impl Kind for OpenFile {
     const NAME: &'static str = "file";
 
@@ -341,7 +349,7 @@ impl Kind for OpenFile {
             };
             let _ = wait_until(&me, &sleep, || {
                 let mut calls = object.inner.calls.lock();
-                calls.running.is_empty() || {
+                !calls.live() || {
                     enlist(&mut calls.waiters, &me);
                     false
                 }
@@ -352,7 +360,7 @@ impl Kind for OpenFile {
     }
 
     fn still_running(&self) -> bool {
-        !self.calls.lock().running.is_empty()
+        self.calls.lock().live()
     }
 
     fn detail(&self) -> Option<String> {

@@ -102,7 +102,14 @@ impl Kernel {
             Error::new(ErrorKind::InvalidParams, errno, path, format!("`{}' invalid: {errno}", data.trim_end()))
         })?;
         let target = Arc::clone(&module);
-        match self.inner.call_bounded("modhost", move || set_param(&target, index, value), || Err(NotSet::Oops)) {
+        let dying = Arc::clone(&module);
+        let died = move || {
+            // SAFETY: The notification's task died in `set_param` holding
+            // this lock; its frames, the guard among them, never run again.
+            unsafe { dying.param_writes.force_unlock() };
+            Err(NotSet::Oops)
+        };
+        match self.inner.call_bounded("modhost", move || set_param(&target, index, value), died) {
             Bounded::Done(Ok(())) => Ok(()),
             Bounded::Done(Err(NotSet::NotLive)) => {
                 Err(Error::new(ErrorKind::Busy, Errno::ENODEV, path, "module is not live"))
