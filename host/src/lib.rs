@@ -21,11 +21,14 @@
 //! ```
 //!
 //! A `Kernel` shares its process with the modules it loads, and survives
-//! what a process can catch: a module's panic is an Oops, a module that
-//! does not return is a hung task. What no process survives ends the
-//! process that hosts the `Kernel`: `abort()` or `exit()` called by module
-//! code, a panic while panicking, a failed allocation, a native fault the
-//! kernel cannot contain. The `modhost` binary survives these: its
+//! what a process can catch: a module's panic, and a native fault (a NULL
+//! dereference, a division by zero, `BUG()`, a stack overflow) in module
+//! code on one of its tasks, are an Oops that kills that task alone
+//! ([`debug::fault`](crate::debug)); a module that does not return is a
+//! hung task, one that spins a soft lockup. What no process survives ends
+//! the process that hosts the `Kernel`: `abort()` or `exit()` called by
+//! module code, a panic while panicking, a failed allocation, a fault in
+//! the host's own code or on a thread that is not the kernel's. The `modhost` binary survives these: its
 //! [`supervisor`] runs the kernel in a child process and turns its death
 //! into a kernel panic, with the log kept and a `reboot`.
 //!

@@ -87,10 +87,8 @@ fn the_two_step_form_runs_init_and_cleanup_and_a_forced_unload_kills_a_waited_pr
     assert_dmesg(&kernel, "exit 3: 768");
     // env prints exactly the environment it was given (the other program,
     // started meanwhile, may already have said it sleeps).
-    let env: Vec<String> = dmesg(&kernel)
-        .into_iter()
-        .filter(|l| l.starts_with("umh_steps: ") && l != "umh_steps: sleeping")
-        .collect();
+    let env: Vec<String> =
+        dmesg(&kernel).into_iter().filter(|l| l.starts_with("umh_steps: ") && l != "umh_steps: sleeping").collect();
     assert_eq!(env, ["umh_steps: HOME=/", "umh_steps: PATH=/sbin:/bin:/usr/sbin:/usr/bin"]);
 
     wait_for_line(&kernel, "umh_steps: sleeping");

@@ -55,6 +55,15 @@
 //! kernel's does, whether it serves a softirq (a timer callback, a BH work
 //! item: [`softirq_enter`]) and how many atomic sections it is in.
 //!
+//! # Death
+//!
+//! A native fault in module code kills its task as the kernel's Oops does
+//! ([`crate::debug::fault`]): the thread never returns into the faulting
+//! code and parks for good, and the hook its owner set ([`Task::on_death`])
+//! replaces it (a new worker or timer thread) or completes what it was
+//! doing (a kthread's result, a command's failure). A dead task has exited
+//! as far as anyone looks: `ps`, the settling check, the watchdog.
+//!
 //! # Quiescence
 //!
 //! [`settle`] waits until no task of a kernel can make progress without
