@@ -1,1 +1,0 @@
-savedcmd_/work/main/tests/c/oops/null_timer.ko := gcc -shared -nostdlib -Wl,-z,now -Wl,--no-undefined -Wl,--version-script=/work/main/kbuild/scripts/module.lds -o /work/main/tests/c/oops/null_timer.ko /work/main/tests/c/oops/null_timer.o /work/main/tests/c/oops/null_timer.mod.o /work/main/target/kbuild/libkernel.a -lgcc

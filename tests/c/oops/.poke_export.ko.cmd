@@ -1,1 +1,0 @@
-savedcmd_/work/main/tests/c/oops/poke_export.ko := gcc -shared -nostdlib -Wl,-z,now -Wl,--no-undefined -Wl,--version-script=/work/main/kbuild/scripts/module.lds -o /work/main/tests/c/oops/poke_export.ko /work/main/tests/c/oops/poke_export.o /work/main/tests/c/oops/poke_export.mod.o /work/main/target/kbuild/libkernel.a -lgcc

@@ -1,1 +1,0 @@
-/work/main/tests/c/oops/div0_init.o

@@ -1,1 +1,0 @@
-/work/main/tests/c/oops/null_tasklet.o

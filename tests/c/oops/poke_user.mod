@@ -1,1 +1,0 @@
-/work/main/tests/c/oops/poke_user.o
