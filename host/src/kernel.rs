@@ -46,7 +46,7 @@ use std::{
 };
 
 use crate::{
-    debug::{hung_task::HungTaskDetector, watchdog::Watchdog},
+    debug::daemon::Daemon,
     loader::{Modules, callers::Callers},
     services::{
         self, Services,
@@ -96,12 +96,12 @@ pub(crate) struct KernelInner {
     /// The threads that run module exits.
     pub(crate) callers: Callers,
     /// `khungtaskd`.
-    pub(crate) hung_task: HungTaskDetector,
+    pub(crate) hung_task: Daemon,
     /// How long a callback may run without returning or sleeping before
     /// the soft-lockup watchdog reports it (twice `watchdog_thresh`).
     pub(crate) softlockup_thresh: Duration,
     /// `watchdog/0`, the soft-lockup detector.
-    pub(crate) watchdog: Watchdog,
+    pub(crate) watchdog: Daemon,
 }
 
 impl Deref for KernelInner {
@@ -226,9 +226,9 @@ impl KernelBuilder {
             hung_task_timeout: self.hung_task_timeout,
             boot_dir,
             callers: Callers::default(),
-            hung_task: HungTaskDetector::default(),
+            hung_task: Daemon::default(),
             softlockup_thresh: self.watchdog_thresh * 2,
-            watchdog: Watchdog::default(),
+            watchdog: Daemon::default(),
             module_path,
             modules: Mutex::new(Modules::default()),
             modules_changed: Condvar::new(),

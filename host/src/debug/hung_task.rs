@@ -17,66 +17,25 @@
 //!
 //! Kernel counterpart: `kernel/hung_task.c`.
 
-use parking_lot::Mutex;
-use std::{
-    sync::{
-        Arc, Weak,
-        atomic::{AtomicBool, Ordering},
-    },
-    time::Duration,
-};
+use std::{sync::Arc, time::Duration};
 
 use crate::{
     kernel::KernelInner,
-    services::task::{Task, TaskKind, TaskState, WaitMode, tasks_of},
+    services::task::{TaskState, tasks_of},
 };
 
-/// The detector of one kernel.
-#[derive(Debug, Default)]
-pub(crate) struct HungTaskDetector {
-    task: Mutex<Option<Arc<Task>>>,
-    stopping: AtomicBool,
-}
-
-impl HungTaskDetector {
-    /// Starts `khungtaskd` if it is not running yet.
-    pub(crate) fn start(&self, kernel: &Arc<KernelInner>) {
-        let mut slot = self.task.lock();
-        if slot.is_some() || self.stopping.load(Ordering::Acquire) {
-            return;
-        }
-        let weak = Arc::downgrade(kernel);
-        if let Ok((task, _join)) = Task::spawn(kernel.id, TaskKind::Daemon, "khungtaskd".to_string(), move |task| {
-            watch(&weak, &task);
-        }) {
-            *slot = Some(task);
-        }
-    }
-
-    /// Stops `khungtaskd`.
-    pub(crate) fn shutdown(&self) {
-        self.stopping.store(true, Ordering::Release);
-        if let Some(task) = self.task.lock().take() {
-            task.wake_up();
-        }
-    }
-}
-
-/// `khungtaskd`'s loop: check, then sleep until the next task could be late.
-fn watch(kernel: &Weak<KernelInner>, me: &Arc<Task>) {
-    loop {
-        let Some(kernel) = kernel.upgrade() else { return };
-        if kernel.hung_task.stopping.load(Ordering::Acquire) {
-            return;
-        }
-        let timeout = kernel.hung_task_timeout;
-        let next = check_hung_tasks(&kernel, timeout);
-        let deadline = kernel.clock.uptime() + next.unwrap_or(timeout);
-        let clock = kernel.clock.clone();
-        drop(kernel);
-        me.prepare_to_wait();
-        me.schedule(&clock, WaitMode::Idle, Some(deadline), &"");
-    }
+/// Starts `khungtaskd` for `kernel` if it is not running yet.
+pub(crate) fn start(kernel: &Arc<KernelInner>) {
+    kernel.hung_task.start(
+        kernel,
+        "khungtaskd",
+        |k| &k.hung_task,
+        |kernel| {
+            let timeout = kernel.hung_task_timeout;
+            let next = check_hung_tasks(kernel, timeout);
+            (kernel.clock.clone(), kernel.clock.uptime() + next.unwrap_or(timeout))
+        },
+    );
 }
 
 /// Reports the tasks blocked for longer than `timeout`; returns how long

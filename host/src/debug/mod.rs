@@ -2,6 +2,7 @@
 //!
 //! - [`report`]: the one printer of Oops, WARN, BUG and INFO reports, in
 //!   the kernel's shapes;
+//! - [`daemon`]: the kernel's own periodic threads, one place;
 //! - [`hung_task`]: `khungtaskd`, which reports tasks stuck in
 //!   uninterruptible sleep;
 //! - [`stack`]: call traces through module code (`dump_stack`);
@@ -14,6 +15,7 @@
 //! Kernel counterpart: `kernel/panic.c`, `kernel/hung_task.c`,
 //! `arch/x86/kernel/dumpstack.c`, `fs/pstore/`.
 
+pub(crate) mod daemon;
 pub(crate) mod fault;
 pub(crate) mod hostsyms;
 pub(crate) mod hung_task;

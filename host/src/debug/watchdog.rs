@@ -24,33 +24,18 @@
 //! Kernel counterpart: `kernel/watchdog.c` (`watchdog_timer_fn`,
 //! `is_softlockup`).
 
-use parking_lot::Mutex;
-use std::{
-    collections::HashMap,
-    sync::{
-        Arc, Weak,
-        atomic::{AtomicBool, Ordering},
-    },
-    time::Duration,
-};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use crate::{
     kernel::KernelInner,
     services::{
-        task::{Task, TaskKind, TaskState, WaitMode, tasks_of},
+        task::{Task, TaskKind, TaskState, tasks_of},
         timer,
     },
 };
 
 /// How long a sample of a stuck thread may take.
 const SAMPLE_BOUND: Duration = Duration::from_millis(200);
-
-/// The detector of one kernel.
-#[derive(Debug, Default)]
-pub(crate) struct Watchdog {
-    task: Mutex<Option<Arc<Task>>>,
-    stopping: AtomicBool,
-}
 
 /// What the last look saw of a task in module code.
 struct Seen {
@@ -60,45 +45,21 @@ struct Seen {
     reported: bool,
 }
 
-impl Watchdog {
-    /// Starts `watchdog/0` if it is not running yet.
-    pub(crate) fn start(&self, kernel: &Arc<KernelInner>) {
-        let mut slot = self.task.lock();
-        if slot.is_some() || self.stopping.load(Ordering::Acquire) {
-            return;
-        }
-        let weak = Arc::downgrade(kernel);
-        if let Ok((task, _join)) =
-            Task::spawn(kernel.id, TaskKind::Daemon, "watchdog/0".to_string(), move |task| watch(&weak, &task))
-        {
-            *slot = Some(task);
-        }
-    }
-
-    /// Stops `watchdog/0`.
-    pub(crate) fn shutdown(&self) {
-        self.stopping.store(true, Ordering::Release);
-        if let Some(task) = self.task.lock().take() {
-            task.wake_up();
-        }
-    }
-}
-
-/// `watchdog/0`'s loop: look, then sleep a quarter of the threshold.
-fn watch(kernel: &Weak<KernelInner>, me: &Arc<Task>) {
+/// Starts `watchdog/0` for `kernel` if it is not running yet: a look
+/// every quarter of the threshold, on the real clock.
+pub(crate) fn start(kernel: &Arc<KernelInner>) {
     let mut seen = HashMap::new();
-    loop {
-        let Some(kernel) = kernel.upgrade() else { return };
-        if kernel.watchdog.stopping.load(Ordering::Acquire) {
-            return;
-        }
-        check(&kernel, &mut seen);
-        let wall = kernel.services.wall.clone();
-        let period = kernel.softlockup_thresh / 4;
-        drop(kernel);
-        me.prepare_to_wait();
-        me.schedule(&wall, WaitMode::Idle, Some(wall.uptime() + period), &"");
-    }
+    kernel.watchdog.start(
+        kernel,
+        "watchdog/0",
+        |k| &k.watchdog,
+        move |kernel| {
+            check(kernel, &mut seen);
+            let wall = kernel.services.wall.clone();
+            let deadline = wall.uptime() + kernel.softlockup_thresh / 4;
+            (wall, deadline)
+        },
+    );
 }
 
 /// One look at the timer thread and the workers.

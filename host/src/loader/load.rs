@@ -322,8 +322,8 @@ impl KernelInner {
             Ok(()) => {
                 *module.library.lock() = Some(library);
                 self.go_live(module);
-                self.hung_task.start(self);
-                self.watchdog.start(self);
+                crate::debug::hung_task::start(self);
+                crate::debug::watchdog::start(self);
                 Ok(module.name().to_string())
             }
             Err(error) => {
