@@ -256,3 +256,17 @@ fn a_null_write_in_exit_still_removes_the_module_and_what_it_left() {
     assert_lab_moves(&kernel);
     assert_all_unload(&kernel, &[]);
 }
+
+#[test]
+fn a_task_killed_holding_a_mutex_leaves_it_held_and_rmmod_names_the_waiter() {
+    let kernel = lab();
+    kernel.insmod(ko("lock_work"), "").unwrap();
+    assert_oops(&kernel, "BUG: kernel NULL pointer dereference", "kworker/", "grab+0x");
+    let err = kernel.rmmod("lock_work").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Busy, "exit waits for the dead task's mutex: {err}");
+    assert_dmesg_contains(&kernel, "INFO: task rmmod:");
+    assert_dmesg_contains(&kernel, "lock_work.c:");
+    kernel.rmmod_force("lock_work").unwrap();
+    assert_lab_moves(&kernel);
+    assert_all_unload(&kernel, &[]);
+}
