@@ -270,3 +270,22 @@ fn a_task_killed_holding_a_mutex_leaves_it_held_and_rmmod_names_the_waiter() {
     assert_lab_moves(&kernel);
     assert_all_unload(&kernel, &[]);
 }
+
+#[test]
+fn rmmod_f_of_a_spinning_module_says_its_code_stays_mapped_while_a_thread_runs_in_it() {
+    let kernel = Kernel::builder()
+        .module_path(module_dir())
+        .watchdog_thresh(Duration::from_millis(100))
+        .exit_timeout(Duration::from_millis(300))
+        .boot();
+    kernel.insmod(ko("spin_work"), "spin_ms=5000").unwrap();
+    wait_for_line(&kernel, "spinning");
+    assert_eq!(kernel.rmmod("spin_work").unwrap_err().kind(), ErrorKind::Busy, "exit's flush_work waits");
+    // The forced unload stops what the module left, each within the bound,
+    // and says so once it has given up on the spinning item.
+    let _ = kernel.rmmod_force("spin_work");
+    wait_for_line(&kernel, "spin_work: code still running at unload");
+    assert_dmesg_contains(&kernel, "spin_work: code still running at unload: a thread runs in it (kworker/");
+    assert_dmesg_contains(&kernel, "its code cannot be unmapped while one does; its library stays mapped");
+    wait_for_line(&kernel, "done spinning");
+}
