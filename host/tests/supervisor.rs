@@ -197,6 +197,9 @@ fn after_a_panic_the_prompt_reboots_a_fresh_kernel_that_finds_the_old_log() {
     p.exp_string(FRESH_PROMPT).unwrap();
     p.send_line("lsmod").unwrap();
     p.exp_regex(r"fifo +\d+  2 consumer,producer").unwrap();
+    // Ctrl-D once the line editor reads again (typed earlier, the terminal
+    // may still be in its cooked mode, where it is not an end of input).
+    p.exp_string(FRESH_PROMPT).unwrap();
     p.send_control('d').unwrap();
     p.exp_string("consumer: unloading after").unwrap();
     p.exp_eof().unwrap();
