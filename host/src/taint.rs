@@ -22,6 +22,8 @@ pub enum TaintFlag {
     ForcedModule = 1,
     /// `R`: a module was force-unloaded (`rmmod -f`).
     ForcedRmmod = 3,
+    /// `B`: bad memory: a module's memory found corrupted (KASAN).
+    BadPage = 5,
     /// `D`: the kernel died: a module oopsed (panicked).
     Die = 7,
     /// `W`: a warning was issued (`WARN`).
@@ -32,10 +34,11 @@ pub enum TaintFlag {
 
 impl TaintFlag {
     /// Every flag, in bit order.
-    pub const ALL: [TaintFlag; 6] = [
+    pub const ALL: [TaintFlag; 7] = [
         TaintFlag::ProprietaryModule,
         TaintFlag::ForcedModule,
         TaintFlag::ForcedRmmod,
+        TaintFlag::BadPage,
         TaintFlag::Die,
         TaintFlag::Warn,
         TaintFlag::SoftLockup,
@@ -52,6 +55,7 @@ impl TaintFlag {
             TaintFlag::ProprietaryModule => 'P',
             TaintFlag::ForcedModule => 'F',
             TaintFlag::ForcedRmmod => 'R',
+            TaintFlag::BadPage => 'B',
             TaintFlag::Die => 'D',
             TaintFlag::Warn => 'W',
             TaintFlag::SoftLockup => 'L',

@@ -135,11 +135,12 @@ fn bad_frees_are_reported_and_leaks_are_freed_at_rmmod() {
     built(&dir, &[("leaky.c", LEAKY), ("Makefile", "obj-m += leaky.o\n")], &[]);
     let kernel = boot();
     kernel.insmod(dir.join("leaky.ko"), "").unwrap();
-    assert_dmesg_contains(&kernel, "is not an allocated block (a double or invalid free)");
-    assert_dmesg_contains(&kernel, "is 8 bytes inside the 96-byte block");
+    assert_dmesg_contains(&kernel, "BUG: KASAN: double-free in kfree at leaky.c:");
+    assert_dmesg_contains(&kernel, "BUG: KASAN: invalid-free in kfree at leaky.c:");
+    assert_dmesg(&kernel, "The buggy address is located 8 bytes inside of");
     kernel.rmmod("leaky").unwrap();
-    assert_dmesg_contains(&kernel, "leaky: 96 bytes allocated at leaky.c:");
-    assert_dmesg_contains(&kernel, "were never freed; freed at unload");
+    assert_dmesg_contains(&kernel, "(size 96):");
+    assert_dmesg(&kernel, "kmemleak: 1 new suspected memory leaks");
 }
 
 /// Replaces every `from` in the file with `to` (same length).

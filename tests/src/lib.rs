@@ -132,3 +132,7 @@ mod cumh;
 // kernel's report; soft lockups are reported and routed around.
 #[cfg(test)]
 mod coops;
+
+// KASAN's and kmemleak's reports of C module memory.
+#[cfg(test)]
+mod ckasan;

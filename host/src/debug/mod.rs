@@ -9,6 +9,7 @@
 //! - [`fault`]: native faults in module code, which kill only their task,
 //!   and [`oops`], their reports;
 //! - [`watchdog`]: the soft-lockup detector;
+//! - [`kasan`]: KASAN's and kmemleak's reports of module memory;
 //! - [`panic`](mod@panic): the kernel process's death recorded for the supervisor;
 //! - [`pstore`]: the log kept in memory shared with the supervisor.
 //!
@@ -19,6 +20,7 @@ pub(crate) mod daemon;
 pub(crate) mod fault;
 pub(crate) mod hostsyms;
 pub(crate) mod hung_task;
+mod kasan;
 mod oops;
 pub(crate) mod panic;
 pub(crate) mod pstore;

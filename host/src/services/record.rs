@@ -256,10 +256,12 @@ impl ModuleRecord {
         for object in self.objects().into_iter().rev().filter(|o| !o.is_freed()) {
             object.free_leftover();
         }
-        for (size, site) in self.kmem.reclaim() {
-            let text = format!("{}: {size} bytes allocated at {site} were never freed; freed {when}", self.name);
-            self.services.log(Level::Notice, &text);
+        let (leaks, findings) = self.kmem.reclaim();
+        let by = super::kmem::Origin { comm: "rmmod".into(), ..Default::default() };
+        for finding in &findings {
+            self.services.kasan(self, finding, &format!("the memory check {when}"), &by);
         }
+        self.services.kmemleak(self, &leaks);
         true
     }
 

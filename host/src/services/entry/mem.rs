@@ -10,8 +10,9 @@ use modhost_abi::{
 
 use super::{entries, site_text};
 use crate::services::{
-    kmem::{Freed, GFP_ZERO},
+    kmem::{Freed, GFP_ZERO, Origin},
     printk::Level,
+    task::Task,
 };
 
 entries! {
@@ -19,14 +20,20 @@ entries! {
         /// `kmalloc`: null when refused (a size of 0 is the library's
         /// `ZERO_SIZE_PTR`, never asked for).
         fn kmalloc(c, size: usize, gfp: u32, site: Site) -> *mut c_void {
-            let block = c.module().kmem.kmalloc(size, gfp & GFP_ZERO != 0, site_text(&site));
+            let block = c.module().kmem.kmalloc(size, gfp & GFP_ZERO != 0, origin(c.services(), &site));
             block.map(|address| address as *mut c_void).ok_or(Errno::ENOMEM)
         }
 
-        /// `kfree`: a bad pointer is reported, never freed.
+        /// `kfree`: checks the block (KASAN's reports), and frees what lived
+        /// in it; a bad pointer is reported, never freed.
         fn kfree(c, block: *const c_void, site: Site) -> () {
-            match c.module().kmem.kfree(block as usize) {
-                Freed::Block { objects } => {
+            let by = origin(c.services(), &site);
+            let detected = format!("kfree at {}", by.site);
+            match c.module().kmem.kfree(block as usize, by.clone()) {
+                Freed::Block { objects, findings } => {
+                    for finding in &findings {
+                        c.services().kasan(c.module(), finding, &detected, &by);
+                    }
                     for object in objects.iter().filter(|o| !o.is_freed()) {
                         if object.free_embedded() {
                             let text = format!("kfree: {} freed while still armed or queued", object.describe());
@@ -35,15 +42,8 @@ entries! {
                     }
                     Ok(())
                 }
-                Freed::Invalid { inside } => {
-                    let what = match inside {
-                        Some((start, size, at)) => format!(
-                            "{block:p} is {} bytes inside the {size}-byte block {start:#x} allocated at {at}",
-                            block as usize - start
-                        ),
-                        None => format!("{block:p} is not an allocated block (a double or invalid free)"),
-                    };
-                    c.warn(&site, &format!("kfree: {what}"));
+                Freed::Invalid(finding) => {
+                    c.services().kasan(c.module(), &finding, &detected, &by);
                     Err(Errno::EINVAL)
                 }
             }
@@ -74,6 +74,12 @@ entries! {
             Ok(())
         }
     }
+}
+
+/// Who calls, from where, and when: a block's allocation or its free.
+fn origin(services: &crate::services::Services, site: &Site) -> Origin {
+    let (comm, pid) = Task::with_current(|t| (t.name(), t.id()));
+    Origin { site: site_text(site), comm, pid, jiffies: services.clock.jiffies() }
 }
 
 /// Fills `len` bytes at `buf` from the system's random source.
