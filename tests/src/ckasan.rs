@@ -12,7 +12,10 @@ fn ko(name: &str) -> PathBuf {
 
 /// The dmesg lines from the first one starting with `first`, `count` of them.
 fn report(lines: &[String], first: &str, count: usize) -> Vec<String> {
-    let at = lines.iter().position(|l| l.starts_with(first)).unwrap_or_else(|| panic!("no {first:?}:\n{}", lines.join("\n")));
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with(first))
+        .unwrap_or_else(|| panic!("no {first:?}:\n{}", lines.join("\n")));
     lines[at..(at + count).min(lines.len())].to_vec()
 }
 
@@ -59,7 +62,10 @@ fn a_buffer_never_freed_is_an_unreferenced_object_at_rmmod() {
     assert!(leak[0].ends_with(" (size 96):"), "{leak:?}");
     assert!(leak[1].starts_with("  comm \"insmod\", pid 2, jiffies "), "{leak:?}");
     assert_eq!(leak[2], "  hex dump (first 32 bytes):");
-    assert!(leak[3].starts_with("    6c 61 62 20 62 75 66 66 65 72 00") && leak[3].ends_with("lab buffer......"), "{leak:?}");
+    assert!(
+        leak[3].starts_with("    6c 61 62 20 62 75 66 66 65 72 00") && leak[3].ends_with("lab buffer......"),
+        "{leak:?}"
+    );
     assert_eq!(leak[5], "  backtrace:");
     assert!(leak[6].starts_with("    leak.c:") && leak[6].ends_with(" [leak]"), "{leak:?}");
     assert_dmesg(&kernel, "kmemleak: 1 new suspected memory leaks");

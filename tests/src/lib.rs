@@ -136,3 +136,7 @@ mod coops;
 // KASAN's and kmemleak's reports of C module memory.
 #[cfg(test)]
 mod ckasan;
+
+// Lab sanity: zero-jiffy busy loops of `HZ / rate`.
+#[cfg(test)]
+mod csanity;

@@ -125,6 +125,7 @@ fn belongs(block: usize, size: usize) -> [String; 3] {
 /// `    78 00 00 00 ...  x...`: one line of a hex dump.
 fn hex_line(bytes: &[u8]) -> String {
     let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    let ascii: String = bytes.iter().map(|b| if b.is_ascii_graphic() || *b == b' ' { *b as char } else { '.' }).collect();
+    let ascii: String =
+        bytes.iter().map(|b| if b.is_ascii_graphic() || *b == b' ' { *b as char } else { '.' }).collect();
     format!("    {:<48} {ascii}", hex.join(" "))
 }

@@ -301,7 +301,10 @@ mod tests {
         // SAFETY: The test writes one byte past the block: into its redzone.
         unsafe { ((a + 12) as *mut u8).write(b'!') };
         let Freed::Block { findings, .. } = kmem.kfree(a, at("oob.c:11")) else { panic!("a block") };
-        assert_eq!(findings, vec![Finding::OutOfBounds { block: a, size: 12, at: a + 12, len: 1, alloc: at("oob.c:9") }]);
+        assert_eq!(
+            findings,
+            vec![Finding::OutOfBounds { block: a, size: 12, at: a + 12, len: 1, alloc: at("oob.c:9") }]
+        );
     }
 
     #[test]

@@ -92,12 +92,14 @@ entries! {
         /// `queue_delayed_work`.
         fn queue_delayed_work(c, wq: Handle, work: Handle, delay: u64, site: Site) -> bool {
             let (wq, work) = (c.object_arc::<Workqueue>(wq, &site)?, c.object_arc::<WorkItem>(work, &site)?);
+            report_busy_loop(&c, &work, delay, &site);
             Ok(workqueue::queue(&wq, &work, Some(delay)))
         }
 
         /// `mod_delayed_work`.
         fn mod_delayed_work(c, wq: Handle, work: Handle, delay: u64, site: Site) -> bool {
             let (wq, work) = (c.object_arc::<Workqueue>(wq, &site)?, c.object_arc::<WorkItem>(work, &site)?);
+            report_busy_loop(&c, &work, delay, &site);
             Ok(workqueue::mod_delayed(&wq, &work, delay))
         }
 
@@ -175,4 +177,25 @@ fn flush(c: super::Caller, handle: Handle, site: Site, drain: bool) -> Result<i3
     workqueue::flush_workqueue(&object, c.services(), Some(c.module()), &site_text(&site), drain)
         .map_err(|_| Errno::EINTR)?;
     Ok(0)
+}
+
+/// The lab's `rate > HZ`: a work item re-arming itself with no delay is a
+/// busy loop, said once per item with the module and the call's site.
+fn report_busy_loop(
+    c: &super::Caller,
+    work: &std::sync::Arc<super::super::object::Object<WorkItem>>,
+    delay: u64,
+    site: &Site,
+) {
+    if workqueue::first_busy_loop(work, delay) {
+        let hz = c.services().clock.hz();
+        let text = format!(
+            "{}: a work item re-arms itself with a delay of 0 jiffies at {}: it runs again at once, a busy loop \
+             (at HZ={hz} a delay under {} ms rounds to 0, as HZ / rate does for a rate above {hz})",
+            c.module().name,
+            site_text(site),
+            1000 / hz.max(1)
+        );
+        c.services().log(Level::Warning, &text);
+    }
 }

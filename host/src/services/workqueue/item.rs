@@ -37,6 +37,8 @@ pub(crate) struct WorkItem {
     /// Made by `INIT_DELAYED_WORK` (for the names of calls in messages).
     pub(super) delayed: bool,
     pub(super) state: Mutex<State>,
+    /// A busy loop of its own re-arming was reported (once per item).
+    busy_loop_reported: std::sync::atomic::AtomicBool,
 }
 
 impl Kind for WorkItem {
@@ -63,7 +65,12 @@ impl WorkItem {
     /// A new idle item calling `callback` (`INIT_WORK`, or
     /// `INIT_DELAYED_WORK` when `delayed`).
     pub(crate) fn new(callback: Callback, delayed: bool) -> WorkItem {
-        WorkItem { callback: ModuleCallback::new(callback), delayed, state: Mutex::new(WorkState::new()) }
+        WorkItem {
+            callback: ModuleCallback::new(callback),
+            delayed,
+            state: Mutex::new(WorkState::new()),
+            busy_loop_reported: std::sync::atomic::AtomicBool::new(false),
+        }
     }
 
     /// Whether it is pending (`work_pending`).
@@ -132,6 +139,17 @@ pub(super) fn grab_pending(item: &Object<WorkItem>, also: impl FnOnce(&mut State
 /// `queue_work` (`delay` `None`), `queue_delayed_work` (`Some`, 0: now):
 /// `false` if the item was pending, disabled, being cancelled, or the
 /// workqueue refused it (with a WARN).
+/// Whether queueing `item` with `delay` jiffies from the calling task is
+/// a busy loop seen for the first time: the item re-arming itself from
+/// its own callback with no delay (the lab's `HZ / rate` with a rate above
+/// HZ) runs again at once, for ever.
+pub(crate) fn first_busy_loop(item: &ItemRef, delay: u64) -> bool {
+    let me = Task::current().id();
+    delay == 0
+        && item.inner.state.lock().running().is_some_and(|r| r.task == me)
+        && !item.inner.busy_loop_reported.swap(true, std::sync::atomic::Ordering::Relaxed)
+}
+
 pub(crate) fn queue(wq: &WqRef, item: &ItemRef, delay: Option<u64>) -> bool {
     let me = Task::current().id();
     let report = {
