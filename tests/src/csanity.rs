@@ -27,3 +27,37 @@ fn a_rate_at_or_below_hz_is_not_a_busy_loop() {
     assert!(!dmesg(&kernel).iter().any(|l| l.contains("re-arms itself")), "{:?}", dmesg(&kernel));
     assert_dmesg_contains(&kernel, "produced ");
 }
+
+/// Sets the knobs of `/sys/kernel/debug/FAULT`.
+fn inject(kernel: &modhost::Kernel, fault: &str, knobs: &[(&str, &str)]) {
+    for (knob, value) in knobs {
+        kernel.write(&format!("/sys/kernel/debug/{fault}/{knob}"), value).unwrap();
+    }
+}
+
+#[test]
+fn failslab_fails_the_nth_kmalloc_of_one_module_and_init_fails_with_enomem() {
+    let kernel = boot();
+    inject(&kernel, "failslab", &[("module", "leak"), ("times", "1"), ("probability", "100")]);
+    assert_eq!(kernel.read("/sys/kernel/debug/failslab/module").unwrap(), "leak\n");
+    let err = kernel.insmod(build_c("memory").join("leak.ko"), "").unwrap_err();
+    assert_eq!(err.errno(), modhost::Errno::ENOMEM, "{err}");
+    assert_dmesg(&kernel, "FAULT_INJECTION: forcing a failure.");
+    assert_dmesg(&kernel, "name failslab, interval 1, probability 100, space 0, times 0");
+    assert!(kernel.lsmod().is_empty(), "the failed init was undone");
+    kernel.insmod(build_c("memory").join("leak.ko"), "").unwrap();
+    assert_eq!(kernel.read("/sys/kernel/debug/failslab/times").unwrap(), "0\n", "one failure, as asked");
+}
+
+#[test]
+fn fail_down_makes_an_interruptible_down_return_eintr() {
+    let kernel = boot();
+    inject(&kernel, "fail_down", &[("module", "sem_init"), ("probability", "100")]);
+    assert!(kernel.insmod(ko("sem_init"), "").is_err());
+    assert_dmesg(&kernel, "down_interruptible: -4");
+    assert_dmesg(&kernel, "FAULT_INJECTION: forcing a failure.");
+    kernel.insmod(ko("sem_init"), "").unwrap();
+    assert_dmesg(&kernel, "down_interruptible: 0");
+    let err = kernel.write("/sys/kernel/debug/fail_down/interval", "often").unwrap_err();
+    assert!(err.to_string().contains("is not a number"), "{err}");
+}

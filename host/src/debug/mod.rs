@@ -10,6 +10,7 @@
 //!   and [`oops`], their reports;
 //! - [`watchdog`]: the soft-lockup detector;
 //! - [`kasan`]: KASAN's and kmemleak's reports of module memory;
+//! - [`fault_inject`]: failing a module's `kmalloc` or `down` on purpose;
 //! - [`panic`](mod@panic): the kernel process's death recorded for the supervisor;
 //! - [`pstore`]: the log kept in memory shared with the supervisor.
 //!
@@ -18,6 +19,7 @@
 
 pub(crate) mod daemon;
 pub(crate) mod fault;
+pub(crate) mod fault_inject;
 pub(crate) mod hostsyms;
 pub(crate) mod hung_task;
 mod kasan;

@@ -96,6 +96,10 @@ pub(crate) struct Services {
     pub(crate) kallsyms: kallsyms::Kallsyms,
     /// Oopses so far (the kernel's `die_counter`: `Oops: 0002 [#1]`).
     pub(crate) oopses: std::sync::atomic::AtomicU32,
+    /// Fault injection: `kmalloc` fails (`/sys/kernel/debug/failslab`).
+    pub(crate) failslab: crate::debug::fault_inject::FaultAttr,
+    /// Fault injection: an interruptible `down` fails with `-EINTR`.
+    pub(crate) fail_down: crate::debug::fault_inject::FaultAttr,
 }
 
 impl Services {
@@ -115,6 +119,8 @@ impl Services {
             chrdevs: chardev::ChrDevs::default(),
             kallsyms: kallsyms::Kallsyms::default(),
             oopses: std::sync::atomic::AtomicU32::new(0),
+            failslab: crate::debug::fault_inject::FaultAttr::new("failslab"),
+            fail_down: crate::debug::fault_inject::FaultAttr::new("fail_down"),
             clock,
         }
     }

@@ -96,6 +96,7 @@ impl Kernel {
         let parts = components(path);
         match parts.as_slice() {
             ["sys", "module", module, "parameters", param] => self.write_param(module, param, data, path),
+            ["sys", "kernel", "debug", name, knob] => sysfs::write_debug(self, name, knob, data, path),
             ["dev", _] => self.write_file(path, data),
             ["proc", name] if services::proc_entry::file_ops(&self.inner, name).is_some() => {
                 self.write_file(path, data)

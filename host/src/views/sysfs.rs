@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use super::Node;
 use crate::{
-    debug::pstore,
+    debug::{fault_inject, pstore},
     error::{Error, ErrorKind, Result},
     kernel::Kernel,
     loader::{Module, ModuleState, callers::Bounded, params},
@@ -26,13 +26,38 @@ use crate::{
 /// The node at `/sys/<parts>`.
 pub(super) fn node(kernel: &Kernel, parts: &[&str]) -> Option<Node> {
     match parts {
-        [] => Some(Node::Dir(vec!["fs/".into(), "module/".into()])),
+        [] => Some(Node::Dir(vec!["fs/".into(), "kernel/".into(), "module/".into()])),
+        ["kernel"] => Some(Node::Dir(vec!["debug/".into()])),
+        ["kernel", "debug", rest @ ..] => debug_node(kernel, rest),
         ["fs"] => Some(Node::Dir(vec!["pstore/".into()])),
         ["fs", "pstore", rest @ ..] => pstore_node(rest),
         ["module"] => Some(Node::Dir(kernel.lsmod().into_iter().map(|m| format!("{}/", m.name)).collect())),
         ["module", name, rest @ ..] => module_node(kernel, &*find(kernel, name)?, rest),
         _ => None,
     }
+}
+
+/// `/sys/kernel/debug/`: the fault-injection knobs.
+fn debug_node(kernel: &Kernel, parts: &[&str]) -> Option<Node> {
+    let faults = [&kernel.inner.services.failslab, &kernel.inner.services.fail_down];
+    match parts {
+        [] => Some(Node::Dir(faults.iter().map(|f| format!("{}/", f.name())).collect())),
+        [name] => faults
+            .iter()
+            .find(|f| f.name() == *name)
+            .map(|_| Node::Dir(fault_inject::KNOBS.iter().map(|k| k.to_string()).collect())),
+        [name, knob] => faults.iter().find(|f| f.name() == *name)?.read(knob).map(|v| Node::File(format!("{v}\n"))),
+        _ => None,
+    }
+}
+
+/// Writes a fault-injection knob, `/sys/kernel/debug/NAME/KNOB`.
+pub(super) fn write_debug(kernel: &Kernel, name: &str, knob: &str, value: &str, path: &str) -> Result<()> {
+    let services = &kernel.inner.services;
+    let fault = [&services.failslab, &services.fail_down].into_iter().find(|f| f.name() == name);
+    let fault =
+        fault.ok_or_else(|| Error::new(ErrorKind::NoSuchFile, Errno::ENOENT, path, "no such file or directory"))?;
+    fault.write(knob, value).map_err(|why| Error::new(ErrorKind::Rejected, Errno::EINVAL, path, why))
 }
 
 /// `/sys/fs/pstore/`: the previous boot's log, if it panicked.

@@ -35,6 +35,10 @@ entries! {
         fn down(c, sem: Handle, mode: SleepMode, timeout: Timeout, site: Site) -> i32 {
             let mode = c.mode(mode, &site)?;
             c.might_sleep(&site);
+            let services = c.services();
+            if mode != crate::services::task::WaitMode::Uninterruptible && services.fail_down.should_fail(services, &c.module().name, 0) {
+                return Err(Errno::EINTR);
+            }
             if c.object::<Semaphore>(sem, &site)?.inner.try_down() {
                 return Ok(0);
             }

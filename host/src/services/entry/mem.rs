@@ -20,6 +20,10 @@ entries! {
         /// `kmalloc`: null when refused (a size of 0 is the library's
         /// `ZERO_SIZE_PTR`, never asked for).
         fn kmalloc(c, size: usize, gfp: u32, site: Site) -> *mut c_void {
+            let services = c.services();
+            if services.failslab.should_fail(services, &c.module().name, size as u64) {
+                return Err(Errno::ENOMEM);
+            }
             let block = c.module().kmem.kmalloc(size, gfp & GFP_ZERO != 0, origin(c.services(), &site));
             block.map(|address| address as *mut c_void).ok_or(Errno::ENOMEM)
         }
