@@ -9,9 +9,9 @@
 //! - `space`: bytes of allocations let through first (failslab);
 //! - `verbose`: 0 quiet, 1 the `FAULT_INJECTION` lines, 2 with the stack;
 //! - `module`: beyond the kernel, the one module whose calls may fail
-//!   (empty: any), so that `echo fifo > module; echo 3 > interval; echo 1
-//!   > times; echo 100 > probability` fails fifo's third `kmalloc`, even
-//!   in its init.
+//!   (empty: any), so that `echo fifo > module; echo 3 > interval;
+//!   echo 1 > times; echo 100 > probability` fails fifo's third
+//!   `kmalloc`, even in its init.
 //!
 //! A forced failure is logged as the kernel logs it:
 //!
@@ -84,7 +84,7 @@ impl FaultAttr {
                 return false;
             }
             st.count += 1;
-            if st.interval > 1 && st.count % st.interval != 0 {
+            if st.interval > 1 && !st.count.is_multiple_of(st.interval) {
                 return false;
             }
             if st.probability < 100 && random_percent() >= st.probability {

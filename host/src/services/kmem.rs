@@ -28,7 +28,7 @@
 use parking_lot::Mutex;
 use std::{
     alloc::{self, Layout},
-    collections::BTreeMap,
+    collections::{BTreeMap, VecDeque},
     ops::Range,
     sync::{Arc, OnceLock},
 };
@@ -107,10 +107,13 @@ pub(crate) const GFP_ZERO: u32 = 0x100;
 pub(crate) struct Kmem {
     blocks: Mutex<BTreeMap<usize, Block>>,
     /// Freed blocks not yet given back, oldest first, and their bytes.
-    quarantine: Mutex<(std::collections::VecDeque<(usize, Block, Origin)>, usize)>,
+    quarantine: Mutex<(VecDeque<Quarantined>, usize)>,
     /// The module's mapped image: objects there are static.
     image: OnceLock<Range<usize>>,
 }
+
+/// A freed block's address, what it was, and who freed it.
+type Quarantined = (usize, Block, Origin);
 
 struct Block {
     size: usize,
