@@ -92,7 +92,12 @@ fn the_two_step_form_runs_init_and_cleanup_and_a_forced_unload_kills_a_waited_pr
     assert_eq!(env, ["umh_steps: HOME=/", "umh_steps: PATH=/sbin:/bin:/usr/sbin:/usr/bin"]);
 
     wait_for_line(&kernel, "umh_steps: sleeping");
-    assert!(children().iter().any(|(_, comm)| comm == "sleep"), "{:?}", children());
+    // The shell that said so may not have exec'd `sleep` yet.
+    let give_up = Instant::now() + Duration::from_secs(10);
+    while !children().iter().any(|(_, comm)| comm == "sleep") {
+        assert!(Instant::now() < give_up, "no sleep among {:?}", children());
+        std::thread::sleep(Duration::from_millis(10));
+    }
     assert!(kernel.rmmod("umh_steps").is_err(), "exit waits for a thread that waits for the program");
     kernel.rmmod_force("umh_steps").unwrap();
     wait_for_line(&kernel, "forever: -4");
