@@ -62,10 +62,9 @@ fn a_buffer_never_freed_is_an_unreferenced_object_at_rmmod() {
     assert!(leak[0].ends_with(" (size 96):"), "{leak:?}");
     assert!(leak[1].starts_with("  comm \"insmod\", pid 2, jiffies "), "{leak:?}");
     assert_eq!(leak[2], "  hex dump (first 32 bytes):");
-    assert!(
-        leak[3].starts_with("    6c 61 62 20 62 75 66 66 65 72 00") && leak[3].ends_with("lab buffer......"),
-        "{leak:?}"
-    );
+    // kmalloc does not zero: past the string, the bytes are whatever was there.
+    assert!(leak[3].starts_with("    6c 61 62 20 62 75 66 66 65 72 00 "), "{leak:?}");
+    assert!(leak[3].contains("  lab buffer."), "{leak:?}");
     assert_eq!(leak[5], "  backtrace:");
     assert!(leak[6].starts_with("    leak.c:") && leak[6].ends_with(" [leak]"), "{leak:?}");
     assert_dmesg(&kernel, "kmemleak: 1 new suspected memory leaks");
