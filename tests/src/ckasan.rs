@@ -26,7 +26,7 @@ fn one_byte_past_a_kmalloc_of_strlen_is_slab_out_of_bounds_at_kfree() {
     let lines = dmesg(&kernel);
     let bug = report(&lines, "BUG: KASAN: slab-out-of-bounds in kfree at oob.c:", 14);
     assert!(bug[0].ends_with(" [oob]"), "{bug:?}");
-    assert!(bug[1].starts_with("Write of size 1 at addr ") && bug[1].ends_with(" by task insmod/2"), "{bug:?}");
+    assert!(bug[1].starts_with("Write of size 1 at addr ") && bug[1].contains(" by task insmod/"), "{bug:?}");
     assert!(bug.iter().any(|l| l.starts_with(" oob.c:") && l.ends_with(" [oob]")), "the allocation's site: {bug:?}");
     assert!(bug.iter().any(|l| l == " which belongs to the cache kmalloc-16 of size 16"), "{bug:?}");
     assert!(bug.iter().any(|l| l == "The buggy address is located 0 bytes to the right of"), "{bug:?}");
@@ -60,7 +60,7 @@ fn a_buffer_never_freed_is_an_unreferenced_object_at_rmmod() {
     let lines = dmesg(&kernel);
     let leak = report(&lines, "unreferenced object ", 9);
     assert!(leak[0].ends_with(" (size 96):"), "{leak:?}");
-    assert!(leak[1].starts_with("  comm \"insmod\", pid 2, jiffies "), "{leak:?}");
+    assert!(leak[1].starts_with("  comm \"insmod\", pid ") && leak[1].contains(", jiffies "), "{leak:?}");
     assert_eq!(leak[2], "  hex dump (first 32 bytes):");
     // kmalloc does not zero: past the string, the bytes are whatever was there.
     assert!(leak[3].starts_with("    6c 61 62 20 62 75 66 66 65 72 00 "), "{leak:?}");
