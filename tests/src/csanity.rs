@@ -61,3 +61,17 @@ fn fail_down_makes_an_interruptible_down_return_eintr() {
     let err = kernel.write("/sys/kernel/debug/fail_down/interval", "often").unwrap_err();
     assert!(err.to_string().contains("is not a number"), "{err}");
 }
+
+#[test]
+fn a_timer_still_armed_when_its_module_goes_is_an_odebug_free_active() {
+    let kernel = boot();
+    kernel.insmod(ko("timer_left"), "").unwrap();
+    kernel.rmmod("timer_left").unwrap();
+    let lines = dmesg(&kernel);
+    let odebug = lines.iter().find(|l| l.starts_with("ODEBUG: free active (active state 0) object: ")).expect("ODEBUG");
+    assert!(odebug.contains(" object type: timer_list hint: made at timer_left.c:"), "{odebug}");
+    assert!(odebug.ends_with(" [timer_left]"), "{odebug}");
+    assert!(!odebug.contains("object: 0000000000000000"), "{odebug}");
+    assert_dmesg_contains(&kernel, "left armed; shut down at unload");
+    assert!(!lines.iter().any(|l| l == "fired"));
+}

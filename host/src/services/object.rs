@@ -37,6 +37,10 @@ pub(crate) trait Kind: Sized + Send + Sync + 'static {
     /// The kernel's word for it (`timer`, `work item`, ...).
     const NAME: &'static str;
 
+    /// The kernel struct debugobjects tracks it as (`timer_list`,
+    /// `work_struct`), if it does.
+    const DEBUG_TYPE: Option<&'static str> = None;
+
     /// Stops what the object still does for its module: shuts a timer
     /// down, cancels work, stops a thread, kills the tasks waiting on a
     /// lock. Called when the module frees the object and when it goes
@@ -83,6 +87,8 @@ pub(crate) struct Object<T: Kind> {
     pub(crate) site: String,
     /// The module's handle for it; 0 until registered.
     handle: AtomicU64,
+    /// Where it lives in its module's memory (a C struct), 0 if unknown.
+    address: std::sync::atomic::AtomicUsize,
     freed: AtomicBool,
     /// Declared static by its module: freed with it, not a leak.
     statik: AtomicBool,
@@ -118,6 +124,12 @@ pub(crate) trait AnyObject: Send + Sync + 'static {
     fn is_freed(&self) -> bool;
     /// Marks it static (see [`Object`]'s `statik`).
     fn set_static(&self);
+    /// Records where it lives in its module's memory.
+    fn set_address(&self, address: usize);
+    /// debugobjects' report of freeing it while active, if it is a kind
+    /// debugobjects tracks: `ODEBUG: free active (active state 0) object:
+    /// ... object type: timer_list hint: ...`.
+    fn odebug_free_active(&self) -> Option<String>;
     /// Whether it was declared static.
     fn is_static(&self) -> bool;
 }
@@ -130,6 +142,7 @@ impl<T: Kind> Object<T> {
             kernel,
             site,
             handle: AtomicU64::new(0),
+            address: std::sync::atomic::AtomicUsize::new(0),
             freed: AtomicBool::new(false),
             statik: AtomicBool::new(false),
             inner,
@@ -248,6 +261,24 @@ impl<T: Kind> AnyObject for Object<T> {
 
     fn set_static(&self) {
         self.statik.store(true, Ordering::Release);
+    }
+
+    fn set_address(&self, address: usize) {
+        self.address.store(address, Ordering::Relaxed);
+    }
+
+    fn odebug_free_active(&self) -> Option<String> {
+        let kind = T::DEBUG_TYPE?;
+        let owner = self.owner.as_ref().map(|o| format!(" [{}]", o.name)).unwrap_or_default();
+        Some(format!(
+            "ODEBUG: free active (active state 0) object: {:016x} object type: {kind} hint: made at {}{owner}",
+            // A C object's address in module memory; else the host's object.
+            match self.address.load(Ordering::Relaxed) {
+                0 => std::ptr::from_ref(self).addr(),
+                address => address,
+            },
+            self.site
+        ))
     }
 
     fn is_static(&self) -> bool {

@@ -232,6 +232,9 @@ impl ModuleRecord {
         for object in objects.iter().filter(|o| !o.is_freed() || o.still_running()) {
             let left = !object.is_freed();
             if let Some(what) = object.stop().filter(|_| left) {
+                if let Some(line) = object.odebug_free_active() {
+                    self.services.log(Level::Err, &line);
+                }
                 self.services.log(Level::Warning, &format!("{}: {} {what} {when}", self.name, object.describe()));
             }
         }

@@ -40,6 +40,9 @@ entries! {
                     }
                     for object in objects.iter().filter(|o| !o.is_freed()) {
                         if object.free_embedded() {
+                            if let Some(line) = object.odebug_free_active() {
+                                c.services().log(Level::Err, &line);
+                            }
                             let text = format!("kfree: {} freed while still armed or queued", object.describe());
                             c.warn(&site, &text);
                         }
@@ -72,6 +75,7 @@ entries! {
         fn object_at(c, object: Handle, address: *const c_void) -> () {
             let site = Site::NONE;
             let found = c.own_object(object, &site)?;
+            found.set_address(address as usize);
             if c.module().kmem.object_at(found, address as usize) {
                 c.set_static(object, &site)?;
             }

@@ -56,6 +56,7 @@ pub(crate) enum Deleted {
 
 impl Kind for Timer {
     const NAME: &'static str = "timer";
+    const DEBUG_TYPE: Option<&'static str> = Some("timer_list");
 
     fn stop(object: &Object<Timer>) -> Option<String> {
         let services = object.services()?;

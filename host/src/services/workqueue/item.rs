@@ -43,6 +43,7 @@ pub(crate) struct WorkItem {
 
 impl Kind for WorkItem {
     const NAME: &'static str = "work item";
+    const DEBUG_TYPE: Option<&'static str> = Some("work_struct");
 
     fn stop(object: &Object<WorkItem>) -> Option<String> {
         super::cancel::reclaim(object)
