@@ -39,14 +39,14 @@ pub const MAGIC: [u8; 8] = *b"modhost\0";
 
 /// The ABI version: bumped on any change to the header or the descriptor
 /// that older hosts or plugins cannot read.
-pub const ABI_VERSION: u32 = 2;
+pub const ABI_VERSION: u32 = 3;
 
 /// The version magic of this ABI, as a module built with `panic = "unwind"` carries it.
-pub const VERMAGIC: &CStr = c"modhost-abi/2 panic=unwind";
+pub const VERMAGIC: &CStr = c"modhost-abi/3 panic=unwind";
 
 /// The version magic of a module built with `panic = "abort"`, which the host refuses:
 /// such a module cannot contain its panics.
-pub const VERMAGIC_PANIC_ABORT: &CStr = c"modhost-abi/2 panic=abort";
+pub const VERMAGIC_PANIC_ABORT: &CStr = c"modhost-abi/3 panic=abort";
 
 /// The version magic for a module whose panic strategy is `panic_unwind`.
 pub const fn vermagic(panic_unwind: bool) -> &'static CStr {

@@ -22,7 +22,7 @@ use crate::descriptor::InitArgs;
 
 /// The version magic of a module built by kbuild against this checkout's
 /// headers.
-pub const KBUILD_VERMAGIC: &CStr = c"modhost-abi/2 kbuild";
+pub const KBUILD_VERMAGIC: &CStr = c"modhost-abi/3 kbuild";
 
 /// `MODULE_NAME_LEN`: the name's room, with its NUL.
 pub const MODULE_NAME_LEN: usize = 56;

@@ -384,7 +384,7 @@ mod tests {
 
     #[test]
     fn optional_keys_left_out_are_not_written() {
-        assert_eq!(&BARE_MODINFO, b"name=bare\0license=GPL\0vermagic=modhost-abi/2 panic=unwind\0");
+        assert_eq!(&BARE_MODINFO, b"name=bare\0license=GPL\0vermagic=modhost-abi/3 panic=unwind\0");
         assert_eq!(BARE_TABLES, []);
     }
 

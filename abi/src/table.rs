@@ -138,11 +138,15 @@ pub struct Site {
     pub line: u32,
     /// The column.
     pub column: u32,
+    /// An address in the calling function (the kernel's `_THIS_IP_`), so
+    /// that reports can name it (`add_item+0x1c/0x80 [fifo]`); 0 when
+    /// unknown (Rust gives file, line and column instead).
+    pub ip: usize,
 }
 
 impl Site {
     /// No known place (a destructor: Rust does not say where a value is dropped).
-    pub const NONE: Site = Site { file: RStr::from_str(""), line: 0, column: 0 };
+    pub const NONE: Site = Site { file: RStr::from_str(""), line: 0, column: 0, ip: 0 };
 
     /// Whether this is [`Site::NONE`].
     pub const fn is_none(&self) -> bool {
@@ -153,7 +157,7 @@ impl Site {
     #[track_caller]
     pub fn caller() -> Site {
         let location = Location::caller();
-        Site { file: RStr::from_str(location.file()), line: location.line(), column: location.column() }
+        Site { file: RStr::from_str(location.file()), line: location.line(), column: location.column(), ip: 0 }
     }
 }
 

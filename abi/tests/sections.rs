@@ -73,7 +73,7 @@ fn modinfo_holds_the_kernel_keys() {
             ("parm", "size:Slots in the fifo (1 to 4096)"),
             ("parmtype", "ids:array of int"),
             ("parm", "ids:Some ids"),
-            ("vermagic", "modhost-abi/2 panic=unwind"),
+            ("vermagic", "modhost-abi/3 panic=unwind"),
         ])
     );
 }

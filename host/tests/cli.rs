@@ -132,7 +132,7 @@ fn json_output_of_lsmod_modinfo_and_statistics() {
         lines[1].ends_with(
             "\"name\":\"producer\",\"license\":\"GPL\",\"author\":\"modhost developers\",\
              \"description\":\"Puts its item into the fifo at a steady rate\",\"version\":\"1.0\",\
-             \"vermagic\":\"modhost-abi/2 panic=unwind\",\"import_ns\":[],\"depends\":[\"fifo\"],\
+             \"vermagic\":\"modhost-abi/3 panic=unwind\",\"import_ns\":[],\"depends\":[\"fifo\"],\
              \"parm\":[{\"name\":\"item\",\"type\":\"charp\",\"description\":\"The item to produce (1 to 63 bytes)\",\
              \"perm\":\"0444\"},{\"name\":\"rate\",\"type\":\"uint\",\"description\":\"Items per second; 0 pauses\",\
              \"perm\":\"0644\"}]}"

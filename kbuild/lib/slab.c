@@ -16,7 +16,7 @@
 #include <modhost/lib.h>
 
 /* The site of the allocating functions called by address, not by macro. */
-#define NO_SITE ((struct modhost_site){ { "", 0 }, 0, 0 })
+#define NO_SITE ((struct modhost_site){ { "", 0 }, 0, 0, 0 })
 
 void *__modhost_kmalloc(size_t size, gfp_t flags, struct modhost_site site)
 {

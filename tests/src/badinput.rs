@@ -64,7 +64,7 @@ fn a_shared_library_that_is_not_a_module() {
 fn a_module_built_for_another_abi_version() {
     let kernel = boot();
     refused(&kernel, plugin("oldabi"), "", ErrorKind::InvalidFormat, "Invalid module format");
-    assert_dmesg(&kernel, "oldabi: version magic 'modhost-abi/1 panic=unwind' should be 'modhost-abi/2 panic=unwind'");
+    assert_dmesg(&kernel, "oldabi: version magic 'modhost-abi/1 panic=unwind' should be 'modhost-abi/3 panic=unwind'");
 }
 
 #[test]
@@ -113,7 +113,7 @@ fn a_vermagic_without_its_nul_is_not_read_on() {
     let kernel = boot();
     let scratch = Scratch::new("nul");
     let file = patched_testmod(&scratch, |bytes| {
-        let magic = b"modhost-abi/2 panic=unwind\0";
+        let magic = b"modhost-abi/3 panic=unwind\0";
         let at = bytes.windows(magic.len()).position(|w| w == magic).unwrap();
         bytes[at + magic.len() - 1..at + 512].fill(b'!');
     });

@@ -160,11 +160,11 @@ fn patched(file: &Path, from: &[u8], to: &[u8], out: &Scratch) -> PathBuf {
 #[test]
 fn a_ko_for_another_abi_is_an_invalid_module_format() {
     let other = Scratch::new("otherabi");
-    let file = patched(&square_ko(), b"modhost-abi/2 kbuild", b"modhost-abi/9 kbuild", &other);
+    let file = patched(&square_ko(), b"modhost-abi/3 kbuild", b"modhost-abi/9 kbuild", &other);
     let kernel = boot();
     let err = kernel.insmod(&file, "").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidFormat);
-    assert_dmesg_contains(&kernel, "version magic 'modhost-abi/9 kbuild' should be 'modhost-abi/2 kbuild'");
+    assert_dmesg_contains(&kernel, "version magic 'modhost-abi/9 kbuild' should be 'modhost-abi/3 kbuild'");
     assert!(kernel.lsmod().is_empty());
 }
 

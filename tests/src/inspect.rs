@@ -26,7 +26,7 @@ fn modinfo_shows_a_module_whose_constructor_aborts() {
          version:        0.1\n\
          depends:        \n\
          name:           ctorbomb\n\
-         vermagic:       modhost-abi/2 panic=unwind\n\
+         vermagic:       modhost-abi/3 panic=unwind\n\
          parm:           fuse:Never read: loading already aborted (uint)\n",
         plugin("ctorbomb").canonicalize().unwrap().display()
     );
@@ -68,7 +68,7 @@ fn malformed_files_are_one_clear_error_each() {
     let kernel = boot();
     let scratch = Scratch::new("malformed");
     let fifo = fs::read(plugin("fifo")).unwrap();
-    let last = b"vermagic=modhost-abi/2 panic=unwind\0";
+    let last = b"vermagic=modhost-abi/3 panic=unwind\0";
     let end =
         fifo.windows(last.len()).position(|w| w == last).expect("fifo's .modinfo ends with its vermagic") + last.len();
     let mut unterminated = fifo.clone();

@@ -170,7 +170,7 @@ fn a_one_line_makefile_builds_hello_ko_with_the_kernels_lines() {
     ];
     assert_eq!(lines, expected, "make printed:\n{}", run.stdout);
     let modinfo = section_strings(&dir.join("hello.ko"), ".modinfo");
-    for entry in ["license=GPL", "author=A student", "name=hello", "vermagic=modhost-abi/2 kbuild", "depends="] {
+    for entry in ["license=GPL", "author=A student", "name=hello", "vermagic=modhost-abi/3 kbuild", "depends="] {
         assert!(modinfo.iter().any(|s| s == entry), "no {entry} in {modinfo:?}");
     }
 }

@@ -140,3 +140,7 @@ mod ckasan;
 // Lab sanity: zero-jiffy busy loops of `HZ / rate`.
 #[cfg(test)]
 mod csanity;
+
+/// lockdep for the C API's locks, semaphores and completions.
+#[cfg(test)]
+mod clockdep;

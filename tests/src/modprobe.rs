@@ -101,7 +101,7 @@ fn modinfo_reads_a_file_without_running_it() {
          version:        1.2.3\n\
          depends:        \n\
          name:           testmod\n\
-         vermagic:       modhost-abi/2 panic=unwind\n\
+         vermagic:       modhost-abi/3 panic=unwind\n\
          parm:           b:A byte (byte)\n",
         plugin("testmod").canonicalize().unwrap().display()
     );

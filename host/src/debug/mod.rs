@@ -10,6 +10,8 @@
 //!   and [`oops`], their reports;
 //! - [`watchdog`]: the soft-lockup detector;
 //! - [`kasan`]: KASAN's and kmemleak's reports of module memory;
+//! - [`lockdep`]: the order locks, semaphores and completions are taken
+//!   in, and the deadlocks it allows;
 //! - [`fault_inject`]: failing a module's `kmalloc` or `down` on purpose;
 //! - [`panic`](mod@panic): the kernel process's death recorded for the supervisor;
 //! - [`pstore`]: the log kept in memory shared with the supervisor.
@@ -23,6 +25,7 @@ pub(crate) mod fault_inject;
 pub(crate) mod hostsyms;
 pub(crate) mod hung_task;
 mod kasan;
+pub(crate) mod lockdep;
 mod oops;
 pub(crate) mod panic;
 pub(crate) mod pstore;

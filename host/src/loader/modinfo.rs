@@ -388,7 +388,7 @@ mod tests {
                 description: String::new(),
                 version: String::new(),
                 import_ns: Vec::new(),
-                vermagic: "modhost-abi/2 panic=unwind".into(),
+                vermagic: "modhost-abi/3 panic=unwind".into(),
                 params: vec![ParamInfo {
                     name: "size".into(),
                     ty: ParamType::UInt,

@@ -217,7 +217,7 @@ pub(crate) mod tests {
     }
 
     pub(crate) const MODINFO: &[u8] =
-        b"name=fifo\0license=GPL\0parmtype=size:uint\0parm=size:Slots\0vermagic=modhost-abi/2 panic=unwind\0";
+        b"name=fifo\0license=GPL\0parmtype=size:uint\0parm=size:Slots\0vermagic=modhost-abi/3 panic=unwind\0";
     pub(crate) const TABLES: &[u8] = b"export_gpl=fifo_put\0import=clock_now\0kparam=size:0444:0\0";
 
     fn read_bytes(bytes: Vec<u8>) -> Result<ModuleSections, ReadError> {
@@ -304,7 +304,7 @@ pub(crate) mod tests {
                 ("version", "1.0"),
                 ("parmtype", "size:uint"),
                 ("parm", "size:Slots in the fifo (1 to 4096)"),
-                ("vermagic", "modhost-abi/2 panic=unwind"),
+                ("vermagic", "modhost-abi/3 panic=unwind"),
             ]
         );
         let tables = found.tables.expect("libfifo.so has a .modhost_tables section");

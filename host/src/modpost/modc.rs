@@ -20,7 +20,7 @@ use modhost_abi::modinfo::key;
 use std::fmt::Write as _;
 
 /// The version magic of a kbuild-built module (`MODHOST_KBUILD_VERMAGIC`).
-pub(crate) const VERMAGIC: &str = "modhost-abi/2 kbuild";
+pub(crate) const VERMAGIC: &str = "modhost-abi/3 kbuild";
 
 /// One export as `.mod.c` lists it.
 #[derive(Debug, Clone)]
@@ -236,7 +236,7 @@ mod tests {
             sample().tables(),
             ["export_gpl=square:MATH", "import=add_item", "import=other", "kparam=rate:0644:0"]
         );
-        assert_eq!(sample().modinfo(), ["name=producer", "vermagic=modhost-abi/2 kbuild", "depends=fifo"]);
+        assert_eq!(sample().modinfo(), ["name=producer", "vermagic=modhost-abi/3 kbuild", "depends=fifo"]);
     }
 
     #[test]

@@ -100,6 +100,8 @@ pub(crate) struct Services {
     pub(crate) failslab: crate::debug::fault_inject::FaultAttr,
     /// Fault injection: an interruptible `down` fails with `-EINTR`.
     pub(crate) fail_down: crate::debug::fault_inject::FaultAttr,
+    /// The lock dependency checker.
+    pub(crate) lockdep: crate::debug::lockdep::Lockdep,
 }
 
 impl Services {
@@ -121,6 +123,7 @@ impl Services {
             oopses: std::sync::atomic::AtomicU32::new(0),
             failslab: crate::debug::fault_inject::FaultAttr::new("failslab"),
             fail_down: crate::debug::fault_inject::FaultAttr::new("fail_down"),
+            lockdep: crate::debug::lockdep::Lockdep::default(),
             clock,
         }
     }

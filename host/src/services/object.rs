@@ -92,6 +92,8 @@ pub(crate) struct Object<T: Kind> {
     freed: AtomicBool,
     /// Declared static by its module: freed with it, not a leak.
     statik: AtomicBool,
+    /// Its lockdep class, once it has been taken (a lock's).
+    pub(crate) lock_class: std::sync::OnceLock<Arc<crate::debug::lockdep::Class>>,
     /// The mechanism's state.
     pub(crate) inner: T,
 }
@@ -145,6 +147,7 @@ impl<T: Kind> Object<T> {
             address: std::sync::atomic::AtomicUsize::new(0),
             freed: AtomicBool::new(false),
             statik: AtomicBool::new(false),
+            lock_class: std::sync::OnceLock::new(),
             inner,
         }
     }
@@ -164,6 +167,15 @@ impl<T: Kind> Object<T> {
             owner.add_object(Arc::downgrade(&(Arc::clone(&object) as Arc<dyn AnyObject>)));
         }
         Some((object, Handle::from_raw(raw)))
+    }
+
+    /// Where it lives: in its module's memory for a C object, else the
+    /// host's object.
+    pub(crate) fn address(&self) -> usize {
+        match self.address.load(Ordering::Relaxed) {
+            0 => std::ptr::from_ref(self).addr(),
+            address => address,
+        }
     }
 
     /// The module's handle for it.
@@ -272,11 +284,7 @@ impl<T: Kind> AnyObject for Object<T> {
         let owner = self.owner.as_ref().map(|o| format!(" [{}]", o.name)).unwrap_or_default();
         Some(format!(
             "ODEBUG: free active (active state 0) object: {:016x} object type: {kind} hint: made at {}{owner}",
-            // A C object's address in module memory; else the host's object.
-            match self.address.load(Ordering::Relaxed) {
-                0 => std::ptr::from_ref(self).addr(),
-                address => address,
-            },
+            self.address(),
             self.site
         ))
     }

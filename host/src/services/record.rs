@@ -225,6 +225,7 @@ impl ModuleRecord {
     /// "at unload", "after its failed init"); `false` if some of its code
     /// still runs (its library must then stay mapped).
     pub(crate) fn reclaim(&self, when: &str) -> bool {
+        self.services.debug_check_no_locks_freed(&self.name);
         let objects: Vec<_> = self.objects().into_iter().rev().collect();
         // A freed object may still run the module's code (a kthread whose
         // `kthread_stop` was killed, a work item its own callback freed):

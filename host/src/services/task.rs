@@ -85,7 +85,7 @@ use std::{
 };
 
 use super::clock::Clock;
-use crate::debug::fault;
+use crate::debug::{fault, lockdep::Held};
 use modhost_abi::table::{PREEMPT_OFFSET, SOFTIRQ_OFFSET};
 
 /// Every task of the process, for clock wakeups, `ps` and signals.
@@ -304,6 +304,8 @@ pub struct Task {
     switches: AtomicU64,
     /// Its thread's fault slot, once armed (the watchdog samples through it).
     slot: std::sync::OnceLock<Arc<fault::Slot>>,
+    /// The locks it holds, in the order taken (lockdep's `held_locks`).
+    held: Mutex<Vec<Held>>,
 }
 
 /// What a task's owner does when the task dies of an Oops, on the dying
@@ -365,6 +367,7 @@ impl Task {
             module_calls: AtomicU64::new(0),
             switches: AtomicU64::new(0),
             slot: std::sync::OnceLock::new(),
+            held: Mutex::new(Vec::new()),
         });
         let mut tasks = TASKS.lock();
         tasks.retain(|t| t.strong_count() > 0);
@@ -391,6 +394,47 @@ impl Task {
             CURRENT_ID.with(|id| id.set(task.id));
             f(&task)
         })
+    }
+
+    /// The locks it holds, in the order taken.
+    pub(crate) fn held_locks(&self) -> Vec<Held> {
+        self.held.lock().clone()
+    }
+
+    /// How many locks it holds.
+    pub(crate) fn held_count(&self) -> usize {
+        self.held.lock().len()
+    }
+
+    /// Records a lock taken.
+    pub(crate) fn hold(&self, held: Held) {
+        self.held.lock().push(held);
+    }
+
+    /// Forgets the lock at `instance` (the last taken, if twice); `false`
+    /// if it did not hold it.
+    pub(crate) fn unhold(&self, instance: usize) -> bool {
+        let mut held = self.held.lock();
+        match held.iter().rposition(|h| h.instance == instance) {
+            Some(i) => {
+                held.remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Forgets the locks of `module`'s classes; returns them.
+    pub(crate) fn unhold_module(&self, module: &str) -> Vec<Held> {
+        let mut held = self.held.lock();
+        let (gone, kept) = held.drain(..).partition(|h| &*h.class.module == module);
+        *held = kept;
+        gone
+    }
+
+    /// Forgets every lock taken after the first `n`.
+    pub(crate) fn truncate_held(&self, n: usize) {
+        self.held.lock().truncate(n);
     }
 
     /// Starts a thread named `name` that runs `body` as a new task of `kernel`.

@@ -8,7 +8,7 @@
 //! version:        1.0
 //! depends:        fifo
 //! name:           producer
-//! vermagic:       modhost-abi/2 panic=unwind
+//! vermagic:       modhost-abi/3 panic=unwind
 //! parm:           item:The item to produce (charp)
 //! parm:           rate:Items per second (uint)
 //! ```

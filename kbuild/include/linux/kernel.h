@@ -18,6 +18,7 @@
 #include <linux/kstrtox.h>
 #include <linux/log2.h>
 #include <linux/math.h>
+#include <linux/instruction_pointer.h>
 #include <linux/minmax.h>
 #include <linux/typecheck.h>
 #include <linux/printk.h>
@@ -48,8 +49,6 @@
 #define upper_16_bits(n) ((u16)((n) >> 16))
 #define lower_16_bits(n) ((u16)((n) & 0xffff))
 
-#define _RET_IP_	(unsigned long)__builtin_return_address(0)
-#define _THIS_IP_	({ __label__ __here; __here: (unsigned long)&&__here; })
 
 #define PTR_IF(cond, ptr)	((cond) ? (ptr) : NULL)
 #define u64_to_user_ptr(x)	((void __user *)(uintptr_t)(x))

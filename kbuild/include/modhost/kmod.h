@@ -16,7 +16,7 @@
 #include <modhost/services.h>
 
 #define MODHOST_MAGIC		"modhost"	/* 8 bytes with its NUL */
-#define MODHOST_KBUILD_VERMAGIC	"modhost-abi/2 kbuild"
+#define MODHOST_KBUILD_VERMAGIC	"modhost-abi/3 kbuild"
 #define MODULE_NAME_LEN		56
 
 /* What the host passes to `start`: its table and the module's handle. */

@@ -10,6 +10,7 @@
 #define _MODHOST_LIB_H
 
 #include <modhost/kmod.h>
+#include <linux/instruction_pointer.h>
 
 #define __modhost_hidden __attribute__((visibility("hidden")))
 
@@ -20,7 +21,7 @@ extern struct module __this_module;
 /* The caller's place in its source, for reports: API calls that take a
  * site are macros that pass MODHOST_SITE() to a __modhost_ function. */
 #define MODHOST_SITE() \
-	((struct modhost_site){ { __FILE__, sizeof(__FILE__) - 1 }, __LINE__, 0 })
+	((struct modhost_site){ { __FILE__, sizeof(__FILE__) - 1 }, __LINE__, 0, _THIS_IP_ })
 
 /* A C string as the table takes it. */
 static inline struct modhost_str modhost_str(const char *s)

@@ -41,6 +41,7 @@ struct modhost_site {
 	struct modhost_str file;
 	modhost_u32 line;
 	modhost_u32 column;
+	unsigned long ip;		/* _THIS_IP_: an address in the caller */
 };
 
 /* enum SleepMode: TASK_INTERRUPTIBLE, TASK_UNINTERRUPTIBLE, TASK_KILLABLE. */

@@ -14,8 +14,11 @@ use modhost_abi::{
 };
 
 use super::{Shown, entries};
+use crate::debug::lockdep::{At, Class, LockKind};
 use crate::services::{
+    Services,
     mutex::{LockError, Mutex, UnlockError},
+    object::Object,
     sched,
     semaphore::Semaphore,
     spinlock::{SpinError, SpinLock},
@@ -39,11 +42,15 @@ entries! {
             if mode != crate::services::task::WaitMode::Uninterruptible && services.fail_down.should_fail(services, &c.module().name, 0) {
                 return Err(Errno::EINTR);
             }
-            if c.object::<Semaphore>(sem, &site)?.inner.try_down() {
+            let object = c.object::<Semaphore>(sem, &site)?;
+            let (class, instance) = (semaphore_class(services, object), object.address());
+            services.lock_acquire(class, instance, At::from(&site));
+            if object.inner.try_down() {
                 return Ok(0);
             }
             // `down_timeout(sem, 0)` gives up without sleeping, as the kernel's does.
             if timeout.limit() == Some(0) {
+                services.lock_release(instance);
                 return Err(Errno::ETIME);
             }
             let object = c.object_arc::<Semaphore>(sem, &site)?;
@@ -52,7 +59,11 @@ entries! {
             let clock = &c.services().clock;
             let deadline = sched::deadline_after(clock, clock.jiffies(), timeout.limit());
             let sleep = Sleep { clock, mode, deadline, site: &Shown(&site) };
-            match object.inner.down(&task, &sleep) {
+            let taken = object.inner.down(&task, &sleep);
+            if taken.is_err() {
+                c.services().lock_release(instance);
+            }
+            match taken {
                 Ok(()) => Ok(0),
                 Err(WaitError::TimedOut) => Err(Errno::ETIME),
                 Err(WaitError::Interrupted | WaitError::Killed) => Err(Errno::EINTR),
@@ -61,12 +72,27 @@ entries! {
 
         /// `down_trylock`: `0` if acquired, `1` if not.
         fn down_trylock(c, sem: Handle, site: Site) -> i32 {
-            Ok(i32::from(!c.object::<Semaphore>(sem, &site)?.inner.try_down()))
+            let object = c.object::<Semaphore>(sem, &site)?;
+            let taken = object.inner.try_down();
+            if taken {
+                c.services().lock_taken(semaphore_class(c.services(), object), object.address(), At::from(&site));
+            }
+            Ok(i32::from(!taken))
         }
 
-        /// `up`.
+        /// `up`: a binary semaphore's is checked as a lock's release, a
+        /// counting one's remembered as who gives it.
         fn up(c, sem: Handle, site: Site) -> () {
-            c.object::<Semaphore>(sem, &site)?.inner.up();
+            let object = c.object::<Semaphore>(sem, &site)?;
+            let services = c.services();
+            let class = semaphore_class(services, object);
+            if class.kind == LockKind::BinarySemaphore {
+                let above = object.inner.available() >= object.inner.initial();
+                services.lock_release_binary(class, object.address(), At::from(&site), above);
+            } else {
+                services.lock_give(class, object.address(), At::from(&site));
+            }
+            object.inner.up();
             Ok(())
         }
 
@@ -85,17 +111,26 @@ entries! {
         fn mutex_lock(c, mutex: Handle, mode: SleepMode, site: Site) -> i32 {
             let mode = c.mode(mode, &site)?;
             c.might_sleep(&site);
-            if c.object::<Mutex>(mutex, &site)?.inner.try_lock(c.task_id()) {
+            let object = c.object::<Mutex>(mutex, &site)?;
+            let instance = object.address();
+            c.services().lock_acquire(c.services().lock_class(object, LockKind::Mutex), instance, At::from(&site));
+            if object.inner.try_lock(c.task_id()) {
                 return Ok(0);
             }
             let object = c.object_arc::<Mutex>(mutex, &site)?;
             let task = c.task();
             let c = c.unpin_on(&object);
             let sleep = Sleep { clock: &c.services().clock, mode, deadline: None, site: &Shown(&site) };
-            match object.inner.lock(&task, &sleep) {
+            let locked = object.inner.lock(&task, &sleep);
+            if locked.is_err() {
+                c.services().lock_release(instance);
+            }
+            match locked {
                 Ok(()) => Ok(0),
                 Err(LockError::Deadlock) => {
-                    c.warn(&site, "possible recursive locking detected: mutex_lock of a mutex this task holds");
+                    if !c.services().lockdep.enabled() {
+                        c.warn(&site, "possible recursive locking detected: mutex_lock of a mutex this task holds");
+                    }
                     Err(Errno::EDEADLK)
                 }
                 Err(LockError::Failed(_)) => Err(Errno::EINTR),
@@ -105,14 +140,21 @@ entries! {
         /// `mutex_trylock`.
         fn mutex_trylock(c, mutex: Handle, site: Site) -> bool {
             let object = c.object::<Mutex>(mutex, &site)?;
-            Ok(object.inner.try_lock(c.task_id()))
+            let locked = object.inner.try_lock(c.task_id());
+            if locked {
+                let class = c.services().lock_class(object, LockKind::Mutex);
+                c.services().lock_taken(class, object.address(), At::from(&site));
+            }
+            Ok(locked)
         }
 
         /// `mutex_unlock`: by a task that is not the owner, reported.
         fn mutex_unlock(c, mutex: Handle, site: Site) -> () {
             let object = c.object::<Mutex>(mutex, &site)?;
             match object.inner.unlock(c.task_id()) {
-                Ok(()) => {}
+                Ok(()) => {
+                    c.services().lock_release(object.address());
+                }
                 Err(UnlockError::NotOwner) => c.warn(&site, "mutex_unlock by a task that does not own it"),
                 Err(UnlockError::NotLocked) => c.warn(&site, "mutex_unlock of an unlocked mutex"),
             }
@@ -137,7 +179,10 @@ entries! {
         /// `spin_lock`: the task is in atomic context until `spin_unlock`.
         fn spin_lock(c, lock: Handle, site: Site) -> () {
             let task = c.task();
-            let locked = if c.object::<SpinLock>(lock, &site)?.inner.try_lock(task.id()) {
+            let object = c.object::<SpinLock>(lock, &site)?;
+            let instance = object.address();
+            c.services().lock_acquire(c.services().lock_class(object, LockKind::Spin), instance, At::from(&site));
+            let locked = if object.inner.try_lock(task.id()) {
                 Ok(())
             } else {
                 // Spinning may last while the holder runs: not pinned.
@@ -145,6 +190,7 @@ entries! {
                 let unpinned = c.unpin_on(&object);
                 let locked = object.inner.lock(task.id());
                 if locked == Err(SpinError::Recursion) {
+                    unpinned.services().lock_release(instance);
                     unpinned.warn(&site, "BUG: spinlock recursion: spin_lock of a spinlock this task holds");
                 }
                 return locked.map(|()| preempt_disable("a section holding a spinlock")).or(Ok(()));
@@ -155,8 +201,11 @@ entries! {
         /// `spin_trylock`.
         fn spin_trylock(c, lock: Handle, site: Site) -> bool {
             let task = c.task();
-            let locked = c.object::<SpinLock>(lock, &site)?.inner.try_lock(task.id());
+            let object = c.object::<SpinLock>(lock, &site)?;
+            let locked = object.inner.try_lock(task.id());
             if locked {
+                let class = c.services().lock_class(object, LockKind::Spin);
+                c.services().lock_taken(class, object.address(), At::from(&site));
                 preempt_disable("a section holding a spinlock");
             }
             Ok(locked)
@@ -165,8 +214,12 @@ entries! {
         /// `spin_unlock`: by a task that does not hold it, reported.
         fn spin_unlock(c, lock: Handle, site: Site) -> () {
             let task = c.task();
-            match c.object::<SpinLock>(lock, &site)?.inner.unlock(task.id()) {
-                Ok(()) => preempt_enable(),
+            let object = c.object::<SpinLock>(lock, &site)?;
+            match object.inner.unlock(task.id()) {
+                Ok(()) => {
+                    c.services().lock_release(object.address());
+                    preempt_enable();
+                }
                 Err(SpinError::NotLocked) => c.warn(&site, "BUG: spinlock already unlocked"),
                 Err(_) => c.warn(&site, "BUG: spinlock wrong owner: spin_unlock by a task that does not hold it"),
             }
@@ -178,4 +231,10 @@ entries! {
             c.free_stopping::<SpinLock>(lock, &site)
         }
     }
+}
+
+/// A semaphore's lockdep class: a lock if it was made binary, else an event.
+fn semaphore_class<'o>(services: &Services, object: &'o Object<Semaphore>) -> &'o std::sync::Arc<Class> {
+    let kind = if object.inner.initial() == 1 { LockKind::BinarySemaphore } else { LockKind::Semaphore };
+    services.lock_class(object, kind)
 }

@@ -9,6 +9,7 @@ use modhost_abi::{
 };
 
 use super::{Shown, entries};
+use crate::debug::lockdep::{At, LockKind};
 use crate::services::{
     completion::Completion,
     sched,
@@ -72,13 +73,17 @@ entries! {
 
         /// `complete`.
         fn complete(c, completion: Handle, site: Site) -> () {
-            c.object::<Completion>(completion, &site)?.inner.complete();
+            let object = c.object::<Completion>(completion, &site)?;
+            c.services().lock_give(c.services().lock_class(object, LockKind::Completion), object.address(), At::from(&site));
+            object.inner.complete();
             Ok(())
         }
 
         /// `complete_all`.
         fn complete_all(c, completion: Handle, site: Site) -> () {
-            c.object::<Completion>(completion, &site)?.inner.complete_all();
+            let object = c.object::<Completion>(completion, &site)?;
+            c.services().lock_give(c.services().lock_class(object, LockKind::Completion), object.address(), At::from(&site));
+            object.inner.complete_all();
             Ok(())
         }
 
@@ -89,6 +94,8 @@ entries! {
             let object = c.object_arc::<Completion>(completion, &site)?;
             let task = c.task();
             c.might_sleep(&site);
+            let class = c.services().lock_class(&object, LockKind::Completion);
+            c.services().lock_acquire(class, object.address(), At::from(&site));
             let c = c.unpin_on(&object);
             let clock = &c.services().clock;
             let start = clock.jiffies();

@@ -92,6 +92,8 @@ struct Waiters {
 pub(crate) struct Semaphore {
     count: CachePadded<AtomicI64>,
     waiters: Mutex<Waiters>,
+    /// The count it was made with (1: a binary semaphore, used as a lock).
+    initial: i64,
 }
 
 impl Kind for Semaphore {
@@ -106,7 +108,21 @@ impl Kind for Semaphore {
 impl Semaphore {
     /// `sema_init(sem, count)`.
     pub(crate) fn new(count: i64) -> Semaphore {
-        Semaphore { count: CachePadded(AtomicI64::new(count.max(0))), waiters: Mutex::new(Waiters::default()) }
+        Semaphore {
+            count: CachePadded(AtomicI64::new(count.max(0))),
+            waiters: Mutex::new(Waiters::default()),
+            initial: count.max(0),
+        }
+    }
+
+    /// The count it was made with.
+    pub(crate) fn initial(&self) -> i64 {
+        self.initial
+    }
+
+    /// The units free now (0 while tasks wait).
+    pub(crate) fn available(&self) -> i64 {
+        self.count.load(Ordering::Relaxed).max(0)
     }
 
     /// `down_trylock`'s core: takes a free unit if there is one.

@@ -240,10 +240,13 @@ impl Worker {
             if bh {
                 softirq_enter("a BH work item");
             }
+            let held = self.task.held_count();
             item.inner.callback.call(item.handle());
             if bh {
                 softirq_exit();
             }
+            let function = || format!("work made at {} [{}]", item.site, module.name);
+            module.services.check_work_leaks(&self.task, held, function);
         }
         self.task.clear_signals();
     }
