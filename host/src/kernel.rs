@@ -234,8 +234,12 @@ impl KernelBuilder {
             modules_changed: Condvar::new(),
             pinned: Mutex::new(Vec::new()),
         });
-        let (weak, theirs) = (Arc::downgrade(&inner), Arc::downgrade(&inner));
-        inner.services.set_module_list(Box::new(move || linked_in(&weak)), Box::new(move |id| module_of(&theirs, id)));
+        let (weak, theirs, callers) = (Arc::downgrade(&inner), Arc::downgrade(&inner), Arc::downgrade(&inner));
+        inner.services.set_module_list(
+            Box::new(move || linked_in(&weak)),
+            Box::new(move |id| module_of(&theirs, id)),
+            Box::new(move |symbol| symbol_callers(&callers, symbol)),
+        );
         inner
             .printk
             .log(Level::Notice, &format!("modhost version {} (HZ={})", env!("CARGO_PKG_VERSION"), inner.clock.hz()));
@@ -350,6 +354,14 @@ fn module_of(kernel: &Weak<KernelInner>, id: u64) -> Option<Arc<ModuleRecord>> {
     let kernel = kernel.upgrade()?;
     let modules = kernel.modules.try_lock_for(Duration::from_millis(100))?;
     modules.visible().find(|m| m.record.id == id).map(|m| Arc::clone(&m.record))
+}
+
+fn symbol_callers(kernel: &Weak<KernelInner>, symbol: &str) -> Option<Vec<String>> {
+    let kernel = kernel.upgrade()?;
+    let modules = kernel.modules.try_lock_for(Duration::from_millis(100))?;
+    modules.symbols.lookup(symbol)?;
+    let users = modules.visible().filter(|m| m.info.imports.iter().any(|i| i == symbol));
+    Some(users.map(|m| m.name().to_string()).collect())
 }
 
 fn linked_in(kernel: &Weak<KernelInner>) -> Option<String> {

@@ -57,6 +57,7 @@ struct task_struct *__modhost_kthread_create(struct modhost_site site, int (*thr
 	k->__threadfn = threadfn;
 	k->__data = data;
 	k->__usage = 2;
+	site.ip = (unsigned long)threadfn;	/* reports name the thread by its function */
 	handle = mh_call(kthread, kthread_create,
 			 ((struct modhost_callback){ kthread, k, kthread_release }), modhost_str(name), site);
 	if (!handle) {

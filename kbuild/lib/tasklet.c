@@ -48,6 +48,7 @@ static modhost_s32 tasklet_action(const void *context, modhost_handle_t handle)
 
 static modhost_handle_t make_tasklet(const void *object, struct modhost_site site)
 {
+	site.ip = (unsigned long)((const struct tasklet_struct *)object)->func;	/* its function, for reports */
 	return mh_call(workqueue, init_work,
 		       ((struct modhost_callback){ tasklet_action, object, modhost_release_nothing }), site);
 }

@@ -33,6 +33,7 @@ static modhost_handle_t make_timer(const void *object, struct modhost_site site)
 {
 	const struct timer_list *timer = object;
 
+	site.ip = (unsigned long)timer->function;	/* reports name the timer by its function */
 	return mh_call(timer, timer_setup,
 		       ((struct modhost_callback){ call_timer_fn, timer, modhost_release_nothing }),
 		       timer->flags & TIMER_INIT_FLAGS, site);

@@ -36,6 +36,7 @@ static modhost_handle_t make_work(const void *object, struct modhost_site site)
 	const struct work_struct *work = object;
 	struct modhost_callback callback = { process_one_work, work, modhost_release_nothing };
 
+	site.ip = (unsigned long)work->func;	/* reports name the item by its function */
 	if (work->__delayed)
 		return mh_call(workqueue, init_delayed_work, callback, site);
 	return mh_call(workqueue, init_work, callback, site);

@@ -144,3 +144,7 @@ mod csanity;
 /// lockdep for the C API's locks, semaphores and completions.
 #[cfg(test)]
 mod clockdep;
+
+/// Every rmmod that waits, explained at once.
+#[cfg(test)]
+mod cwaitfor;

@@ -117,10 +117,9 @@ fn a_recursive_mutex_lock_is_reported_and_oopses_instead_of_deadlocking() {
     let kernel = synctest();
     op(&kernel, "lock");
     assert!(kernel.write("/sys/module/synctest/parameters/op", "lock").is_err(), "the step oopsed");
-    assert_dmesg_contains(
-        &kernel,
-        "[synctest]: possible recursive locking detected: mutex_lock of a mutex this task holds",
-    );
+    assert_dmesg(&kernel, "WARNING: possible recursive locking detected");
+    assert_dmesg_contains(&kernel, "is trying to acquire lock:");
+    assert_dmesg(&kernel, "  lock(mutex@tests/fixtures/synctest/src/lib.rs:88:20);");
     assert_dmesg_contains(&kernel, "Oops: synctest: panicked at");
     assert!(kernel.taint().letters().contains('D'));
     // The first lock is still held, by this task: it can unlock and unload.

@@ -13,6 +13,7 @@
 //! - [`lockdep`]: the order locks, semaphores and completions are taken
 //!   in, and the deadlocks it allows;
 //! - [`fault_inject`]: failing a module's `kmalloc` or `down` on purpose;
+//! - [`waitfor`]: why an rmmod waits, said the moment it starts waiting;
 //! - [`panic`](mod@panic): the kernel process's death recorded for the supervisor;
 //! - [`pstore`]: the log kept in memory shared with the supervisor.
 //!
@@ -31,4 +32,5 @@ pub(crate) mod panic;
 pub(crate) mod pstore;
 pub(crate) mod report;
 pub(crate) mod stack;
+pub(crate) mod waitfor;
 pub(crate) mod watchdog;

@@ -57,6 +57,10 @@ impl Kind for Completion {
         let killed = object.inner.kill_waiters();
         (killed > 0).then(|| format!("freed with {} waiting (killed)", n_tasks(killed)))
     }
+
+    fn wait_state(&self) -> Option<String> {
+        Some(if self.done() { "done" } else { "not done" }.to_string())
+    }
 }
 
 impl Completion {

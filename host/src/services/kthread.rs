@@ -100,11 +100,11 @@ impl KThread {
         owner: &Arc<ModuleRecord>,
         name: &str,
         body: Callback,
-        site: String,
+        (site, hint): (String, usize),
     ) -> Option<Arc<Object<KThread>>> {
         let services = &owner.services;
         let inner = KThread { name: name.to_string(), body: ModuleCallback::new(body), state: Mutex::default() };
-        let (object, _handle) = Object::new(Some(owner), services.id, site, inner).register()?;
+        let (object, _handle) = Object::new(Some(owner), services.id, site, inner).with_hint(hint).register()?;
         let theirs = Arc::clone(&object);
         let spawned = Task::spawn(services.id, TaskKind::KThread, name.to_string(), move |task| {
             task.set_owner(theirs.owner.as_ref().map(|o| Arc::clone(&o.name)));
@@ -237,7 +237,8 @@ impl KThread {
         self.state.lock().task.as_ref().map(|t| t.id())
     }
 
-    fn task(&self) -> Option<Arc<Task>> {
+    /// Its thread's task, once started.
+    pub(crate) fn task(&self) -> Option<Arc<Task>> {
         self.state.lock().task.clone()
     }
 

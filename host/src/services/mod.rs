@@ -65,6 +65,10 @@ use workqueue::Workqueues;
 /// What names the loaded modules for a report's `Modules linked in:` line.
 pub(crate) type LinkedIn = Box<dyn Fn() -> Option<String> + Send + Sync>;
 
+/// What lists the loaded modules that import a symbol (`None`: no module
+/// exports it), for the wait-for chain.
+pub(crate) type SymbolCallers = Box<dyn Fn(&str) -> Option<Vec<String>> + Send + Sync>;
+
 /// What finds a loaded module's record by its id, for a report about the
 /// task running its code.
 pub(crate) type ModuleOf = Box<dyn Fn(u64) -> Option<Arc<record::ModuleRecord>> + Send + Sync>;
@@ -87,6 +91,8 @@ pub(crate) struct Services {
     linked_in: OnceLock<LinkedIn>,
     /// A module's record by id, set by the kernel at boot.
     module_of: OnceLock<ModuleOf>,
+    /// The importers of a symbol, set by the kernel at boot.
+    symbol_callers: OnceLock<SymbolCallers>,
     pub(crate) timers: TimerBase,
     pub(crate) workqueues: Workqueues,
     pub(crate) proc_entries: ProcEntries,
@@ -115,6 +121,7 @@ impl Services {
             taint: Taint::default(),
             linked_in: OnceLock::new(),
             module_of: OnceLock::new(),
+            symbol_callers: OnceLock::new(),
             timers: TimerBase::new(clock.clone()),
             workqueues: Workqueues::new(),
             proc_entries: ProcEntries::default(),
@@ -134,9 +141,16 @@ impl Services {
     }
 
     /// Sets how reports name the loaded modules and find one.
-    pub(crate) fn set_module_list(&self, linked_in: LinkedIn, module_of: ModuleOf) {
+    pub(crate) fn set_module_list(&self, linked_in: LinkedIn, module_of: ModuleOf, callers: SymbolCallers) {
         let _ = self.linked_in.set(linked_in);
         let _ = self.module_of.set(module_of);
+        let _ = self.symbol_callers.set(callers);
+    }
+
+    /// The loaded modules importing `symbol`; `None` if no module exports
+    /// it (or the list cannot be read now).
+    pub(crate) fn symbol_callers(&self, symbol: &str) -> Option<Vec<String>> {
+        self.symbol_callers.get().and_then(|find| find(symbol))
     }
 
     /// The loaded module numbered `id`, if it is.

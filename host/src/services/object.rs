@@ -71,6 +71,12 @@ pub(crate) trait Kind: Sized + Send + Sync + 'static {
     fn callback(&self) -> Option<&ModuleCallback> {
         None
     }
+
+    /// What a task sleeping on it waits for, for the wait-for chain: a
+    /// semaphore's `0 of 8`.
+    fn wait_state(&self) -> Option<String> {
+        None
+    }
 }
 
 /// An object of kind `T`, owned by a module (or by the kernel itself).
@@ -85,6 +91,10 @@ pub(crate) struct Object<T: Kind> {
     pub(crate) kernel: u64,
     /// Where it was made (a module source location), if known.
     pub(crate) site: String,
+    /// The address reports name it by (debugobjects' hint): a C timer's,
+    /// work item's or kthread's function, else where it was made; 0 if
+    /// unknown.
+    pub(crate) hint: usize,
     /// The module's handle for it; 0 until registered.
     handle: AtomicU64,
     /// Where it lives in its module's memory (a C struct), 0 if unknown.
@@ -134,6 +144,10 @@ pub(crate) trait AnyObject: Send + Sync + 'static {
     fn odebug_free_active(&self) -> Option<String>;
     /// Whether it was declared static.
     fn is_static(&self) -> bool;
+    /// Its lockdep class, if it has been taken as a lock.
+    fn lock_class(&self) -> Option<Arc<crate::debug::lockdep::Class>>;
+    /// [`Kind::wait_state`].
+    fn wait_state(&self) -> Option<String>;
 }
 
 impl<T: Kind> Object<T> {
@@ -143,6 +157,7 @@ impl<T: Kind> Object<T> {
             owner: owner.cloned(),
             kernel,
             site,
+            hint: 0,
             handle: AtomicU64::new(0),
             address: std::sync::atomic::AtomicUsize::new(0),
             freed: AtomicBool::new(false),
@@ -150,6 +165,12 @@ impl<T: Kind> Object<T> {
             lock_class: std::sync::OnceLock::new(),
             inner,
         }
+    }
+
+    /// The same, named in reports by the address `hint` (see [`Object::hint`]).
+    pub(crate) fn with_hint(mut self, hint: usize) -> Object<T> {
+        self.hint = hint;
+        self
     }
 
     /// Registers the object and records it in its owner's list; returns its handle.
@@ -191,6 +212,17 @@ impl<T: Kind> Object<T> {
     /// Marks it freed; `false` if it already was.
     pub(crate) fn mark_freed(&self) -> bool {
         !self.freed.swap(true, Ordering::AcqRel)
+    }
+
+    /// What reports name it by: its function (`fire+0x0/0x20
+    /// [timer_nosync]`) when known, else where it was made (`made at
+    /// timer_left.c:16 [timer_left]`).
+    pub(crate) fn name(&self) -> String {
+        let owner = self.owner.as_ref().map(|o| format!(" [{}]", o.name)).unwrap_or_default();
+        match self.services().and_then(|s| s.kallsyms.lookup(self.hint)) {
+            Some(at) => at.format(true),
+            None => format!("made at {}{owner}", self.site),
+        }
     }
 
     /// `"timer (made at src/lib.rs:10:5)"`, `"workqueue producer"`.
@@ -281,16 +313,23 @@ impl<T: Kind> AnyObject for Object<T> {
 
     fn odebug_free_active(&self) -> Option<String> {
         let kind = T::DEBUG_TYPE?;
-        let owner = self.owner.as_ref().map(|o| format!(" [{}]", o.name)).unwrap_or_default();
         Some(format!(
-            "ODEBUG: free active (active state 0) object: {:016x} object type: {kind} hint: made at {}{owner}",
+            "ODEBUG: free active (active state 0) object: {:016x} object type: {kind} hint: {}",
             self.address(),
-            self.site
+            self.name()
         ))
     }
 
     fn is_static(&self) -> bool {
         self.statik.load(Ordering::Acquire)
+    }
+
+    fn lock_class(&self) -> Option<Arc<crate::debug::lockdep::Class>> {
+        self.lock_class.get().cloned()
+    }
+
+    fn wait_state(&self) -> Option<String> {
+        self.inner.wait_state()
     }
 }
 

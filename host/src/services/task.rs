@@ -85,7 +85,7 @@ use std::{
 };
 
 use super::clock::Clock;
-use crate::debug::{fault, lockdep::Held};
+use crate::debug::{fault, lockdep::Held, waitfor::Blocker};
 use modhost_abi::table::{PREEMPT_OFFSET, SOFTIRQ_OFFSET};
 
 /// Every task of the process, for clock wakeups, `ps` and signals.
@@ -306,6 +306,8 @@ pub struct Task {
     slot: std::sync::OnceLock<Arc<fault::Slot>>,
     /// The locks it holds, in the order taken (lockdep's `held_locks`).
     held: Mutex<Vec<Held>>,
+    /// What it sleeps on, while it sleeps in a lock, semaphore or completion.
+    blocker: Mutex<Option<Blocker>>,
 }
 
 /// What a task's owner does when the task dies of an Oops, on the dying
@@ -368,6 +370,7 @@ impl Task {
             switches: AtomicU64::new(0),
             slot: std::sync::OnceLock::new(),
             held: Mutex::new(Vec::new()),
+            blocker: Mutex::new(None),
         });
         let mut tasks = TASKS.lock();
         tasks.retain(|t| t.strong_count() > 0);
@@ -430,6 +433,16 @@ impl Task {
         let (gone, kept) = held.drain(..).partition(|h| &*h.class.module == module);
         *held = kept;
         gone
+    }
+
+    /// Records what it is about to sleep on (`None`: it woke).
+    pub(crate) fn set_blocker(&self, blocker: Option<Blocker>) {
+        *self.blocker.lock() = blocker;
+    }
+
+    /// What it sleeps on, if it sleeps in a lock, semaphore or completion.
+    pub(crate) fn blocker(&self) -> Option<Blocker> {
+        self.blocker.lock().clone()
     }
 
     /// Forgets every lock taken after the first `n`.

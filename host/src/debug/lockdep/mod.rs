@@ -47,7 +47,7 @@ use crate::services::{
     Services,
     kallsyms::Kallsyms,
     object::{Kind, Object},
-    task::Task,
+    task::{Task, task_of},
 };
 use graph::Graph;
 
@@ -88,16 +88,25 @@ pub(crate) struct Class {
     pub(crate) kind: LockKind,
     /// Where the class was given (`up`, `complete`), distinct places, for
     /// the explanation of a wait on it.
-    givers: Mutex<Vec<String>>,
+    givers: Mutex<Vec<Giver>>,
     /// The last giving site's ip (or line), to skip the list when it repeats.
     last_giver: AtomicUsize,
 }
 
 impl Class {
-    /// Where the class has been given so far (`get_item+0x5c/0xa0 [fifo]`).
-    pub(crate) fn givers(&self) -> Vec<String> {
+    /// Where the class has been given so far.
+    pub(crate) fn givers(&self) -> Vec<Giver> {
         self.givers.lock().clone()
     }
+}
+
+/// A place an event was given from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Giver {
+    /// `get_item+0x5c/0xa0 [fifo] (fifo.c:52)`.
+    pub(crate) place: String,
+    /// The function (`get_item`), when the place has an address.
+    pub(crate) function: Option<String>,
 }
 
 /// A place in a module: an address in the calling function when known.
@@ -219,10 +228,11 @@ impl Services {
         }
         let key = at.key();
         if class.last_giver.swap(key, Ordering::Relaxed) != key {
-            let place = at.format(&self.kallsyms);
+            let function = self.kallsyms.lookup(at.ip).map(|l| l.name);
+            let giver = Giver { place: at.format(&self.kallsyms), function };
             let mut givers = class.givers.lock();
-            if !givers.contains(&place) && givers.len() < 8 {
-                givers.push(place);
+            if !givers.contains(&giver) && givers.len() < 8 {
+                givers.push(giver);
             }
         }
         Task::with_current(|task| {
@@ -243,7 +253,7 @@ impl Services {
         let released = self.lock_release(instance);
         if above {
             self.report_bad_unlock(class, instance, at, "raises it above 1, the count it was initialised with");
-        } else if !released && let Some(holder) = holder_of(self.id, instance) {
+        } else if !released && let Some(holder) = holder_of(self.id, instance).and_then(|id| task_of(self.id, id)) {
             let why = format!(
                 "is held by {}/{}, which took it: a task that never took it gives it back",
                 holder.name(),
@@ -309,9 +319,12 @@ impl Services {
     }
 }
 
-/// The task of kernel `kernel` holding the lock at `instance`, if any.
-fn holder_of(kernel: u64, instance: usize) -> Option<Arc<Task>> {
-    crate::services::task::tasks_of(kernel).into_iter().find(|t| t.held_locks().iter().any(|h| h.instance == instance))
+/// The id of the task of kernel `kernel` holding the lock at `instance`.
+pub(crate) fn holder_of(kernel: u64, instance: usize) -> Option<u64> {
+    crate::services::task::tasks_of(kernel)
+        .into_iter()
+        .find(|t| t.held_locks().iter().any(|h| h.instance == instance))
+        .map(|t| t.id())
 }
 
 /// The held locks, one per class (the first taken).

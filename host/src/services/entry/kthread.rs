@@ -20,7 +20,7 @@ entries! {
     KThreadOps {
         /// `kthread_create`: the thread starts at once and waits to be woken.
         fn kthread_create(c, body: Callback, name: RStr<'_>, site: Site) -> Handle {
-            let thread = KThread::create(c.module(), name.as_str(), body, site_text(&site)).ok_or(Errno::ENOMEM)?;
+            let thread = KThread::create(c.module(), name.as_str(), body, (site_text(&site), site.ip)).ok_or(Errno::ENOMEM)?;
             Ok(thread.handle())
         }
 
@@ -56,6 +56,8 @@ entries! {
                 this.join();
                 return Ok(result);
             }
+            let running: Vec<_> = this.task().map(|t| (t.id(), object.name())).into_iter().collect();
+            c.services().explain_exit_wait(c.module(), || format!("kthread_stop({})", this.name), &running);
             let c = c.unpin_on(&object);
             this.stop_and_wait(c.services(), &site_text(&site)).map_err(|_| Errno::EINTR)
         }

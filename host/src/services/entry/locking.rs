@@ -14,7 +14,10 @@ use modhost_abi::{
 };
 
 use super::{Shown, entries};
-use crate::debug::lockdep::{At, Class, LockKind};
+use crate::debug::{
+    lockdep::{At, Class, LockKind},
+    waitfor::Blocker,
+};
 use crate::services::{
     Services,
     mutex::{LockError, Mutex, UnlockError},
@@ -59,7 +62,9 @@ entries! {
             let clock = &c.services().clock;
             let deadline = sched::deadline_after(clock, clock.jiffies(), timeout.limit());
             let sleep = Sleep { clock, mode, deadline, site: &Shown(&site) };
+            task.set_blocker(Some(Blocker { call: "down", object: object.clone(), at: At::from(&site) }));
             let taken = object.inner.down(&task, &sleep);
+            task.set_blocker(None);
             if taken.is_err() {
                 c.services().lock_release(instance);
             }
@@ -121,7 +126,9 @@ entries! {
             let task = c.task();
             let c = c.unpin_on(&object);
             let sleep = Sleep { clock: &c.services().clock, mode, deadline: None, site: &Shown(&site) };
+            task.set_blocker(Some(Blocker { call: "mutex_lock", object: object.clone(), at: At::from(&site) }));
             let locked = object.inner.lock(&task, &sleep);
+            task.set_blocker(None);
             if locked.is_err() {
                 c.services().lock_release(instance);
             }

@@ -446,7 +446,7 @@ impl Caller {
 
     /// Registers an object `inner` made for the calling module at `site`.
     pub(crate) fn register<T: Kind>(&self, inner: T, site: &Site) -> Result<(Arc<Object<T>>, Handle), Errno> {
-        let object = Object::new(Some(self.module()), self.services().id, site_text(site), inner);
+        let object = Object::new(Some(self.module()), self.services().id, site_text(site), inner).with_hint(site.ip);
         object.register().ok_or(Errno::ENOMEM)
     }
 

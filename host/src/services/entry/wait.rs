@@ -9,7 +9,10 @@ use modhost_abi::{
 };
 
 use super::{Shown, entries};
-use crate::debug::lockdep::{At, LockKind};
+use crate::debug::{
+    lockdep::{At, LockKind},
+    waitfor::Blocker,
+};
 use crate::services::{
     completion::Completion,
     sched,
@@ -101,7 +104,11 @@ entries! {
             let start = clock.jiffies();
             let deadline = sched::deadline_after(clock, start, timeout.limit());
             let sleep = Sleep { clock, mode, deadline, site: &Shown(&site) };
-            match (object.inner.wait(&task, &sleep), timeout.limit()) {
+            let blocker = Blocker { call: "wait_for_completion", object: object.clone(), at: At::from(&site) };
+            task.set_blocker(Some(blocker));
+            let waited = object.inner.wait(&task, &sleep);
+            task.set_blocker(None);
+            match (waited, timeout.limit()) {
                 (Ok(()), None) => Ok(0),
                 (Ok(()), Some(limit)) => Ok(sched::remaining(clock, start, limit)),
                 (Err(WaitError::TimedOut), _) => Ok(0),

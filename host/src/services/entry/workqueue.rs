@@ -67,6 +67,7 @@ entries! {
             }
             c.might_sleep(&site);
             let c = c.unpin();
+            c.services().explain_exit_wait(c.module(), || format!("destroy_workqueue({})", object.inner.name), &object.inner.running());
             workqueue::destroy(&object, c.services(), Some(c.module()), &site_text(&site), None)
                 .map_err(|_| Errno::EINTR)?;
             c.repin().free::<Workqueue>(handle, &site)?;
@@ -116,6 +117,8 @@ entries! {
             let task = c.task();
             if sync {
                 c.might_sleep(&site);
+                let running: Vec<_> = item.inner.running_task().map(|t| (t, item.name())).into_iter().collect();
+                c.services().explain_exit_wait(c.module(), || item.inner.call(if disable { "disable" } else { "cancel" }, true), &running);
             }
             let c = c.unpin_on(&item);
             let was = workqueue::cancel(c.services(), &item, sync, disable, &task, &site_text(&site))
@@ -128,6 +131,8 @@ entries! {
             let item = c.object_arc::<WorkItem>(handle, &site)?;
             let task = c.task();
             c.might_sleep(&site);
+            let running: Vec<_> = item.inner.running_task().map(|t| (t, item.name())).into_iter().collect();
+            c.services().explain_exit_wait(c.module(), || "flush_work".to_string(), &running);
             let c = c.unpin_on(&item);
             let waited = workqueue::flush_work(c.services(), &item, &task, &site_text(&site))
                 .map_err(|_| Errno::EINTR)?;
@@ -173,6 +178,8 @@ entries! {
 fn flush(c: super::Caller, handle: Handle, site: Site, drain: bool) -> Result<i32, Errno> {
     let object = c.object_arc::<Workqueue>(handle, &site)?;
     c.might_sleep(&site);
+    let call = if drain { "drain_workqueue" } else { "flush_workqueue" };
+    c.services().explain_exit_wait(c.module(), || format!("{call}({})", object.inner.name), &object.inner.running());
     let c = c.unpin_on(&object);
     workqueue::flush_workqueue(&object, c.services(), Some(c.module()), &site_text(&site), drain)
         .map_err(|_| Errno::EINTR)?;

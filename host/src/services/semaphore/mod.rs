@@ -103,6 +103,10 @@ impl Kind for Semaphore {
         let killed = object.inner.kill_waiters();
         (killed > 0).then(|| format!("freed with {} waiting (killed)", n_tasks(killed)))
     }
+
+    fn wait_state(&self) -> Option<String> {
+        Some(format!("{} of {}", self.available(), self.initial))
+    }
 }
 
 impl Semaphore {

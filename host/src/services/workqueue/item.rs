@@ -84,8 +84,13 @@ impl WorkItem {
         self.state.lock().running().is_some_and(|r| r.task == me)
     }
 
+    /// The task its callback runs on, if it runs.
+    pub(crate) fn running_task(&self) -> Option<u64> {
+        self.state.lock().running().map(|r| r.task)
+    }
+
     /// `cancel_work_sync`, `disable_delayed_work`, ...: the call's name.
-    pub(super) fn call(&self, verb: &str, sync: bool) -> String {
+    pub(crate) fn call(&self, verb: &str, sync: bool) -> String {
         let kind = if self.delayed { "delayed_work" } else { "work" };
         format!("{verb}_{kind}{}", if sync { "_sync" } else { "" })
     }

@@ -124,6 +124,11 @@ pub(crate) struct Pool {
 }
 
 impl Workqueue {
+    /// The tasks running its items now, with each item's name.
+    pub(crate) fn running(&self) -> Vec<(u64, String)> {
+        self.pool.lock().busy.iter().map(|b| (b.task, b.item.name())).collect()
+    }
+
     /// A new workqueue of `kernel`; `max_active` is clamped as the kernel
     /// does (0: the default), and ordered queues run one item at a time.
     pub(crate) fn new(
