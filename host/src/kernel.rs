@@ -125,6 +125,7 @@ pub struct KernelBuilder {
     exit_timeout: Duration,
     hung_task_timeout: Duration,
     watchdog_thresh: Duration,
+    debug: bool,
 }
 
 /// How long rmmod waits for a module's exit by default.
@@ -149,6 +150,7 @@ impl Default for KernelBuilder {
             exit_timeout: DEFAULT_EXIT_TIMEOUT,
             hung_task_timeout: DEFAULT_HUNG_TASK_TIMEOUT,
             watchdog_thresh: DEFAULT_WATCHDOG_THRESH,
+            debug: true,
         }
     }
 }
@@ -209,6 +211,14 @@ impl KernelBuilder {
         self
     }
 
+    /// Whether the teaching diagnostics check every call (on by default):
+    /// lockdep and the explanation of rmmod's waits. Off, the checks cost
+    /// nothing and report nothing (`--no-debug`).
+    pub fn debug(mut self, on: bool) -> Self {
+        self.debug = on;
+        self
+    }
+
     /// Boots the kernel.
     pub fn boot(self) -> Kernel {
         let clock = if self.manual_clock { Clock::manual(self.hz) } else { Clock::real(self.hz) };
@@ -218,6 +228,7 @@ impl KernelBuilder {
         }
         let id = NEXT_KERNEL_ID.fetch_add(1, Ordering::Relaxed);
         let services = Arc::new(Services::new(id, clock, self.exit_timeout, printk));
+        services.lockdep.set_enabled(self.debug);
         services::register_kernel(&services);
         let boot_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
         let module_path = self.module_path.iter().map(|dir| boot_dir.join(dir)).collect();

@@ -79,6 +79,10 @@ struct Cli {
     /// that runs twice this long without returning or sleeping is reported
     #[arg(long = "watchdog-thresh", value_name = "SECONDS", default_value_t = 10.0, value_parser = seconds)]
     watchdog_thresh: f64,
+    /// Switch the teaching diagnostics off (lockdep, the explanation of rmmod's waits),
+    /// for speed; on by default
+    #[arg(long = "no-debug")]
+    no_debug: bool,
     /// Jiffies per second (CONFIG_HZ)
     #[arg(long, default_value_t = 250, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     hz: u32,
@@ -179,7 +183,8 @@ fn boot(cli: &Cli) -> Kernel {
     let mut builder = Kernel::builder()
         .hz(cli.hz)
         .exit_timeout(Duration::from_secs_f64(cli.exit_timeout))
-        .watchdog_thresh(Duration::from_secs_f64(cli.watchdog_thresh));
+        .watchdog_thresh(Duration::from_secs_f64(cli.watchdog_thresh))
+        .debug(!cli.no_debug);
     for dir in module_path(cli) {
         builder = builder.module_path(dir);
     }

@@ -153,3 +153,14 @@ fn the_c_lab_takes_its_locks_in_an_order_lockdep_accepts() {
     let lines = dmesg(&kernel);
     assert!(!lines.iter().any(|l| l.starts_with("WARNING:") || l.starts_with("BUG:")), "{}", lines.join("\n"));
 }
+
+#[test]
+fn with_diagnostics_off_the_same_orders_are_not_checked() {
+    let kernel = modhost::Kernel::builder().manual_clock().module_path(module_dir()).debug(false).boot();
+    kernel.insmod(ko("abba"), "").unwrap();
+    kernel.insmod(ko("fifo_deadlock"), "").unwrap();
+    kernel.rmmod("abba").unwrap();
+    kernel.rmmod("fifo_deadlock").unwrap();
+    assert!(!dmesg(&kernel).iter().any(|l| l.starts_with("WARNING:")), "{}", dmesg(&kernel).join("\n"));
+    assert!(!kernel.taint().letters().contains('W'));
+}

@@ -50,19 +50,19 @@ const ITEMS: u64 = 128_000;
 const ROUNDS: usize = 9;
 /// (producers, consumers).
 const CONFIGS: [(u64, u64); 3] = [(1, 1), (2, 2), (4, 4)];
-const SLOTS: usize = 32;
+pub(crate) const SLOTS: usize = 32;
 
 /// `fifo_put` and `fifo_get` as fifo exports them (`fifo_api`'s docs).
 type PutFn = extern "C" fn(&FifoItem) -> i32;
 type GetFn = extern "C" fn(&mut FifoItem) -> i32;
 
 /// One producer's or consumer's end, moved into its thread.
-type Put = Box<dyn FnMut(FifoItem) + Send>;
-type Get = Box<dyn FnMut() -> FifoItem + Send>;
+pub(crate) type Put = Box<dyn FnMut(FifoItem) + Send>;
+pub(crate) type Get = Box<dyn FnMut() -> FifoItem + Send>;
 
 /// The contenders, ours first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Contender {
+pub(crate) enum Contender {
     Ours,
     Crossbeam,
     SyncChannel,
@@ -136,12 +136,12 @@ type CPutFn = extern "C" fn(core::ffi::c_char) -> i32;
 type CGetFn = extern "C" fn(*mut core::ffi::c_char) -> i32;
 
 /// What a C lab item carries of a sequence number: its low 7 bits.
-fn c_item(seq: u64) -> u64 {
+pub(crate) fn c_item(seq: u64) -> u64 {
     seq & 0x7f
 }
 
 /// fifo's exports, held with a reference on the module; and the C lab's.
-struct OursFifo {
+pub(crate) struct OursFifo {
     put: PutFn,
     get: GetFn,
     c_put: CPutFn,
@@ -150,7 +150,7 @@ struct OursFifo {
 }
 
 impl OursFifo {
-    fn get(kernel: &Kernel) -> OursFifo {
+    pub(crate) fn get(kernel: &Kernel) -> OursFifo {
         let symbol = |name| kernel.symbol_get(name).unwrap_or_else(|e| panic!("fifo: symbol_get {name}: {e}"));
         let (put, get) = (symbol("fifo_put"), symbol("fifo_get"));
         let (c_put, c_get) = (symbol("put_item"), symbol("get_item"));
@@ -175,7 +175,7 @@ impl OursFifo {
 
 /// `p` producer ends and `q` consumer ends of a fresh channel of `who`
 /// (ours: the loaded fifo, which every run leaves empty).
-fn ends(who: Contender, fifo: &OursFifo, p: u64, q: u64) -> (Vec<Put>, Vec<Get>) {
+pub(crate) fn ends(who: Contender, fifo: &OursFifo, p: u64, q: u64) -> (Vec<Put>, Vec<Get>) {
     fn many<T>(n: u64, make: impl Fn() -> T) -> Vec<T> {
         (0..n).map(|_| make()).collect()
     }
@@ -256,7 +256,7 @@ fn ends(who: Contender, fifo: &OursFifo, p: u64, q: u64) -> (Vec<Put>, Vec<Get>)
 /// One run: every producer puts its share, every consumer gets its share;
 /// wall ns per item from the barrier to the last join. `carried` is what
 /// of a sequence number reaches the consumers.
-fn handoff(puts: Vec<Put>, gets: Vec<Get>, carried: fn(u64) -> u64) -> f64 {
+pub(crate) fn handoff(puts: Vec<Put>, gets: Vec<Get>, carried: fn(u64) -> u64) -> f64 {
     let (p, q) = (puts.len() as u64, gets.len() as u64);
     let start = Arc::new(Barrier::new((p + q + 1) as usize));
     let producers: Vec<_> = puts

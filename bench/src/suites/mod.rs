@@ -13,6 +13,7 @@
 //!
 //! Kernel counterpart: none.
 
+pub(crate) mod debug;
 pub(crate) mod fifo;
 pub(crate) mod idle;
 pub(crate) mod kbuild;
@@ -49,4 +50,5 @@ pub(crate) const SUITES: &[Suite] = &[
     Suite { name: "idle", about: idle::ABOUT, run: idle::run },
     Suite { name: "memory", about: memory::ABOUT, run: memory::run },
     Suite { name: "kbuild", about: kbuild::ABOUT, run: kbuild::run },
+    Suite { name: "debug", about: debug::ABOUT, run: debug::run },
 ];

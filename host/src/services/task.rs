@@ -404,6 +404,12 @@ impl Task {
         self.held.lock().clone()
     }
 
+    /// Runs `f` on the list of locks it holds (`f` must not report: a
+    /// report reads the list).
+    pub(crate) fn with_held<R>(&self, f: impl FnOnce(&mut Vec<Held>) -> R) -> R {
+        f(&mut self.held.lock())
+    }
+
     /// How many locks it holds.
     pub(crate) fn held_count(&self) -> usize {
         self.held.lock().len()

@@ -196,13 +196,23 @@ impl Services {
         if !self.lockdep.enabled() {
             return;
         }
+        let lock = !class.kind.is_event();
         Task::with_current(|task| {
-            let held = task.held_locks();
-            if !held.is_empty() {
+            // One look under the list's lock in the common case, nothing held.
+            let others = task.with_held(|held| {
+                if held.is_empty() {
+                    if lock {
+                        held.push(Held { class: Arc::clone(class), instance, at });
+                    }
+                    return None;
+                }
+                Some(held.clone())
+            });
+            if let Some(held) = others {
                 self.check_acquire(task, &held, class, instance, at);
-            }
-            if !class.kind.is_event() {
-                task.hold(Held { class: Arc::clone(class), instance, at });
+                if lock {
+                    task.hold(Held { class: Arc::clone(class), instance, at });
+                }
             }
         });
     }
@@ -227,7 +237,9 @@ impl Services {
             return;
         }
         let key = at.key();
-        if class.last_giver.swap(key, Ordering::Relaxed) != key {
+        // A read first: the same place gives again and again (the fifo's
+        // one `up`), and a write would bounce the line between CPUs.
+        if class.last_giver.load(Ordering::Relaxed) != key && class.last_giver.swap(key, Ordering::Relaxed) != key {
             let function = self.kallsyms.lookup(at.ip).map(|l| l.name);
             let giver = Giver { place: at.format(&self.kallsyms), function };
             let mut givers = class.givers.lock();
