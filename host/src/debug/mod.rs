@@ -11,6 +11,7 @@
 //! - [`watchdog`]: the soft-lockup detector;
 //! - [`kasan`]: KASAN's and kmemleak's reports of module memory;
 //! - [`fault_inject`]: failing a module's `kmalloc` or `down` on purpose;
+//! - [`rates`]: the rate a work item or timer that re-arms itself achieves;
 //! - [`panic`](mod@panic): the kernel process's death recorded for the supervisor;
 //! - [`pstore`]: the log kept in memory shared with the supervisor.
 //!
@@ -26,6 +27,7 @@ mod kasan;
 mod oops;
 pub(crate) mod panic;
 pub(crate) mod pstore;
+pub(crate) mod rates;
 pub(crate) mod report;
 pub(crate) mod stack;
 pub(crate) mod watchdog;

@@ -31,6 +31,7 @@ use super::{
     entry::handles::{OBJECTS, ObjectTag},
     record::ModuleRecord,
 };
+use crate::debug::rates::RunMeter;
 
 /// A kind of object: its name, and what its owner's going away asks of it.
 pub(crate) trait Kind: Sized + Send + Sync + 'static {
@@ -69,6 +70,12 @@ pub(crate) trait Kind: Sized + Send + Sync + 'static {
 
     /// The module's callback, released once the object is gone.
     fn callback(&self) -> Option<&ModuleCallback> {
+        None
+    }
+
+    /// The meter of its callback's runs, for a kind that can re-arm itself
+    /// (a timer, a work item).
+    fn meter(&self) -> Option<&RunMeter> {
         None
     }
 }
@@ -132,6 +139,8 @@ pub(crate) trait AnyObject: Send + Sync + 'static {
     fn odebug_free_active(&self) -> Option<String>;
     /// Whether it was declared static.
     fn is_static(&self) -> bool;
+    /// [`Kind::meter`].
+    fn meter(&self) -> Option<&RunMeter>;
 }
 
 impl<T: Kind> Object<T> {
@@ -283,6 +292,10 @@ impl<T: Kind> AnyObject for Object<T> {
 
     fn is_static(&self) -> bool {
         self.statik.load(Ordering::Acquire)
+    }
+
+    fn meter(&self) -> Option<&RunMeter> {
+        self.inner.meter()
     }
 }
 
