@@ -140,3 +140,7 @@ mod ckasan;
 // Lab sanity: zero-jiffy busy loops of `HZ / rate`.
 #[cfg(test)]
 mod csanity;
+
+// `modhost check`: scenarios judged in KTAP; the achieved rates.
+#[cfg(test)]
+mod check;

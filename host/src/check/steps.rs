@@ -99,10 +99,12 @@ impl<'k> Runner<'k> {
             return (false, vec!["the kernel's clock is not manual: run cannot move it".into()]);
         }
         let end = clock.uptime() + duration;
+        let mut diagnostics = Vec::new();
         loop {
             if let Err(why) = self.settle() {
                 clock.advance(end.saturating_sub(clock.uptime()));
-                return (false, vec![why, "the rest of the run moved the clock in one go".into()]);
+                diagnostics.extend([why, "the rest of the run moved the clock in one go".into()]);
+                break;
             }
             let now = clock.uptime();
             if now >= end {
@@ -111,10 +113,11 @@ impl<'k> Runner<'k> {
             let next = next_deadline(self.kernel.inner.id).filter(|d| *d > now).map_or(end, |d| d.min(end));
             clock.advance(next - now);
         }
+        let settled = diagnostics.is_empty();
         let rates = rates(self.kernel);
-        let diagnostics = rates.iter().map(ToString::to_string).collect();
+        diagnostics.extend(rates.iter().map(ToString::to_string));
         self.rates.push(RateSnapshot { line, rates });
-        (true, diagnostics)
+        (settled, diagnostics)
     }
 
     /// Whether the log has a line containing `text`.
