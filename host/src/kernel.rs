@@ -81,9 +81,9 @@ pub(crate) struct KernelInner {
     /// How long a task may sleep uninterruptibly before the hung-task
     /// detector reports it.
     pub(crate) hung_task_timeout: Duration,
-    /// The working directory at boot, which relative paths are resolved
-    /// against: a module that changes the process's directory changes
-    /// nothing for the host.
+    /// The working directory at boot (or [`KernelBuilder::base_dir`]),
+    /// which relative module paths are resolved against: a module that
+    /// changes the process's directory changes nothing for the host.
     pub(crate) boot_dir: PathBuf,
     /// The module search path, absolute.
     pub(crate) module_path: Vec<PathBuf>,
@@ -120,6 +120,7 @@ pub struct KernelBuilder {
     hz: u32,
     manual_clock: bool,
     module_path: Vec<PathBuf>,
+    base_dir: Option<PathBuf>,
     ring_bytes: usize,
     console_level: Option<u8>,
     exit_timeout: Duration,
@@ -145,6 +146,7 @@ impl Default for KernelBuilder {
             hz: DEFAULT_HZ,
             manual_clock: false,
             module_path: Vec::new(),
+            base_dir: None,
             ring_bytes: DEFAULT_RING_BYTES,
             console_level: None,
             exit_timeout: DEFAULT_EXIT_TIMEOUT,
@@ -173,6 +175,14 @@ impl KernelBuilder {
     pub fn module_path(mut self, dir: impl Into<PathBuf>) -> Self {
         let dir = dir.into();
         self.module_path.push(dir.canonicalize().unwrap_or(dir));
+        self
+    }
+
+    /// Resolves relative module file paths (`insmod lab/fifo.ko`) from
+    /// `dir` instead of the working directory at boot: `modhost check`
+    /// resolves them from the scenario's directory.
+    pub fn base_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.base_dir = Some(dir.into());
         self
     }
 
@@ -230,8 +240,9 @@ impl KernelBuilder {
         let services = Arc::new(Services::new(id, clock, self.exit_timeout, printk));
         services.lockdep.set_enabled(self.debug);
         services::register_kernel(&services);
-        let boot_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
-        let module_path = self.module_path.iter().map(|dir| boot_dir.join(dir)).collect();
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+        let boot_dir = self.base_dir.as_ref().map_or_else(|| cwd.clone(), |dir| cwd.join(dir));
+        let module_path = self.module_path.iter().map(|dir| cwd.join(dir)).collect();
         let inner = Arc::new(KernelInner {
             services,
             hung_task_timeout: self.hung_task_timeout,

@@ -36,11 +36,13 @@
 //! down the lock order; [`loader`] is `kernel/module/` (insmod, rmmod,
 //! modprobe, parameters); [`symbols`] is the symbol table; [`services`] is
 //! what modules call; [`views`] is lsmod, modinfo, `/proc` and `/sys`;
-//! [`shell`] is the command language of the `modhost` binary; [`modpost`]
+//! [`shell`] is the command language of the `modhost` binary; [`check`]
+//! runs a lab scenario and judges it (`modhost check`); [`modpost`]
 //! is kbuild's step that writes what a C module's `.ko` says about itself;
 //! [`supervisor`] runs the binary's kernel in a child process, so that the
 //! command line survives a kernel panic.
 
+pub mod check;
 pub(crate) mod debug;
 pub mod error;
 pub mod kernel;

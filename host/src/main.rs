@@ -12,10 +12,15 @@
 //! The kernel runs in a child process under `modhost::supervisor`, so that
 //! the command line survives a kernel panic (`--no-supervisor` runs it in
 //! this process).
+//!
+//! `modhost check SCENARIO` runs a lab scenario instead of a session and
+//! prints its KTAP report (`modhost::check`); the kernel's flags
+//! (`--module-path`, `--hz`, ...) go before or after `check`.
 
 use clap::Parser;
 use modhost::{
-    Kernel,
+    Kernel, KernelBuilder,
+    check::Scenario,
     kernel::MODULE_PATH_ENV,
     services::printk::Level,
     shell::{Format, Script, console, repl, session::Session, stdio},
@@ -24,7 +29,7 @@ use modhost::{
 use std::{
     fs::File,
     io::{self, BufRead, BufReader, IsTerminal, LineWriter, Write},
-    path::PathBuf,
+    path::{Path, PathBuf},
     process::ExitCode,
     sync::Arc,
     time::Duration,
@@ -68,26 +73,31 @@ use std::{
     prompt, `reboot` starts a fresh kernel, whose /sys/fs/pstore/dmesg-ramoops-0 holds the old\n\
     log; otherwise the exit status is 70.\n\n\
     Kernel C modules: `modhost build DIR` runs make -C <checkout>/kbuild M=DIR\n\
-    (see `modhost build --help`); make runs `modhost modpost`."
+    (see `modhost build --help`); make runs `modhost modpost`.\n\n\
+    A teacher's check: `modhost check lab.scenario` runs a scenario on a manual clock and\n\
+    prints KTAP (see `modhost check --help`).",
+    args_conflicts_with_subcommands = true
 )]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Subcommand>,
     /// Seconds a command waits for a module's init, exit, /proc show function or
     /// parameter notification before it reports a hung task and fails
-    #[arg(long = "exit-timeout", value_name = "SECONDS", default_value_t = 5.0, value_parser = seconds)]
+    #[arg(long = "exit-timeout", value_name = "SECONDS", default_value_t = 5.0, value_parser = seconds, global = true)]
     exit_timeout: f64,
     /// Seconds of the soft-lockup watchdog (watchdog_thresh): a timer callback or work item
     /// that runs twice this long without returning or sleeping is reported
-    #[arg(long = "watchdog-thresh", value_name = "SECONDS", default_value_t = 10.0, value_parser = seconds)]
+    #[arg(long = "watchdog-thresh", value_name = "SECONDS", default_value_t = 10.0, value_parser = seconds, global = true)]
     watchdog_thresh: f64,
     /// Switch the teaching diagnostics off (lockdep, the explanation of rmmod's waits),
     /// for speed; on by default
     #[arg(long = "no-debug")]
     no_debug: bool,
     /// Jiffies per second (CONFIG_HZ)
-    #[arg(long, default_value_t = 250, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    #[arg(long, default_value_t = 250, value_parser = clap::value_parser!(u32).range(1..=10_000), global = true)]
     hz: u32,
     /// A directory to search for modules (repeatable)
-    #[arg(long = "module-path", value_name = "DIR")]
+    #[arg(long = "module-path", value_name = "DIR", global = true)]
     module_path: Vec<PathBuf>,
     /// Run the commands in FILE, one per line ('-' for stdin)
     #[arg(long, value_name = "FILE")]
@@ -108,8 +118,24 @@ struct Cli {
     #[arg(long)]
     json: bool,
     /// Run the kernel in this process, unsupervised: a kernel panic ends modhost
-    #[arg(long = "no-supervisor")]
+    #[arg(long = "no-supervisor", global = true)]
     no_supervisor: bool,
+}
+
+/// What `modhost` does other than a session.
+#[derive(Debug, clap::Subcommand)]
+enum Subcommand {
+    /// Run a lab scenario on a fresh kernel with a manual clock and print
+    /// a KTAP report; exit 0 if every test is ok, 1 if not, 2 for a
+    /// scenario that cannot be read
+    #[command(after_help = "A scenario has one step a line: a shell command (insmod fifo.so size=8), \
+    `run 120s`\n(move the clock on, letting the kernel settle at every deadline), `expect dmesg TEXT` \
+    or\n`expect fail COMMAND`; # starts a comment. Module files are found relative to the \
+    scenario's\ndirectory, then in the module path. See scenarios/lab.scenario.")]
+    Check {
+        /// The scenario file
+        scenario: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -118,6 +144,9 @@ fn main() -> ExitCode {
         return status;
     }
     let cli = Cli::parse();
+    if let Some(Subcommand::Check { scenario }) = &cli.command {
+        return check(&cli, scenario);
+    }
     if cli.no_supervisor {
         return ExitCode::from(run_kernel(&cli));
     }
@@ -167,6 +196,32 @@ fn run_kernel(cli: &Cli) -> u8 {
     u8::try_from(status).unwrap_or(1)
 }
 
+/// `modhost check`: reads the scenario (status 2 if it cannot), then runs
+/// it on a kernel of its own, supervised unless `--no-supervisor`.
+fn check(cli: &Cli, path: &Path) -> ExitCode {
+    let scenario = match Scenario::read(path) {
+        Ok(scenario) => scenario,
+        Err(e) => {
+            let _ = writeln!(io::stderr(), "modhost: check: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let run = || {
+        let kernel = scenario.boot(builder(cli));
+        supervisor::kernel_booted(&kernel);
+        if let Err(e) = stdio::take_over(&kernel) {
+            eprintln!("modhost: warning: module code shares stdout and stderr: {e}");
+        }
+        let all_ok = modhost::check::run(&kernel, &scenario, &mut LineWriter::new(stdio::stdout()));
+        stdio::flush();
+        u8::from(!all_ok)
+    };
+    if cli.no_supervisor {
+        return ExitCode::from(run());
+    }
+    supervisor::supervise(&supervisor::Settings::default(), run)
+}
+
 /// Whether the session is the prompt: no commands given and stdin a terminal.
 fn is_prompt(cli: &Cli) -> bool {
     cli.commands.is_empty() && cli.script.is_none() && io::stdin().is_terminal()
@@ -180,6 +235,11 @@ fn history(cli: &Cli) -> Option<PathBuf> {
 /// Boots the kernel with the command line's settings; the console is set
 /// once the output is taken over (the prompt puts its own in place).
 fn boot(cli: &Cli) -> Kernel {
+    builder(cli).boot()
+}
+
+/// The command line's kernel settings.
+fn builder(cli: &Cli) -> KernelBuilder {
     let mut builder = Kernel::builder()
         .hz(cli.hz)
         .exit_timeout(Duration::from_secs_f64(cli.exit_timeout))
@@ -191,7 +251,7 @@ fn boot(cli: &Cli) -> Kernel {
     if let Some(level) = cli.console_level.as_deref().and_then(console_level) {
         builder = builder.console_level(level);
     }
-    builder.boot()
+    builder
 }
 
 /// `--module-path`, then `$MODHOST_MODULE_PATH`, then `deps/` beside the binary and its directory.

@@ -141,10 +141,14 @@ mod ckasan;
 #[cfg(test)]
 mod csanity;
 
-/// lockdep for the C API's locks, semaphores and completions.
+// lockdep for the C API's locks, semaphores and completions.
 #[cfg(test)]
 mod clockdep;
 
-/// Every rmmod that waits, explained at once.
+// Every rmmod that waits, explained at once.
 #[cfg(test)]
 mod cwaitfor;
+
+// `modhost check`: scenarios judged in KTAP; the achieved rates.
+#[cfg(test)]
+mod check;

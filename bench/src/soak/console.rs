@@ -5,15 +5,16 @@
 //! ledger's lines until the ledger takes them (after each operation), and
 //! the first lines reporting trouble. Nothing here grows with the run.
 
-use super::{LockOk, ledger};
-use modhost::{Kernel, services::printk::Record};
+use super::LockOk;
+use modhost::{
+    Kernel,
+    check::{is_report_head, ledger},
+    services::printk::Record,
+};
 use std::{
     mem,
     sync::{Arc, Mutex},
 };
-
-/// What a healthy run never logs.
-const TROUBLE: [&str; 4] = ["Oops:", "WARNING:", "BUG:", "INFO: task"];
 
 /// At most this many trouble lines are kept; the rest are counted.
 const MAX_TROUBLE: usize = 20;
@@ -30,7 +31,8 @@ impl Kept {
         if ledger::reads(&record.text) {
             self.ledger.push(record.clone());
         }
-        if TROUBLE.iter().any(|marker| record.text.contains(marker)) {
+        // What a healthy run never logs: the kernel's reports.
+        if is_report_head(&record.text) {
             if self.trouble.len() < MAX_TROUBLE {
                 self.trouble.push(record.text.clone());
             } else {

@@ -9,7 +9,8 @@
 //! watchdog aborts the process if one hangs ([`watchdog`]). The first
 //! disagreement stops the run and is reported with the operations that led
 //! to it and the seed that replays it ([`history`]). At the end it unloads
-//! everything and checks that the item ledger balances ([`ledger`]), that
+//! everything and checks that the item ledger balances
+//! ([`modhost::check::ledger`], which `modhost check` reads too), that
 //! no module task, thread or mapped library is left, that nothing oopsed,
 //! warned or hung, and that the RSS grew by less than [`RSS_GROWTH_LIMIT`]
 //! from a baseline taken after a warm-up ([`memory`]). The same seed gives
@@ -21,7 +22,6 @@
 mod console;
 mod driver;
 mod history;
-mod ledger;
 mod memory;
 mod model;
 mod process;
@@ -35,9 +35,11 @@ pub use watchdog::HANG_LIMIT;
 use crate::rng::Rng;
 use console::Console;
 use driver::Driver;
-use ledger::Ledger;
 use model::{CONSUMERS, Op, PRODUCERS};
-use modhost::Kernel;
+use modhost::{
+    Kernel,
+    check::ledger::{Ledger, Role},
+};
 use std::{
     collections::BTreeMap,
     fmt,
@@ -111,7 +113,7 @@ pub fn run(module_dir: &Path, duration: Duration, seed: u64) -> Report {
         kernel: &kernel,
         driver: Driver::new(&kernel, seed, watchdog),
         console: Console::attach(&kernel),
-        ledger: Ledger::new(&PRODUCERS, &CONSUMERS),
+        ledger: lab_ledger(),
         // The warm-up's random operations come from a stream of their
         // own, so that the run's depend on the seed alone.
         rng: Rng::new(!seed),
@@ -234,15 +236,24 @@ fn check_operations(driver: &Driver<'_, Kernel>, report: &mut Report) {
     });
 }
 
+/// The item ledger ([`modhost::check::ledger`]), told which instances
+/// produce and which consume.
+fn lab_ledger() -> Ledger {
+    let mut ledger = Ledger::new();
+    PRODUCERS.iter().for_each(|name| ledger.set_role(name, Role::Producer));
+    CONSUMERS.iter().for_each(|name| ledger.set_role(name, Role::Consumer));
+    ledger
+}
+
 fn check_ledger(ledger: Ledger, report: &mut Report) {
     report.invariants.push((
         format!(
             "the item ledger balances over {} fifo lifetimes ({} items put, {} discarded at unload)",
-            ledger.lifetimes, ledger.items, ledger.discarded
+            ledger.lifetimes, ledger.items, ledger.left
         ),
         ledger.failures.is_empty(),
     ));
-    ledger.failures.into_iter().for_each(|line| report.fail(line));
+    ledger.failures.into_iter().for_each(|failure| report.fail(failure.text));
     report.more_failures += ledger.more_failures;
 }
 

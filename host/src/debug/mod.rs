@@ -14,6 +14,7 @@
 //!   in, and the deadlocks it allows;
 //! - [`fault_inject`]: failing a module's `kmalloc` or `down` on purpose;
 //! - [`waitfor`]: why an rmmod waits, said the moment it starts waiting;
+//! - [`rates`]: the rate a work item or timer that re-arms itself achieves;
 //! - [`panic`](mod@panic): the kernel process's death recorded for the supervisor;
 //! - [`pstore`]: the log kept in memory shared with the supervisor.
 //!
@@ -30,6 +31,7 @@ pub(crate) mod lockdep;
 mod oops;
 pub(crate) mod panic;
 pub(crate) mod pstore;
+pub(crate) mod rates;
 pub(crate) mod report;
 pub(crate) mod stack;
 pub(crate) mod waitfor;

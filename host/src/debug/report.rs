@@ -11,7 +11,11 @@
 //! ```
 //!
 //! Every report of the services goes through here, as methods of the
-//! kernel's [`Services`], so that all of them look alike.
+//! kernel's [`Services`], so that all of them look alike; and the one list
+//! of the lines that begin a report ([`is_report_head`]), kmemleak's
+//! ([`is_leak_report`]) and the hung-task detector's
+//! ([`is_hung_task_report`]), which whoever reads a log for trouble (`modhost
+//! check`, the soak) asks, so that a new report is added in one place.
 //!
 //! Kernel counterpart: `kernel/panic.c` (`__warn`, `print_tainted`),
 //! `arch/x86/kernel/dumpstack.c` (`__die`), `kernel/sched/core.c`
@@ -116,6 +120,43 @@ impl Services {
     }
 }
 
+/// The first words of the kernel's reports of something gone wrong, as a
+/// record's text begins: `BUG:` (KASAN's and might_sleep's too), `WARNING:`,
+/// an Oops, debugobjects, the hung-task detector, the soft-lockup watchdog,
+/// a panic and the native faults' first lines.
+const REPORT_HEADS: [&str; 10] = [
+    "BUG:",
+    "WARNING:",
+    "Oops",
+    "ODEBUG:",
+    "INFO: task",
+    "watchdog: BUG: soft lockup",
+    "Kernel panic",
+    "general protection fault",
+    "divide error",
+    "invalid opcode",
+];
+
+/// modhost's own diagnostics of a bug the kernel would not report, found
+/// after the module's name (`busy_rate: a work item re-arms itself ...`).
+const DIAGNOSTICS: [&str; 1] = ["re-arms itself with a delay of 0"];
+
+/// Whether a log line begins a report of something gone wrong (kmemleak's
+/// are apart: [`is_leak_report`]).
+pub fn is_report_head(line: &str) -> bool {
+    REPORT_HEADS.iter().any(|head| line.starts_with(head)) || DIAGNOSTICS.iter().any(|d| line.contains(d))
+}
+
+/// Whether a log line is kmemleak's: an object a module never freed, or the count.
+pub fn is_leak_report(line: &str) -> bool {
+    line.starts_with("unreferenced object ") || line.starts_with("kmemleak:")
+}
+
+/// Whether a log line is the hung-task detector's `INFO: task ... blocked`.
+pub fn is_hung_task_report(line: &str) -> bool {
+    line.starts_with("INFO: task ") && line.contains(" blocked for more than ")
+}
+
 /// `"1 task"`, `"2 tasks"`.
 pub(crate) fn n_tasks(n: usize) -> String {
     if n == 1 { "1 task".to_string() } else { format!("{n} tasks") }
@@ -125,4 +166,31 @@ pub(crate) fn n_tasks(n: usize) -> String {
 fn current_cpu() -> i32 {
     // SAFETY: `sched_getcpu` has no preconditions; it returns -1 on failure.
     unsafe { libc::sched_getcpu() }.max(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_heads_are_told_from_ordinary_lines() {
+        let heads = [
+            "BUG: KASAN: slab-out-of-bounds in kfree at oob.c:19 [oob]",
+            "WARNING: at wq.c:3 [wq]: workqueue: cannot queue work item on wq x",
+            "Oops: testmod: panicked at src/lib.rs:61:13: init_panic was set",
+            "ODEBUG: free active (active state 0) object: 00007f hint: made at t.c:16 [t]",
+            "INFO: task rmmod:7 blocked for more than 5 seconds.",
+            "watchdog: BUG: soft lockup - CPU#0 stuck for 20s! [ktimers/0:5]",
+            "divide error: 0000 [#1] SMP",
+            "busy_rate: a work item re-arms itself with a delay of 0 jiffies at busy_rate.c:18: ...",
+        ];
+        assert!(heads.iter().all(|l| is_report_head(l)), "{heads:?}");
+        let ordinary =
+            ["fifo: ready with 8 slots", "producer: BUG counter at 3", "kmemleak: 1 new suspected memory leaks"];
+        assert!(!ordinary.iter().any(|l| is_report_head(l)), "{ordinary:?}");
+        assert!(is_leak_report("unreferenced object 00007fa778003fc0 (size 96):"));
+        assert!(is_leak_report("kmemleak: 1 new suspected memory leaks"));
+        assert!(!is_leak_report("fifo: 3 put, 3 got, 0 left"));
+        assert!(is_hung_task_report(heads[4]) && !is_hung_task_report(heads[0]));
+    }
 }

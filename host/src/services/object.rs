@@ -31,6 +31,7 @@ use super::{
     entry::handles::{OBJECTS, ObjectTag},
     record::ModuleRecord,
 };
+use crate::debug::rates::RunMeter;
 
 /// A kind of object: its name, and what its owner's going away asks of it.
 pub(crate) trait Kind: Sized + Send + Sync + 'static {
@@ -75,6 +76,12 @@ pub(crate) trait Kind: Sized + Send + Sync + 'static {
     /// What a task sleeping on it waits for, for the wait-for chain: a
     /// semaphore's `0 of 8`.
     fn wait_state(&self) -> Option<String> {
+        None
+    }
+
+    /// The meter of its callback's runs, for a kind that can re-arm itself
+    /// (a timer, a work item).
+    fn meter(&self) -> Option<&RunMeter> {
         None
     }
 }
@@ -148,6 +155,8 @@ pub(crate) trait AnyObject: Send + Sync + 'static {
     fn lock_class(&self) -> Option<Arc<crate::debug::lockdep::Class>>;
     /// [`Kind::wait_state`].
     fn wait_state(&self) -> Option<String>;
+    /// [`Kind::meter`].
+    fn meter(&self) -> Option<&RunMeter>;
 }
 
 impl<T: Kind> Object<T> {
@@ -330,6 +339,10 @@ impl<T: Kind> AnyObject for Object<T> {
 
     fn wait_state(&self) -> Option<String> {
         self.inner.wait_state()
+    }
+
+    fn meter(&self) -> Option<&RunMeter> {
+        self.inner.meter()
     }
 }
 

@@ -936,6 +936,20 @@ pub fn settle(kernel: u64, timeout: Duration) -> bool {
     }
 }
 
+/// The earliest deadline on a manual clock that a task of `kernel` sleeps
+/// until: where moving the clock next changes something. A settled kernel
+/// does nothing between now and then, so a run of kernel time may jump
+/// from one deadline to the next instead of stepping every jiffy.
+pub(crate) fn next_deadline(kernel: u64) -> Option<Duration> {
+    tasks_of(kernel)
+        .iter()
+        .filter_map(|t| {
+            let park = t.park.lock();
+            park.deadline.filter(|_| park.clock.as_ref().is_some_and(Clock::is_manual))
+        })
+        .min()
+}
+
 /// The calling thread's OS id.
 pub(crate) fn current_tid() -> i32 {
     // SAFETY: `gettid` has no preconditions and cannot fail.

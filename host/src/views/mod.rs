@@ -11,6 +11,8 @@
 //! | `/proc/devices` | the character devices' majors |
 //! | `/dev/NAME` | a module's character device ([`devfs`]: [`Kernel::open`]) |
 //! | `/sys/module/NAME/` | `initstate`, `refcnt`, `coresize`, `taint`, `version`, `holders/`, `parameters/` |
+//! | `/sys/kernel/debug/modhost/rates` | the rate each work item or timer that re-arms itself achieves, beside its module's `rate` ([`rates`]) |
+//! | `/sys/kernel/debug/failslab/`, `fail_down/` | the fault-injection knobs |
 //! | `/sys/fs/pstore/dmesg-ramoops-0` | the log of the boot before, when it panicked (supervised kernels only) |
 //!
 //! Files are read with [`Kernel::read`], written with [`Kernel::write`] and
@@ -25,6 +27,7 @@ pub mod lsmod;
 pub mod modinfo;
 mod procfs;
 pub mod ps;
+pub(crate) mod rates;
 mod sysfs;
 mod timer_list;
 

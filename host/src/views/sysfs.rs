@@ -1,4 +1,5 @@
-//! `/sys/module/NAME/`: one directory per loaded module; and
+//! `/sys/module/NAME/`: one directory per loaded module;
+//! `/sys/kernel/debug/`, the fault-injection knobs and modhost's rates; and
 //! `/sys/fs/pstore/dmesg-ramoops-0`, the log of the boot before, when it
 //! panicked ([`crate::debug::pstore`]).
 //!
@@ -37,11 +38,14 @@ pub(super) fn node(kernel: &Kernel, parts: &[&str]) -> Option<Node> {
     }
 }
 
-/// `/sys/kernel/debug/`: the fault-injection knobs.
+/// `/sys/kernel/debug/`: the fault-injection knobs, and modhost's own
+/// files (`modhost/rates`: [`super::rates`]).
 fn debug_node(kernel: &Kernel, parts: &[&str]) -> Option<Node> {
     let faults = [&kernel.inner.services.failslab, &kernel.inner.services.fail_down];
     match parts {
-        [] => Some(Node::Dir(faults.iter().map(|f| format!("{}/", f.name())).collect())),
+        [] => Some(Node::Dir(faults.iter().map(|f| format!("{}/", f.name())).chain(["modhost/".into()]).collect())),
+        ["modhost"] => Some(Node::Dir(vec!["rates".into()])),
+        ["modhost", "rates"] => Some(Node::File(super::rates::rates_file(kernel))),
         [name] => faults
             .iter()
             .find(|f| f.name() == *name)
@@ -51,12 +55,16 @@ fn debug_node(kernel: &Kernel, parts: &[&str]) -> Option<Node> {
     }
 }
 
-/// Writes a fault-injection knob, `/sys/kernel/debug/NAME/KNOB`.
+/// Writes a fault-injection knob, `/sys/kernel/debug/NAME/KNOB`; the
+/// other files there are read-only.
 pub(super) fn write_debug(kernel: &Kernel, name: &str, knob: &str, value: &str, path: &str) -> Result<()> {
     let services = &kernel.inner.services;
     let fault = [&services.failslab, &services.fail_down].into_iter().find(|f| f.name() == name);
-    let fault =
-        fault.ok_or_else(|| Error::new(ErrorKind::NoSuchFile, Errno::ENOENT, path, "no such file or directory"))?;
+    let fault = fault.ok_or_else(|| match kernel.node(path) {
+        // A file that is not a knob (`modhost/rates`) is read-only.
+        Ok(_) => Error::new(ErrorKind::PermissionDenied, Errno::EACCES, path, "permission denied"),
+        Err(e) => e,
+    })?;
     fault.write(knob, value).map_err(|why| Error::new(ErrorKind::Rejected, Errno::EINVAL, path, why))
 }
 

@@ -20,12 +20,14 @@ entries! {
         /// `mod_timer`: `1` if it was pending.
         fn mod_timer(c, handle: Handle, expires: u64, site: Site) -> i32 {
             let object = c.object_arc::<Timer>(handle, &site)?;
+            note_rearm(c.services(), &object, &site);
             Ok(i32::from(timer::modify(c.services(), &object, expires)))
         }
 
         /// `add_timer`: arming a pending timer is reported.
         fn add_timer(c, handle: Handle, expires: u64, site: Site) -> () {
             let object = c.object_arc::<Timer>(handle, &site)?;
+            note_rearm(c.services(), &object, &site);
             if timer::modify(c.services(), &object, expires) {
                 c.warn(&site, "add_timer of a pending timer");
             }
@@ -82,5 +84,13 @@ entries! {
             let _ = timer::delete_sync(c.services(), &object, true, &task, &site_text(&site));
             c.repin().free::<Timer>(handle, &site).map(drop)
         }
+    }
+}
+
+/// A timer armed from its own callback re-arms itself: its meter learns
+/// where, and from then on its rate is shown (`/sys/kernel/debug/modhost/rates`).
+fn note_rearm(services: &crate::services::Services, timer: &crate::services::object::Object<Timer>, site: &Site) {
+    if timer::rearms_itself(services, timer) {
+        timer.inner.meter.rearmed(site);
     }
 }

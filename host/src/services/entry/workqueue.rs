@@ -87,6 +87,7 @@ entries! {
         /// `queue_work`.
         fn queue_work(c, wq: Handle, work: Handle, site: Site) -> bool {
             let (wq, work) = (c.object_arc::<Workqueue>(wq, &site)?, c.object_arc::<WorkItem>(work, &site)?);
+            note_rearm(&work, &site);
             Ok(workqueue::queue(&wq, &work, None))
         }
 
@@ -94,6 +95,7 @@ entries! {
         fn queue_delayed_work(c, wq: Handle, work: Handle, delay: u64, site: Site) -> bool {
             let (wq, work) = (c.object_arc::<Workqueue>(wq, &site)?, c.object_arc::<WorkItem>(work, &site)?);
             report_busy_loop(&c, &work, delay, &site);
+            note_rearm(&work, &site);
             Ok(workqueue::queue(&wq, &work, Some(delay)))
         }
 
@@ -101,6 +103,7 @@ entries! {
         fn mod_delayed_work(c, wq: Handle, work: Handle, delay: u64, site: Site) -> bool {
             let (wq, work) = (c.object_arc::<Workqueue>(wq, &site)?, c.object_arc::<WorkItem>(work, &site)?);
             report_busy_loop(&c, &work, delay, &site);
+            note_rearm(&work, &site);
             Ok(workqueue::mod_delayed(&wq, &work, delay))
         }
 
@@ -153,6 +156,7 @@ entries! {
         /// Queues the running item again on its own workqueue.
         fn work_requeue(c, handle: Handle, delay: u64, site: Site) -> bool {
             let item = c.object_arc::<WorkItem>(handle, &site)?;
+            note_rearm(&item, &site);
             Ok(workqueue::requeue(&item, delay))
         }
 
@@ -184,6 +188,15 @@ fn flush(c: super::Caller, handle: Handle, site: Site, drain: bool) -> Result<i3
     workqueue::flush_workqueue(&object, c.services(), Some(c.module()), &site_text(&site), drain)
         .map_err(|_| Errno::EINTR)?;
     Ok(0)
+}
+
+/// A work item queued from its own callback re-arms itself: its meter
+/// learns where, and from then on its rate is shown
+/// (`/sys/kernel/debug/modhost/rates`).
+fn note_rearm(work: &std::sync::Arc<super::super::object::Object<WorkItem>>, site: &Site) {
+    if workqueue::rearms_itself(work) {
+        work.inner.meter.rearmed(site);
+    }
 }
 
 /// The lab's `rate > HZ`: a work item re-arming itself with no delay is a

@@ -22,6 +22,7 @@ use parking_lot::Mutex;
 use std::{sync::Arc, time::Duration};
 
 use super::{BaseState, wheel::TimerKey};
+use crate::debug::rates::RunMeter;
 use crate::services::{
     Services,
     callback::ModuleCallback,
@@ -37,6 +38,8 @@ pub(crate) struct Timer {
     state: Mutex<TimerState>,
     /// Tasks in `timer_delete_sync` waiting for the callback to finish.
     waiters: Mutex<Vec<Arc<Task>>>,
+    /// Its runs, for the rate it achieves when it re-arms itself.
+    pub(crate) meter: RunMeter,
 }
 
 struct TimerState {
@@ -101,6 +104,10 @@ impl Kind for Timer {
     fn callback(&self) -> Option<&ModuleCallback> {
         Some(&self.callback)
     }
+
+    fn meter(&self) -> Option<&RunMeter> {
+        Some(&self.meter)
+    }
 }
 
 impl Timer {
@@ -110,6 +117,7 @@ impl Timer {
             callback: ModuleCallback::new(callback),
             state: Mutex::new(TimerState { key: None, expires: 0, shutdown: false }),
             waiters: Mutex::new(Vec::new()),
+            meter: RunMeter::default(),
         }
     }
 
@@ -139,7 +147,9 @@ pub(super) fn fire(services: &Arc<Services>, me: &Arc<Task>, key: TimerKey, time
     if let Some(owner) = &timer.owner {
         let _context = owner.enter(me);
         softirq_enter("a timer callback");
+        timer.inner.meter.started(services.clock.uptime());
         timer.inner.callback.call(timer.handle());
+        timer.inner.meter.finished(services.clock.uptime());
         softirq_exit();
         me.clear_signals();
     }
@@ -160,6 +170,7 @@ pub(super) fn died_running(services: &Services, me: &Task) {
     };
     if let Some(timer) = running {
         timer.inner.callback.abandon();
+        timer.inner.meter.finished(services.clock.uptime());
         let waiters = std::mem::take(&mut *timer.inner.waiters.lock());
         waiters.iter().for_each(|t| t.wake_up());
     }
@@ -173,6 +184,14 @@ pub(super) fn rearm_now(services: &Arc<Services>, key: TimerKey, timer: &Arc<Obj
         let expires = services.clock.jiffies().wrapping_sub(1);
         state.key = Some(services.timers.arm(services, &mut base, expires, Arc::clone(timer)));
     }
+}
+
+/// Whether the calling task runs `timer`'s callback: arming it from there,
+/// the timer re-arms itself.
+pub(crate) fn rearms_itself(services: &Services, timer: &Object<Timer>) -> bool {
+    let me = Task::current().id();
+    let base = services.timers.lock();
+    base.running.as_ref().is_some_and(|(running, task)| std::ptr::eq(Arc::as_ptr(running), timer) && *task == me)
 }
 
 /// Removes a pending timer from the wheel; returns whether it was pending.

@@ -28,7 +28,7 @@
 mod list;
 pub mod wheel;
 
-pub(crate) use list::{Deleted, Timer, delete, delete_sync, modify};
+pub(crate) use list::{Deleted, Timer, delete, delete_sync, modify, rearms_itself};
 
 use parking_lot::Mutex;
 use std::sync::{Arc, Weak};

@@ -24,11 +24,14 @@ use super::{
     queue::{ItemRef, Pool, State, Workqueue, WqRef},
     state::{Location, Pending, WorkState},
 };
-use crate::services::{
-    Services,
-    callback::ModuleCallback,
-    object::{Kind, Object},
-    task::Task,
+use crate::{
+    debug::rates::RunMeter,
+    services::{
+        Services,
+        callback::ModuleCallback,
+        object::{Kind, Object},
+        task::Task,
+    },
 };
 
 /// A module's work item (`struct work_struct` or `struct delayed_work`).
@@ -39,6 +42,8 @@ pub(crate) struct WorkItem {
     pub(super) state: Mutex<State>,
     /// A busy loop of its own re-arming was reported (once per item).
     busy_loop_reported: std::sync::atomic::AtomicBool,
+    /// Its runs, for the rate it achieves when it re-arms itself.
+    pub(crate) meter: RunMeter,
 }
 
 impl Kind for WorkItem {
@@ -60,6 +65,10 @@ impl Kind for WorkItem {
     fn callback(&self) -> Option<&ModuleCallback> {
         Some(&self.callback)
     }
+
+    fn meter(&self) -> Option<&RunMeter> {
+        Some(&self.meter)
+    }
 }
 
 impl WorkItem {
@@ -71,6 +80,7 @@ impl WorkItem {
             delayed,
             state: Mutex::new(WorkState::new()),
             busy_loop_reported: std::sync::atomic::AtomicBool::new(false),
+            meter: RunMeter::default(),
         }
     }
 
@@ -142,20 +152,24 @@ pub(super) fn grab_pending(item: &Object<WorkItem>, also: impl FnOnce(&mut State
     was
 }
 
-/// `queue_work` (`delay` `None`), `queue_delayed_work` (`Some`, 0: now):
-/// `false` if the item was pending, disabled, being cancelled, or the
-/// workqueue refused it (with a WARN).
+/// Whether the calling task runs `item`'s callback: queueing it from
+/// there, the item re-arms itself.
+pub(crate) fn rearms_itself(item: &ItemRef) -> bool {
+    let me = Task::current().id();
+    item.inner.state.lock().running().is_some_and(|r| r.task == me)
+}
+
 /// Whether queueing `item` with `delay` jiffies from the calling task is
 /// a busy loop seen for the first time: the item re-arming itself from
 /// its own callback with no delay (the lab's `HZ / rate` with a rate above
 /// HZ) runs again at once, for ever.
 pub(crate) fn first_busy_loop(item: &ItemRef, delay: u64) -> bool {
-    let me = Task::current().id();
-    delay == 0
-        && item.inner.state.lock().running().is_some_and(|r| r.task == me)
-        && !item.inner.busy_loop_reported.swap(true, std::sync::atomic::Ordering::Relaxed)
+    delay == 0 && rearms_itself(item) && !item.inner.busy_loop_reported.swap(true, std::sync::atomic::Ordering::Relaxed)
 }
 
+/// `queue_work` (`delay` `None`), `queue_delayed_work` (`Some`, 0: now):
+/// `false` if the item was pending, disabled, being cancelled, or the
+/// workqueue refused it (with a WARN).
 pub(crate) fn queue(wq: &WqRef, item: &ItemRef, delay: Option<u64>) -> bool {
     let me = Task::current().id();
     let report = {

@@ -70,7 +70,7 @@ use super::{
 };
 pub(crate) use cancel::{cancel, enable, flush_work};
 pub(crate) use flush::{destroy, flush_workqueue};
-pub(crate) use item::{WorkItem, first_busy_loop, mod_delayed, queue, requeue};
+pub(crate) use item::{WorkItem, first_busy_loop, mod_delayed, queue, rearms_itself, requeue};
 pub(crate) use queue::{Workqueue, WqRef};
 
 /// The system workqueues, by `SystemWq` number: name, flags, max_active.

@@ -106,6 +106,7 @@ fn died(wq: &Weak<Object<Workqueue>>, me: u64) {
         let item = pool.busy.iter().find(|b| b.task == me).map(|b| b.item.clone());
         if let Some(item) = item {
             item.inner.callback.abandon();
+            item.inner.meter.finished(wq.inner.clock.uptime());
             let _ = pool.finish(&wq, &item, me, &mut wake);
         }
         count_out(&mut pool, me);
@@ -241,7 +242,10 @@ impl Worker {
                 softirq_enter("a BH work item");
             }
             let held = self.task.held_count();
+            let clock = &self.wq.inner.clock;
+            item.inner.meter.started(clock.uptime());
             item.inner.callback.call(item.handle());
+            item.inner.meter.finished(clock.uptime());
             if bh {
                 softirq_exit();
             }
