@@ -9,7 +9,9 @@
 //! - [`fault`]: native faults in module code, which kill only their task,
 //!   and [`oops`], their reports;
 //! - [`watchdog`]: the soft-lockup detector;
-//! - [`kasan`]: KASAN's and kmemleak's reports of module memory;
+//! - [`kasan`]: KASAN's and kmemleak's reports of module memory, and
+//!   [`slab_check`], `kslabcheckd`, the periodic check of its redzones and
+//!   poison;
 //! - [`fault_inject`]: failing a module's `kmalloc` or `down` on purpose;
 //! - [`panic`](mod@panic): the kernel process's death recorded for the supervisor;
 //! - [`pstore`]: the log kept in memory shared with the supervisor.
@@ -22,10 +24,11 @@ pub(crate) mod fault;
 pub(crate) mod fault_inject;
 pub(crate) mod hostsyms;
 pub(crate) mod hung_task;
-mod kasan;
+pub(crate) mod kasan;
 mod oops;
 pub(crate) mod panic;
 pub(crate) mod pstore;
 pub(crate) mod report;
+pub(crate) mod slab_check;
 pub(crate) mod stack;
 pub(crate) mod watchdog;
