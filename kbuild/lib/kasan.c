@@ -22,8 +22,16 @@
 #include <modhost/lib.h>
 #include "internal.h"
 
+/* The module's own image, from its ELF header to the end of its bss (the
+ * linker's symbols): no block of kmalloc is there, so an access there,
+ * the most common kind after the stack's, needs no question to the host. */
+extern const char __ehdr_start[] __modhost_hidden;
+extern const char _end[] __modhost_hidden;
+
 static __always_inline void check(unsigned long addr, size_t size, bool write, unsigned long ip)
 {
+	if (addr >= (unsigned long)__ehdr_start && addr < (unsigned long)_end)
+		return;
 	/* A constructor runs before start sets the table: nothing to ask yet. */
 	if (likely(__modhost_services) && size)
 		mh_call(mem, kasan_check, (const void *)addr, size, write, ip);

@@ -444,6 +444,8 @@ void __asan_loadN_noabort(unsigned long addr, size_t size);
 	CHECK_INT(fake_access_write(), write);					\
 } while (0)
 
+static int kasan_static;
+
 static noinline void test_kasan(void)
 {
 	char buf[16], src[8] = "abc";
@@ -473,6 +475,8 @@ static noinline void test_kasan(void)
 	before = fake_access_checks();
 	memset(buf, 0, 0);
 	CHECK_INT(fake_access_checks(), before);	/* nothing touched, nothing asked */
+	__asan_store4_noabort((unsigned long)&kasan_static);
+	CHECK_INT(fake_access_checks(), before);	/* no block is in the image */
 }
 
 static void test_ctype(void)
