@@ -672,6 +672,11 @@ pub struct MemOps {
     /// holding it frees the object too.
     #[sabi(last_prefix_field)]
     pub object_at: extern "C" fn(ModuleHandle, Handle, *const c_void),
+    /// `kasan_check(address, size, is_write, ip)`: a module built with
+    /// `KASAN=1` calls it before each load and store of `size` bytes at
+    /// `address`; `ip` is the access's place in its code. An access to a
+    /// redzone or a freed block is reported (once per block) and goes ahead.
+    pub kasan_check: extern "C" fn(ModuleHandle, *const c_void, usize, bool, u64),
 }
 
 /// Symbols and stack traces, for `%pS` and `dump_stack`.

@@ -20,6 +20,8 @@
 //!    work items' states (never two pools at once); a lock primitive's own
 //!    state (semaphores, mutexes, wait queues, completions); the handle
 //!    registry's free list (only to register and free; lookups take no lock);
+//!    a module's memory (the objects in its blocks, then its index of
+//!    blocks: `services/kmem.rs`);
 //! 4. a task's park lock (`Task::wake_up`, `Task::schedule`);
 //! 5. `printk`'s ring, then its console sink (a sink must not printk);
 //! 6. the process-wide library registry in `loader/library.rs`.
@@ -102,6 +104,8 @@ pub(crate) struct KernelInner {
     pub(crate) softlockup_thresh: Duration,
     /// `watchdog/0`, the soft-lockup detector.
     pub(crate) watchdog: Daemon,
+    /// `kslabcheckd`, the periodic check of module memory.
+    pub(crate) slab_check: Daemon,
 }
 
 impl Deref for KernelInner {
@@ -251,6 +255,7 @@ impl KernelBuilder {
             hung_task: Daemon::default(),
             softlockup_thresh: self.watchdog_thresh * 2,
             watchdog: Daemon::default(),
+            slab_check: Daemon::default(),
             module_path,
             modules: Mutex::new(Modules::default()),
             modules_changed: Condvar::new(),
@@ -335,13 +340,14 @@ impl Kernel {
     }
 
     /// Stops the kernel's own threads: workers, the timer thread, idle
-    /// caller tasks, khungtaskd.
+    /// caller tasks, khungtaskd, the watchdog, kslabcheckd.
     pub(crate) fn stop_threads(&self) {
         self.inner.workqueues.shutdown();
         self.inner.timers.shutdown();
         self.inner.callers.shutdown();
         self.inner.hung_task.shutdown();
         self.inner.watchdog.shutdown();
+        self.inner.slab_check.shutdown();
     }
 }
 

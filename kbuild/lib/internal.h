@@ -28,6 +28,34 @@ static inline void mh_unlock(int *lock)
 	__atomic_store_n(lock, 0, __ATOMIC_RELEASE);
 }
 
+/*
+ * kasan.c, linked only into modules built with KASAN=1 (weak: null in the
+ * others): checks size bytes at p that a library function reads or
+ * writes for its caller at ip, as the module's own instrumented accesses
+ * are checked.
+ */
+void __modhost_kasan_check_range(const volatile void *p, size_t size, bool write, unsigned long ip)
+	__attribute__((weak));
+
+/* Whether the module was built with KASAN=1: then the string and memory
+ * functions check what they touch, naming their caller. */
+static inline bool mh_kasan(void)
+{
+	return __modhost_kasan_check_range != NULL;
+}
+
+static inline void mh_kasan_read(const volatile void *p, size_t size, unsigned long ip)
+{
+	if (mh_kasan())
+		__modhost_kasan_check_range(p, size, false, ip);
+}
+
+static inline void mh_kasan_write(const volatile void *p, size_t size, unsigned long ip)
+{
+	if (mh_kasan())
+		__modhost_kasan_check_range(p, size, true, ip);
+}
+
 /* printk.c: writes out a line still waiting for KERN_CONT pieces. */
 void __modhost_printk_flush(void);
 

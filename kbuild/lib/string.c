@@ -7,6 +7,11 @@
  * The compiler may turn a copy or fill loop into a call to memcpy or
  * memset; inside those functions that would be a call to itself, so this
  * file is compiled without that transformation.
+ *
+ * In a module built with KASAN=1, the functions that copy or fill check
+ * the bytes they will read and write first, naming their caller (_RET_IP_),
+ * as the kernel's memcpy does: strcpy past a kmalloc'ed buffer is then
+ * reported in the function that called strcpy.
  */
 #pragma GCC optimize("no-tree-loop-distribute-patterns")
 
@@ -15,6 +20,14 @@
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/slab.h>
+#include "internal.h"
+
+/* Checks the n bytes a copy from src to dest reads and writes. */
+static inline void kasan_copy(void *dest, const void *src, size_t n, unsigned long ip)
+{
+	mh_kasan_read(src, n, ip);
+	mh_kasan_write(dest, n, ip);
+}
 
 int strncasecmp(const char *s1, const char *s2, size_t len)
 {
@@ -52,6 +65,9 @@ char *strcpy(char *dest, const char *src)
 {
 	char *tmp = dest;
 
+	if (mh_kasan())
+		kasan_copy(dest, src, strlen(src) + 1, _RET_IP_);
+
 	while ((*dest++ = *src++) != '\0')
 		/* nothing */;
 	return tmp;
@@ -61,6 +77,13 @@ char *strcpy(char *dest, const char *src)
 char *strncpy(char *dest, const char *src, size_t count)
 {
 	char *tmp = dest;
+
+	if (mh_kasan()) {
+		size_t n = strnlen(src, count);
+
+		mh_kasan_read(src, n < count ? n + 1 : n, _RET_IP_);
+		mh_kasan_write(dest, count, _RET_IP_);
+	}
 
 	while (count) {
 		if ((*tmp = *src) != 0)
@@ -79,6 +102,8 @@ size_t strlcpy(char *dest, const char *src, size_t size)
 	if (size) {
 		size_t len = (ret >= size) ? size - 1 : ret;
 
+		kasan_copy(dest, src, len + 1, _RET_IP_);
+
 		memcpy(dest, src, len);
 		dest[len] = '\0';
 	}
@@ -93,6 +118,8 @@ ssize_t strscpy(char *dest, const char *src, size_t count)
 
 	if (count == 0 || count > INT_MAX)
 		return -E2BIG;
+	if (mh_kasan())
+		kasan_copy(dest, src, min(strnlen(src, count) + 1, count), _RET_IP_);
 	while (count) {
 		char c = src[res];
 
@@ -111,7 +138,13 @@ ssize_t strscpy(char *dest, const char *src, size_t count)
 /* strscpy, then NUL to the end of dest. */
 ssize_t strscpy_pad(char *dest, const char *src, size_t count)
 {
-	ssize_t written = strscpy(dest, src, count);
+	ssize_t written;
+
+	if (mh_kasan() && count && count <= INT_MAX) {
+		mh_kasan_read(src, min(strnlen(src, count) + 1, count), _RET_IP_);
+		mh_kasan_write(dest, count, _RET_IP_);
+	}
+	written = strscpy(dest, src, count);
 
 	if (written < 0 || (size_t)written == count - 1)
 		return written;
@@ -122,6 +155,9 @@ ssize_t strscpy_pad(char *dest, const char *src, size_t count)
 char *strcat(char *dest, const char *src)
 {
 	char *tmp = dest;
+
+	if (mh_kasan())
+		kasan_copy(dest + strlen(dest), src, strlen(src) + 1, _RET_IP_);
 
 	while (*dest)
 		dest++;
@@ -134,6 +170,12 @@ char *strncat(char *dest, const char *src, size_t count)
 {
 	char *tmp = dest;
 
+	if (mh_kasan() && count) {
+		size_t n = strnlen(src, count);
+
+		mh_kasan_read(src, n < count ? n + 1 : n, _RET_IP_);
+		mh_kasan_write(dest + strlen(dest), n + 1, _RET_IP_);
+	}
 	if (count) {
 		while (*dest)
 			dest++;
@@ -161,6 +203,7 @@ size_t strlcat(char *dest, const char *src, size_t count)
 	count -= dsize;
 	if (len >= count)
 		len = count - 1;
+	kasan_copy(dest, src, len + 1, _RET_IP_);
 	memcpy(dest, src, len);
 	dest[len] = 0;
 	return res;
@@ -376,6 +419,8 @@ void *memset(void *s, int c, size_t count)
 {
 	void *d = s;
 
+	mh_kasan_write(s, count, _RET_IP_);
+
 	asm volatile("rep stosb" : "+D"(d), "+c"(count) : "a"(c) : "memory");
 	return s;
 }
@@ -383,6 +428,8 @@ void *memset(void *s, int c, size_t count)
 void *memset16(u16 *s, u16 v, size_t count)
 {
 	u16 *xs = s;
+
+	mh_kasan_write(s, count * sizeof(*s), _RET_IP_);
 
 	while (count--)
 		*xs++ = v;
@@ -393,6 +440,8 @@ void *memset32(u32 *s, u32 v, size_t count)
 {
 	u32 *xs = s;
 
+	mh_kasan_write(s, count * sizeof(*s), _RET_IP_);
+
 	while (count--)
 		*xs++ = v;
 	return s;
@@ -402,6 +451,8 @@ void *memset64(u64 *s, u64 v, size_t count)
 {
 	u64 *xs = s;
 
+	mh_kasan_write(s, count * sizeof(*s), _RET_IP_);
+
 	while (count--)
 		*xs++ = v;
 	return s;
@@ -410,6 +461,7 @@ void *memset64(u64 *s, u64 v, size_t count)
 /* A memset the compiler may not drop because the memory is not read after. */
 void memzero_explicit(void *s, size_t count)
 {
+	mh_kasan_write(s, count, _RET_IP_);
 	memset(s, 0, count);
 	barrier();
 }
@@ -417,6 +469,8 @@ void memzero_explicit(void *s, size_t count)
 void *memcpy(void *dest, const void *src, size_t count)
 {
 	void *d = dest;
+
+	kasan_copy(dest, src, count, _RET_IP_);
 
 	asm volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(count) : : "memory");
 	return dest;
@@ -427,6 +481,7 @@ void *memmove(void *dest, const void *src, size_t count)
 	char *tmp = dest;
 	const char *s = src;
 
+	kasan_copy(dest, src, count, _RET_IP_);
 	if ((const char *)src + count <= tmp || tmp + count <= s)
 		return memcpy(dest, src, count);	/* apart */
 	if (tmp <= s) {

@@ -42,7 +42,12 @@ __modules: $(src)/Module.symvers
 $(foreach m,$(modules),$(eval $(call objs-of,$(m)): modname := $(call modname-of,$(m))))
 
 version-flags = $(if $(MODHOST_KERNEL),-DMODHOST_LINUX_VERSION_CODE=$(linux-version-code))
-c_flags = $(KBUILD_CFLAGS) -DMODULE -DKBUILD_MODNAME='"$(modname)"' \
+# KASAN=1 instruments every object but those the Makefile exempts, as the
+# kernel's does: KASAN_SANITIZE_file.o := n, or KASAN_SANITIZE := n for
+# all (then KASAN_SANITIZE_file.o := y takes one back).
+kasan-sanitize = $(firstword $(KASAN_SANITIZE_$(call rel,$@)) $(KASAN_SANITIZE_$(notdir $@)) $(KASAN_SANITIZE) y)
+kasan-flags = $(if $(filter 1,$(KASAN)),$(if $(filter n,$(kasan-sanitize)),,$(CFLAGS_KASAN)))
+c_flags = $(KBUILD_CFLAGS) $(kasan-flags) -DMODULE -DKBUILD_MODNAME='"$(modname)"' \
 	-DKBUILD_BASENAME='"$(subst -,_,$(basename $(notdir $@)))"' $(version-flags) \
 	-fmacro-prefix-map=$(src)/= $(subdir-ccflags-y) $(ccflags-y) $(EXTRA_CFLAGS) \
 	$(CFLAGS_$(call rel,$@)) $(CFLAGS_$(notdir $@))

@@ -32,6 +32,19 @@ KBUILD_CFLAGS := -std=gnu11 -nostdinc -I$(srctree)/include \
 	-Werror=return-type -Wno-format-security -Wno-pointer-sign \
 	-Wno-error=incompatible-pointer-types
 
+# KASAN=1: every load and store of the module's code (not lib/'s) calls
+# __asan_{load,store}N_noabort (lib/kasan.c), which asks the host: outline
+# mode, and no stack or global redzones, which would need shadow memory.
+# The shadow offset is required by the flag and unused (no inline checks);
+# it is the kernel's, which no user-space address maps, so that a stray
+# shadow access would fault rather than scribble.
+ifneq ($(filter-out 0 1,$(KASAN)),)
+$(error kbuild: KASAN=$(KASAN): say KASAN=1 to check the module's memory accesses, or nothing)
+endif
+CFLAGS_KASAN := -fsanitize=kernel-address -fasan-shadow-offset=0xdffffc0000000000 \
+	--param asan-instrumentation-with-call-threshold=0 \
+	--param asan-stack=0 --param asan-globals=0
+
 # V=1 (or KBUILD_VERBOSE=1) prints the commands; make -s prints nothing.
 V ?= $(KBUILD_VERBOSE)
 ifeq ($(V),1)

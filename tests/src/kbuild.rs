@@ -390,6 +390,26 @@ fn modhost_build_runs_kbuild_for_a_directory() {
 }
 
 #[test]
+fn kasan_1_instruments_every_object_but_those_the_makefile_exempts() {
+    let checked = "#include <linux/module.h>\n#ifndef CONFIG_KASAN\n#error not instrumented\n#endif\n\
+        static int __init pair_init(void) { return 0; }\nmodule_init(pair_init);\nMODULE_LICENSE(\"GPL\");\n";
+    let exempt = "#include <linux/module.h>\n#ifdef CONFIG_KASAN\n#error instrumented\n#endif\n\
+        int exempt(void) { return 0; }\n";
+    let makefile = "obj-m := pair.o\npair-y := checked.o exempt.o\nKASAN_SANITIZE_exempt.o := n\n";
+    let dir = lab("kasan", &[("checked.c", checked), ("exempt.c", exempt), ("Makefile", makefile)]);
+    make(&dir.join(""), &["KASAN=1"]).assert_ok();
+    let data = std::fs::read(dir.join("checked.o")).unwrap();
+    let object = object::File::parse(&*data).unwrap();
+    assert!(object.symbols().any(|s| s.name() == Ok("__modhost_kasan_check_range")), "lib/kasan.c is asked for");
+    let run = make(&dir.join(""), &[]);
+    run.assert_failed();
+    assert!(run.stderr.contains("#error not instrumented"), "{}", run.stderr);
+    let run = make(&dir.join(""), &["KASAN=y"]);
+    run.assert_failed();
+    assert!(run.stderr.contains("KASAN=y: say KASAN=1"), "{}", run.stderr);
+}
+
+#[test]
 fn modhost_kernel_picks_the_api_generation() {
     let source = format!(
         "#include <linux/version.h>\n#if LINUX_VERSION_CODE != KERNEL_VERSION(4, 4, 0)\n#error not 4.4\n#endif\n{HELLO}"

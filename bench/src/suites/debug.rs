@@ -65,7 +65,7 @@ fn boot(debug: bool) -> Kernel {
 
 /// ns per item handed from one producer to one consumer through `who`.
 fn handoff(kernel: &Kernel, who: Contender) -> f64 {
-    let fifo = OursFifo::get(kernel);
+    let fifo = OursFifo::get(kernel, kernel);
     let (puts, gets) = fifo::ends(who, &fifo, 1, 1);
     let carried = if who == Contender::CLab { fifo::c_item } else { std::convert::identity };
     fifo::handoff(puts, gets, carried)

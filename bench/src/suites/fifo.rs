@@ -18,7 +18,9 @@
 //! The lab in C (`tests/c/lab`, built by kbuild: a mutex and two
 //! semaphores around a ring of `char`s, `put_item`/`get_item`) runs the
 //! same hand-off beside them, at 32 slots; its items are one byte where
-//! the others carry 136, which favours it, if anything.
+//! the others carry 136, which favours it, if anything. The same lab built
+//! with `KASAN=1`, in a kernel of its own (its exports are the lab's),
+//! gives the cost of checking every access: `c_lab_kasan_vs_c_lab`.
 //!
 //! Target: the C lab's fifo within 1.5 × the Rust fifo at 1P/1C; and at
 //! 1P/1C, ours at most 3 × crossbeam-channel, keeping
@@ -68,11 +70,18 @@ pub(crate) enum Contender {
     SyncChannel,
     SemaphoreRing,
     CLab,
+    CLabKasan,
 }
 
 impl Contender {
-    const ALL: [Contender; 5] =
-        [Contender::Ours, Contender::Crossbeam, Contender::SyncChannel, Contender::SemaphoreRing, Contender::CLab];
+    const ALL: [Contender; 6] = [
+        Contender::Ours,
+        Contender::Crossbeam,
+        Contender::SyncChannel,
+        Contender::SemaphoreRing,
+        Contender::CLab,
+        Contender::CLabKasan,
+    ];
 
     /// (key suffix, name in the table).
     fn names(self) -> (&'static str, &'static str) {
@@ -82,6 +91,7 @@ impl Contender {
             Contender::SyncChannel => ("sync_channel", "std sync_channel(32)"),
             Contender::SemaphoreRing => ("semaphore_ring", "mutex+condvar semaphore ring"),
             Contender::CLab => ("c_lab", "the lab's fifo in C"),
+            Contender::CLabKasan => ("c_lab_kasan", "the lab's fifo in C, KASAN=1"),
         }
     }
 }
@@ -93,7 +103,13 @@ pub(crate) fn run() -> Vec<Figure> {
     kernel
         .insmod_named(&c_fifo, Some("c_fifo"), &format!("size={SLOTS}"))
         .unwrap_or_else(|e| panic!("fifo: insmod {}: {e}", c_fifo.display()));
-    let fifo = OursFifo::get(&kernel);
+    // The lab with KASAN=1 exports the same names: a kernel of its own.
+    let kasan_kernel = modules::boot();
+    let c_kasan_fifo = super::kbuild::c_lab_with(&["KASAN=1"]).join("fifo.ko");
+    kasan_kernel
+        .insmod_named(&c_kasan_fifo, Some("c_fifo"), &format!("size={SLOTS}"))
+        .unwrap_or_else(|e| panic!("fifo: insmod {}: {e}", c_kasan_fifo.display()));
+    let fifo = OursFifo::get(&kernel, &kasan_kernel);
     // ns per item: [config][contender][round].
     let mut ns = vec![vec![Vec::with_capacity(ROUNDS); Contender::ALL.len()]; CONFIGS.len()];
     for round in 0..ROUNDS {
@@ -102,7 +118,8 @@ pub(crate) fn run() -> Vec<Figure> {
                 let i = (round + k) % Contender::ALL.len();
                 let who = Contender::ALL[i];
                 let (puts, gets) = ends(who, &fifo, p, q);
-                let carried = if who == Contender::CLab { c_item } else { std::convert::identity };
+                let carried =
+                    if matches!(who, Contender::CLab | Contender::CLabKasan) { c_item } else { std::convert::identity };
                 ns[c][i].push(handoff(puts, gets, carried));
             }
         }
@@ -110,19 +127,28 @@ pub(crate) fn run() -> Vec<Figure> {
     drop(fifo);
     kernel.rmmod("fifo").unwrap_or_else(|e| panic!("fifo: rmmod: {e}"));
     kernel.rmmod("c_fifo").unwrap_or_else(|e| panic!("fifo: rmmod c_fifo: {e}"));
+    kasan_kernel.rmmod("c_fifo").unwrap_or_else(|e| panic!("fifo: rmmod c_fifo (KASAN=1): {e}"));
+    assert!(
+        !kasan_kernel.dmesg().iter().any(|r| r.text.starts_with("BUG: KASAN:")),
+        "fifo: the lab with KASAN=1 was reported"
+    );
     figures(&ns)
 }
 
-/// ours against each peer, per configuration, and the C lab against ours;
-/// the targets at 1P/1C.
+/// ours against each peer, per configuration, the C lab against ours, and
+/// the C lab with KASAN=1 against without; the targets at 1P/1C.
 fn figures(ns: &[Vec<Vec<f64>>]) -> Vec<Figure> {
     let mut figures = Vec::new();
-    let c_lab = Contender::ALL.iter().position(|c| *c == Contender::CLab).expect("a contender");
+    let at = |who: Contender| Contender::ALL.iter().position(|c| *c == who).expect("a contender");
+    let (c_lab, c_lab_kasan) = (at(Contender::CLab), at(Contender::CLabKasan));
     for (&(p, q), ns) in CONFIGS.iter().zip(ns) {
         let figure =
             Figure::paired(format!("fifo.handoff.{p}p{q}c.c_lab_vs_ours"), "ns", &ns[c_lab], ("modhost fifo", &ns[0]));
         figures.push(if (p, q) == (1, 1) { figure.target(1.5) } else { figure });
-        for (peer, theirs) in Contender::ALL.iter().zip(ns).skip(1).filter(|(c, _)| **c != Contender::CLab) {
+        let key = format!("fifo.handoff.{p}p{q}c.c_lab_kasan_vs_c_lab");
+        figures.push(Figure::paired(key, "ns", &ns[c_lab_kasan], ("the lab's fifo in C", &ns[c_lab])));
+        let lab = |c: &Contender| matches!(c, Contender::CLab | Contender::CLabKasan);
+        for (peer, theirs) in Contender::ALL.iter().zip(ns).skip(1).filter(|(c, _)| !lab(c)) {
             let (key, name) = peer.names();
             let figure = Figure::paired(format!("fifo.handoff.{p}p{q}c.vs_{key}"), "ns", &ns[0], (name, theirs));
             figures.push(if (p, q, *peer) == (1, 1, Contender::Crossbeam) { figure.target(3.0) } else { figure });
@@ -140,20 +166,26 @@ pub(crate) fn c_item(seq: u64) -> u64 {
     seq & 0x7f
 }
 
-/// fifo's exports, held with a reference on the module; and the C lab's.
+/// fifo's exports, held with a reference on the module; and the C lab's,
+/// built without and with KASAN=1.
 pub(crate) struct OursFifo {
     put: PutFn,
     get: GetFn,
     c_put: CPutFn,
     c_get: CGetFn,
-    _symbols: [modhost::symbols::SymbolRef; 4],
+    c_kasan_put: CPutFn,
+    c_kasan_get: CGetFn,
+    _symbols: [modhost::symbols::SymbolRef; 6],
 }
 
 impl OursFifo {
-    pub(crate) fn get(kernel: &Kernel) -> OursFifo {
-        let symbol = |name| kernel.symbol_get(name).unwrap_or_else(|e| panic!("fifo: symbol_get {name}: {e}"));
-        let (put, get) = (symbol("fifo_put"), symbol("fifo_get"));
-        let (c_put, c_get) = (symbol("put_item"), symbol("get_item"));
+    /// The exports of `kernel`'s fifo and C lab, and of `kasan_kernel`'s C lab.
+    pub(crate) fn get(kernel: &Kernel, kasan_kernel: &Kernel) -> OursFifo {
+        let symbol =
+            |kernel: &Kernel, name| kernel.symbol_get(name).unwrap_or_else(|e| panic!("fifo: symbol_get {name}: {e}"));
+        let (put, get) = (symbol(kernel, "fifo_put"), symbol(kernel, "fifo_get"));
+        let (c_put, c_get) = (symbol(kernel, "put_item"), symbol(kernel, "get_item"));
+        let (k_put, k_get) = (symbol(kasan_kernel, "put_item"), symbol(kasan_kernel, "get_item"));
         // SAFETY: fifo exports these two as `extern "C" fn(&FifoItem) -> i32`
         // and `extern "C" fn(&mut FifoItem) -> i32` (its `module!` exports,
         // typed by `fifo_api`, the crate the benchmark uses too), and the
@@ -161,15 +193,23 @@ impl OursFifo {
         let (put_fn, get_fn) = unsafe {
             (std::mem::transmute::<usize, PutFn>(put.address()), std::mem::transmute::<usize, GetFn>(get.address()))
         };
-        // SAFETY: the C lab's fifo.c defines `int put_item(char item)` and
-        // `int get_item(char *item)`; its `SymbolRef`s keep it loaded.
-        let (c_put_fn, c_get_fn) = unsafe {
-            (
-                std::mem::transmute::<usize, CPutFn>(c_put.address()),
-                std::mem::transmute::<usize, CGetFn>(c_get.address()),
-            )
+        // SAFETY: the C lab's fifo.c, with KASAN=1 or without, defines
+        // `int put_item(char item)` and `int get_item(char *item)`; their
+        // `SymbolRef`s keep them loaded.
+        let c_fns = |put: &modhost::symbols::SymbolRef, get: &modhost::symbols::SymbolRef| unsafe {
+            (std::mem::transmute::<usize, CPutFn>(put.address()), std::mem::transmute::<usize, CGetFn>(get.address()))
         };
-        OursFifo { put: put_fn, get: get_fn, c_put: c_put_fn, c_get: c_get_fn, _symbols: [put, get, c_put, c_get] }
+        let (c_put_fn, c_get_fn) = c_fns(&c_put, &c_get);
+        let (c_kasan_put, c_kasan_get) = c_fns(&k_put, &k_get);
+        OursFifo {
+            put: put_fn,
+            get: get_fn,
+            c_put: c_put_fn,
+            c_get: c_get_fn,
+            c_kasan_put,
+            c_kasan_get,
+            _symbols: [put, get, c_put, c_get, k_put, k_get],
+        }
     }
 }
 
@@ -221,8 +261,9 @@ pub(crate) fn ends(who: Contender, fifo: &OursFifo, p: u64, q: u64) -> (Vec<Put>
             };
             (puts, gets)
         }
-        Contender::CLab => {
-            let (put, get) = (fifo.c_put, fifo.c_get);
+        Contender::CLab | Contender::CLabKasan => {
+            let (put, get) =
+                if who == Contender::CLab { (fifo.c_put, fifo.c_get) } else { (fifo.c_kasan_put, fifo.c_kasan_get) };
             let puts = many(p, || {
                 Box::new(move |item: FifoItem| assert_eq!(put(c_item(item.seq) as core::ffi::c_char), 0, "put_item"))
                     as Put

@@ -2,7 +2,8 @@
 //!
 //! [`c_lab`] builds `tests/c/lab` (fifo.c, producer.c, consumer.c and a
 //! student's one-line Makefile) with `make -C <checkout>/kbuild M=DIR`
-//! into `target/<profile>/c/lab`, for the suites that load it.
+//! into `target/<profile>/c/lab`, for the suites that load it;
+//! [`c_lab_with`] with arguments (`KASAN=1`) into a directory of its own.
 //!
 //! The suite's figure is the wall time of a whole build of the three
 //! modules from clean (compiling, modpost, the `.mod.c` files, linking;
@@ -52,7 +53,14 @@ fn make(dir: &Path, args: &[&str]) {
 
 /// The built C lab's directory (`fifo.ko`, `producer.ko`, `consumer.ko`).
 pub(crate) fn c_lab() -> PathBuf {
-    let dir = super::module_dir().join("c").join("lab");
+    c_lab_with(&[])
+}
+
+/// The C lab built with `make` arguments (`KASAN=1`), in a directory of
+/// their own (`c/lab+KASAN=1`).
+pub(crate) fn c_lab_with(args: &[&str]) -> PathBuf {
+    let built = std::iter::once("lab").chain(args.iter().copied()).collect::<Vec<_>>().join("+");
+    let dir = super::module_dir().join("c").join(built);
     std::fs::create_dir_all(&dir).expect("a directory for the C lab");
     for entry in std::fs::read_dir(checkout().join("tests/c/lab")).expect("tests/c/lab") {
         let source = entry.expect("a directory entry").path();
@@ -61,7 +69,7 @@ pub(crate) fn c_lab() -> PathBuf {
             std::fs::copy(&source, &target).expect("copying the C lab");
         }
     }
-    make(&dir, &[]);
+    make(&dir, args);
     dir
 }
 

@@ -3,79 +3,106 @@
 //!
 //! ```text
 //! ==================================================================
-//! BUG: KASAN: slab-out-of-bounds in kfree at oob.c:14 [oob]
-//! Write of size 1 at addr 00005581c0a4e01c by task insmod/2
+//! BUG: KASAN: slab-out-of-bounds in oob_init+0x45/0x90 [oob]
+//! Write of size 1 at addr 00005581c0a4e01a by task insmod/2
+//!
+//! CPU: 0 PID: 2 Comm: insmod Tainted: G    B
+//! Call Trace:
+//!  <TASK>
+//!  oob_init+0x45/0x90 [oob]
+//!  </TASK>
 //!
 //! Allocated by task 2:
-//!  oob.c:11 [oob]
+//!  oob.c:13 [oob]
 //!
 //! The buggy address belongs to the object at 00005581c0a4e010
 //!  which belongs to the cache kmalloc-16 of size 16
 //! The buggy address is located 0 bytes to the right of
-//!  allocated 12-byte region [00005581c0a4e010, 00005581c0a4e01c)
+//!  allocated 10-byte region [00005581c0a4e010, 00005581c0a4e01a)
 //! ==================================================================
 //! ```
 //!
-//! Without instrumenting the module, a write is found where it landed (a
-//! redzone, a freed block's poison) when the block is next looked at: the
-//! first line says where that was. Each report taints `B`.
+//! A module built with `KASAN=1` is caught at the access: the first line
+//! names the function that made it ([`Place::Code`]), and the calling
+//! task's trace follows. Otherwise a write is found where it landed (a
+//! redzone, a freed block's poison) when the block is next looked at
+//! (`kfree at oob.c:19`, the periodic check, the unload): the first line
+//! says where that was ([`Place::Check`]). Each report taints `B`.
 //!
 //! Kernel counterpart: `mm/kasan/report.c`, `mm/kmemleak.c`.
 
 use crate::{
     services::{
         Services,
-        kmem::{Finding, Leak, Origin},
+        kmem::{Access, Finding, Leak, Origin},
         printk::Level,
         record::ModuleRecord,
     },
     taint::TaintFlag,
 };
 
+/// Where a finding was made: the report's `in ...`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Place<'a> {
+    /// A check of the module's memory: `kfree at oob.c:14`, `the memory
+    /// check at unload`.
+    Check(&'a str),
+    /// The instrumented access (`KASAN=1`) at this address of the
+    /// module's code, which is the return address of its check.
+    Code(usize),
+}
+
 const RULE: &str = "==================================================================";
 
 impl Services {
-    /// One KASAN report for `module`; `detected` says where the check ran
-    /// (`kfree at oob.c:14`, `the unload`).
-    pub(crate) fn kasan(&self, module: &ModuleRecord, finding: &Finding, detected: &str, by: &Origin) {
+    /// One KASAN report for `module`, found at `place`; `by` is the task
+    /// that made the access or ran the check.
+    pub(crate) fn kasan(&self, module: &ModuleRecord, finding: &Finding, place: Place<'_>, by: &Origin) {
         module.taint(TaintFlag::BadPage);
         let name = &module.name;
-        let mut lines = vec![RULE.to_string()];
+        let at_access = matches!(place, Place::Code(_));
+        let place = match place {
+            Place::Check(check) => format!("{check} [{name}]"),
+            Place::Code(ip) => {
+                self.kallsyms.lookup_return(ip).map_or_else(|| format!("{ip:#x} [{name}]"), |l| l.format(true))
+            }
+        };
+        let mut head = vec![RULE.to_string()];
+        let mut lines = Vec::new();
         match finding {
-            Finding::OutOfBounds { block, size, at, len, alloc } => {
-                lines.push(format!("BUG: KASAN: slab-out-of-bounds in {detected} [{name}]"));
-                lines.push(format!("Write of size {len} at addr {at:016x} by task {}/{}", by.comm, by.pid));
+            Finding::OutOfBounds { block, size, at, len, access, alloc } => {
+                head.push(format!("BUG: KASAN: slab-out-of-bounds in {place}"));
+                head.push(format!("{} of size {len} at addr {at:016x} by task {}/{}", verb(*access), by.comm, by.pid));
                 lines.extend(origin("Allocated", alloc, name));
                 lines.extend(belongs(*block, *size));
-                lines.push(format!("The buggy address is located {} bytes to the right of", at - (block + size)));
-                lines.push(format!(" allocated {size}-byte region [{block:016x}, {:016x})", block + size));
+                lines.extend(located(*at, *block, *size, "allocated"));
             }
-            Finding::UseAfterFree { block, size, at, len, alloc, free } => {
-                lines.push(format!("BUG: KASAN: slab-use-after-free in {detected} [{name}]"));
-                lines.push(format!("Write of size {len} at addr {at:016x} after it was freed"));
+            Finding::UseAfterFree { block, size, at, len, access, alloc, free } => {
+                head.push(format!("BUG: KASAN: slab-use-after-free in {place}"));
+                head.push(match access {
+                    Access::Written => format!("Write of size {len} at addr {at:016x} after it was freed"),
+                    _ => format!("{} of size {len} at addr {at:016x} by task {}/{}", verb(*access), by.comm, by.pid),
+                });
                 lines.extend(origin("Allocated", alloc, name));
                 lines.extend(origin("Freed", free, name));
                 lines.extend(belongs(*block, *size));
-                lines.push(format!("The buggy address is located {} bytes inside of", at - block));
-                lines.push(format!(" freed {size}-byte region [{block:016x}, {:016x})", block + size));
+                lines.extend(located(*at, *block, *size, "freed"));
             }
             Finding::DoubleFree { block, size, alloc, free } => {
-                lines.push(format!("BUG: KASAN: double-free in {detected} [{name}]"));
-                lines.push(format!("Free of addr {block:016x} by task {}/{}", by.comm, by.pid));
+                head.push(format!("BUG: KASAN: double-free in {place}"));
+                head.push(format!("Free of addr {block:016x} by task {}/{}", by.comm, by.pid));
                 lines.extend(origin("Allocated", alloc, name));
                 lines.extend(origin("Freed", free, name));
                 lines.extend(belongs(*block, *size));
-                lines.push("The buggy address is located 0 bytes inside of".to_string());
-                lines.push(format!(" {size}-byte region [{block:016x}, {:016x})", block + size));
+                lines.extend(located(*block, *block, *size, ""));
             }
             Finding::InvalidFree { address, inside } => {
-                lines.push(format!("BUG: KASAN: invalid-free in {detected} [{name}]"));
-                lines.push(format!("Free of addr {address:016x} by task {}/{}", by.comm, by.pid));
+                head.push(format!("BUG: KASAN: invalid-free in {place}"));
+                head.push(format!("Free of addr {address:016x} by task {}/{}", by.comm, by.pid));
                 if let Some((block, size, alloc)) = inside {
                     lines.extend(origin("Allocated", alloc, name));
                     lines.extend(belongs(*block, *size));
-                    lines.push(format!("The buggy address is located {} bytes inside of", address - block));
-                    lines.push(format!(" {size}-byte region [{block:016x}, {:016x})", block + size));
+                    lines.extend(located(*address, *block, *size, ""));
                 } else {
                     lines.push(String::new());
                     lines.push("The buggy address is no block kmalloc returned (a stack or static address?)".into());
@@ -83,6 +110,12 @@ impl Services {
             }
         }
         lines.push(RULE.to_string());
+        head.iter().for_each(|line| self.log(Level::Err, line));
+        if at_access {
+            // Caught at the access: this task is the one that made it.
+            self.log(Level::Err, "");
+            self.dump_stack(Level::Err);
+        }
         lines.iter().for_each(|line| self.log(Level::Err, line));
     }
 
@@ -120,6 +153,32 @@ fn belongs(block: usize, size: usize) -> [String; 3] {
         format!("The buggy address belongs to the object at {block:016x}"),
         format!(" which belongs to the cache kmalloc-{cache} of size {cache}"),
     ]
+}
+
+/// Where `at` is from the `state` (`allocated`, `freed`) region of the
+/// block: to its left, inside, or to its right.
+fn located(at: usize, block: usize, size: usize, state: &str) -> [String; 2] {
+    let end = block + size;
+    let (bytes, whence) = if at < block {
+        (block - at, "to the left of")
+    } else if at >= end {
+        (at - end, "to the right of")
+    } else {
+        (at - block, "inside of")
+    };
+    let region = if state.is_empty() { String::new() } else { format!("{state} ") };
+    [
+        format!("The buggy address is located {bytes} bytes {whence}"),
+        format!(" {region}{size}-byte region [{block:016x}, {end:016x})"),
+    ]
+}
+
+/// `Read` or `Write`: what the access did (bytes found changed were written).
+fn verb(access: Access) -> &'static str {
+    match access {
+        Access::Read => "Read",
+        Access::Write | Access::Written => "Write",
+    }
 }
 
 /// `    78 00 00 00 ...  x...`: one line of a hex dump.

@@ -9,7 +9,9 @@
 //! - [`fault`]: native faults in module code, which kill only their task,
 //!   and [`oops`], their reports;
 //! - [`watchdog`]: the soft-lockup detector;
-//! - [`kasan`]: KASAN's and kmemleak's reports of module memory;
+//! - [`kasan`]: KASAN's and kmemleak's reports of module memory, and
+//!   [`slab_check`], `kslabcheckd`, the periodic check of its redzones and
+//!   poison;
 //! - [`lockdep`]: the order locks, semaphores and completions are taken
 //!   in, and the deadlocks it allows;
 //! - [`fault_inject`]: failing a module's `kmalloc` or `down` on purpose;
@@ -26,13 +28,14 @@ pub(crate) mod fault;
 pub(crate) mod fault_inject;
 pub(crate) mod hostsyms;
 pub(crate) mod hung_task;
-mod kasan;
+pub(crate) mod kasan;
 pub(crate) mod lockdep;
 mod oops;
 pub(crate) mod panic;
 pub(crate) mod pstore;
 pub(crate) mod rates;
 pub(crate) mod report;
+pub(crate) mod slab_check;
 pub(crate) mod stack;
 pub(crate) mod waitfor;
 pub(crate) mod watchdog;

@@ -90,13 +90,8 @@ impl Services {
     fn module_frames(&self) -> Vec<String> {
         return_addresses()
             .into_iter()
-            // A return address points after its call: name the call's
-            // symbol, and the return address's offset in it.
-            .filter_map(|ip| self.kallsyms.lookup(ip.saturating_sub(1)))
-            .map(|mut location| {
-                location.offset += 1;
-                location.format(true)
-            })
+            .filter_map(|ip| self.kallsyms.lookup_return(ip))
+            .map(|location| location.format(true))
             .collect()
     }
 

@@ -324,6 +324,7 @@ impl KernelInner {
                 self.go_live(module);
                 crate::debug::hung_task::start(self);
                 crate::debug::watchdog::start(self);
+                crate::debug::slab_check::start(self);
                 Ok(module.name().to_string())
             }
             Err(error) => {

@@ -82,6 +82,15 @@ impl Kallsyms {
         Some(Location { module: Arc::clone(&module.module), name: symbol.name.clone(), offset, size })
     }
 
+    /// The symbol holding the call that `address`, a return address,
+    /// returns from (a call may be a function's last instruction), with
+    /// the offset of `address` itself.
+    pub(crate) fn lookup_return(&self, address: usize) -> Option<Location> {
+        let mut location = self.lookup(address.checked_sub(1)?)?;
+        location.offset += 1;
+        Some(location)
+    }
+
     /// Calls `found` with the module, symbol name, offset and size of
     /// `address`, without waiting for the lock or allocating: for the panic
     /// paths, which run while any lock may be held. `None` if the lock is

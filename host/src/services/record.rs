@@ -36,7 +36,10 @@ use super::{
     printk::Level,
     task::{Context, ContextGuard, Task, TaskKind},
 };
-use crate::taint::{Taint, TaintFlag};
+use crate::{
+    debug::kasan::Place,
+    taint::{Taint, TaintFlag},
+};
 
 /// A module's lifecycle state (`enum module_state`), and `Gone`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -263,7 +266,7 @@ impl ModuleRecord {
         let (leaks, findings) = self.kmem.reclaim();
         let by = super::kmem::Origin { comm: "rmmod".into(), ..Default::default() };
         for finding in &findings {
-            self.services.kasan(self, finding, &format!("the memory check {when}"), &by);
+            self.services.kasan(self, finding, Place::Check(&format!("the memory check {when}")), &by);
         }
         self.services.kmemleak(self, &leaks);
         true

@@ -234,6 +234,10 @@ struct modhost_mem_ops {
 	/* Says that `object` is embedded at `address` (a struct timer_list, a
 	 * work_struct, ...): kfree of the block holding it frees it too. */
 	MH_FN(void, object_at, MH_H object, const void *address);
+	/* KASAN=1: before each load and store of the module's code; ip is the
+	 * access's place. An access to a redzone or a freed block is reported
+	 * (once per block) and goes ahead. */
+	MH_FN(void, kasan_check, const void *address, modhost_size_t size, _Bool is_write, modhost_u64 ip);
 };
 
 struct modhost_debug_ops {

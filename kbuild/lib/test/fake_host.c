@@ -206,6 +206,29 @@ static void f_object_at(modhost_module_t m, modhost_handle_t h, const void *addr
 	(void)m, (void)h, (void)address;
 }
 
+/* The last access kasan_check was asked about, and how many were. */
+static struct fake_access {
+	const void *address;
+	modhost_size_t size;
+	_Bool write;
+	modhost_u64 ip;
+} last_access;
+static long access_checks;
+
+static void f_kasan_check(modhost_module_t m, const void *address, modhost_size_t size, _Bool is_write,
+			  modhost_u64 ip)
+{
+	(void)m;
+	access_checks++;
+	last_access = (struct fake_access){ address, size, is_write, ip };
+}
+
+long fake_access_checks(void) { return access_checks; }
+const void *fake_access_address(void) { return last_access.address; }
+unsigned long fake_access_size(void) { return last_access.size; }
+int fake_access_write(void) { return last_access.write; }
+unsigned long long fake_access_ip(void) { return last_access.ip; }
+
 /* "sym_ADDR+0x1/0x10 [fake]" with the offset, "sym_ADDR" without. */
 static modhost_size_t f_sprint_symbol(modhost_module_t m, modhost_u64 address, _Bool offset, char *buf,
 				      modhost_size_t len)
@@ -251,6 +274,7 @@ static const struct modhost_mem_ops mem_ops = {
 	.ksize = f_ksize,
 	.get_random_bytes = f_get_random_bytes,
 	.object_at = f_object_at,
+	.kasan_check = f_kasan_check,
 };
 
 static const struct modhost_debug_ops debug_ops = {

@@ -41,6 +41,11 @@ long fake_live_blocks(void);
 long fake_kmalloc_calls(void);
 long fake_kfree_calls(void);
 unsigned int fake_last_gfp(void);
+long fake_access_checks(void);
+const void *fake_access_address(void);
+unsigned long fake_access_size(void);
+int fake_access_write(void);
+unsigned long long fake_access_ip(void);
 void fake_check(int ok, int line, const char *what);
 void fake_check_str(const char *got, const char *want, int line, const char *what);
 void fake_check_long(long long got, long long want, int line, const char *what);
@@ -425,6 +430,53 @@ static void test_strings(void)
 		CHECK_INT(match_string(modes, ARRAY_SIZE(modes), "x"), -EINVAL);
 		CHECK_INT(sysfs_match_string(modes, "on\n"), 1);
 	}
+}
+
+/* kasan.c is linked here, as into a module built with KASAN=1: the
+ * compiler's calls and the string functions ask the host, naming the
+ * caller. */
+void __asan_store4_noabort(unsigned long addr);
+void __asan_loadN_noabort(unsigned long addr, size_t size);
+
+#define CHECK_ACCESS(addr, size, write) do {					\
+	CHECK(fake_access_address() == (const void *)(addr));			\
+	CHECK_INT(fake_access_size(), size);					\
+	CHECK_INT(fake_access_write(), write);					\
+} while (0)
+
+static int kasan_static;
+
+static noinline void test_kasan(void)
+{
+	char buf[16], src[8] = "abc";
+	unsigned long here = (unsigned long)test_kasan;
+	long before;
+
+	__asan_store4_noabort((unsigned long)buf);
+	CHECK_ACCESS(buf, 4, 1);
+	CHECK(fake_access_ip() > here && fake_access_ip() < here + 4096);
+	__asan_loadN_noabort((unsigned long)buf + 1, 24);
+	CHECK_ACCESS(buf + 1, 24, 0);
+	strcpy(buf, "hello");
+	CHECK_ACCESS(buf, 6, 1);
+	CHECK(fake_access_ip() > here && fake_access_ip() < here + 4096);
+	strcat(buf, "!");
+	CHECK_ACCESS(buf + 5, 2, 1);
+	memset(buf, 0, 9);
+	CHECK_ACCESS(buf, 9, 1);
+	memcpy(buf + 2, src, 3);
+	CHECK_ACCESS(buf + 2, 3, 1);
+	strscpy(buf, "toolong", 4);
+	CHECK_ACCESS(buf, 4, 1);
+	strncpy(buf, src, 10);
+	CHECK_ACCESS(buf, 10, 1);
+	strncat(buf, "de", 5);
+	CHECK_ACCESS(buf + 3, 3, 1);
+	before = fake_access_checks();
+	memset(buf, 0, 0);
+	CHECK_INT(fake_access_checks(), before);	/* nothing touched, nothing asked */
+	__asan_store4_noabort((unsigned long)&kasan_static);
+	CHECK_INT(fake_access_checks(), before);	/* no block is in the image */
 }
 
 static void test_ctype(void)
@@ -858,6 +910,7 @@ void run_tests(void)
 	test_sscanf();
 	test_kstrtox();
 	test_strings();
+	test_kasan();
 	test_ctype();
 	test_slab();
 	test_printk();

@@ -1,6 +1,8 @@
-//! The table's `mem` group: module memory and random bytes.
+//! The table's `mem` group: module memory, `KASAN=1`'s access check, and
+//! random bytes.
 //!
-//! Kernel counterpart: `mm/slub.c`, `drivers/char/random.c`.
+//! Kernel counterpart: `mm/slub.c`, `mm/kasan/generic.c`,
+//! `drivers/char/random.c`.
 
 use core::ffi::c_void;
 use modhost_abi::{
@@ -9,10 +11,13 @@ use modhost_abi::{
 };
 
 use super::{entries, site_text};
-use crate::services::{
-    kmem::{Freed, GFP_ZERO, Origin},
-    printk::Level,
-    task::Task,
+use crate::{
+    debug::kasan::Place,
+    services::{
+        kmem::{Access, Freed, GFP_ZERO, Origin},
+        printk::Level,
+        task::Task,
+    },
 };
 
 entries! {
@@ -36,7 +41,7 @@ entries! {
             match c.module().kmem.kfree(block as usize, by.clone()) {
                 Freed::Block { objects, findings } => {
                     for finding in &findings {
-                        c.services().kasan(c.module(), finding, &detected, &by);
+                        c.services().kasan(c.module(), finding, Place::Check(&detected), &by);
                     }
                     for object in objects.iter().filter(|o| !o.is_freed()) {
                         if object.free_embedded() {
@@ -50,7 +55,7 @@ entries! {
                     Ok(())
                 }
                 Freed::Invalid(finding) => {
-                    c.services().kasan(c.module(), &finding, &detected, &by);
+                    c.services().kasan(c.module(), &finding, Place::Check(&detected), &by);
                     Err(Errno::EINVAL)
                 }
             }
@@ -78,6 +83,19 @@ entries! {
             found.set_address(address as usize);
             if c.module().kmem.object_at(found, address as usize) {
                 c.set_static(object, &site)?;
+            }
+            Ok(())
+        }
+
+        /// `KASAN=1`: the check before each load and store of the module's
+        /// instrumented code (`ip` is the access's place in it): one that
+        /// touches a redzone or a freed block is reported, once per block,
+        /// and goes ahead. Cheap for what is no block of the module.
+        fn kasan_check(c, address: *const c_void, size: usize, write: bool, ip: u64) -> () {
+            let access = if write { Access::Write } else { Access::Read };
+            if let Some(finding) = c.module().kmem.check_access(address as usize, size, access) {
+                let by = origin(c.services(), &Site::NONE);
+                c.services().kasan(c.module(), &finding, Place::Code(ip as usize), &by);
             }
             Ok(())
         }
