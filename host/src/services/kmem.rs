@@ -272,7 +272,10 @@ impl Kmem {
         index.quarantine(address);
         drop(index);
         let mut findings: Vec<Finding> = out_of_bounds.into_iter().collect();
-        while let Some((old, mut block)) = self.index.lock().evict() {
+        loop {
+            // The lock for the taking only: the check and the release after.
+            let evicted = self.index.lock().evict();
+            let Some((old, mut block)) = evicted else { break };
             findings.extend(std::iter::from_fn(|| check_bytes(old, &mut block)));
             release(old, block.size);
         }
