@@ -30,12 +30,12 @@ static inline void mh_unlock(int *lock)
 
 /*
  * kasan.c, linked only into modules built with KASAN=1 (weak: null in the
- * others): checks size bytes at p that a library function reads or
- * writes for its caller at ip, as the module's own instrumented accesses
- * are checked.
+ * others; hidden, so that the link decides, never the dynamic linker):
+ * checks size bytes at p that a library function reads or writes for its
+ * caller at ip, as the module's own instrumented accesses are checked.
  */
 void __modhost_kasan_check_range(const volatile void *p, size_t size, bool write, unsigned long ip)
-	__attribute__((weak));
+	__attribute__((weak, visibility("hidden")));
 
 /* Whether the module was built with KASAN=1: then the string and memory
  * functions check what they touch, naming their caller. */

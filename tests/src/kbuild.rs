@@ -401,6 +401,10 @@ fn kasan_1_instruments_every_object_but_those_the_makefile_exempts() {
     let data = std::fs::read(dir.join("checked.o")).unwrap();
     let object = object::File::parse(&*data).unwrap();
     assert!(object.symbols().any(|s| s.name() == Ok("__modhost_kasan_check_range")), "lib/kasan.c is asked for");
+    let data = std::fs::read(dir.join("pair.ko")).unwrap();
+    let ko = object::File::parse(&*data).unwrap();
+    let dynamic: Vec<&str> = ko.dynamic_symbols().filter_map(|s| s.name().ok()).filter(|n| !n.is_empty()).collect();
+    assert_eq!(dynamic, ["__this_module"], "the checks are the module's own");
     let run = make(&dir.join(""), &[]);
     run.assert_failed();
     assert!(run.stderr.contains("#error not instrumented"), "{}", run.stderr);

@@ -1,6 +1,7 @@
-//! The kernel's own periodic threads (`khungtaskd`, `watchdog/0`): one
-//! task per kernel, started with the first module, that looks at the
-//! kernel, sleeps as long as its look says, and stops at shutdown.
+//! The kernel's own periodic threads (`khungtaskd`, `watchdog/0`,
+//! `kslabcheckd`): one task per kernel, started with the first module,
+//! that looks at the kernel, sleeps as long as its look says, and stops at
+//! shutdown.
 //!
 //! Kernel counterpart: `kthread_run` of a daemon with a
 //! `schedule_timeout_interruptible` loop.

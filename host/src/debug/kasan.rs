@@ -3,22 +3,24 @@
 //!
 //! ```text
 //! ==================================================================
-//! BUG: KASAN: slab-out-of-bounds in oob_init+0x45/0x90 [oob]
-//! Write of size 1 at addr 00005581c0a4e01a by task insmod/2
+//! BUG: KASAN: slab-out-of-bounds in oob_init+0x77/0xcb [oob]
+//! Write of size 11 at addr 00007f91c4002230 by task insmod/2
 //!
-//! CPU: 0 PID: 2 Comm: insmod Tainted: G    B
+//! CPU: 0 PID: 2 Comm: insmod Tainted: B
 //! Call Trace:
 //!  <TASK>
-//!  oob_init+0x45/0x90 [oob]
+//!  strcpy+0x5b/0x85 [oob]
+//!  oob_init+0x77/0xcb [oob]
+//!  __modhost_start+0x64/0x9f [oob]
 //!  </TASK>
 //!
 //! Allocated by task 2:
 //!  oob.c:13 [oob]
 //!
-//! The buggy address belongs to the object at 00005581c0a4e010
+//! The buggy address belongs to the object at 00007f91c4002230
 //!  which belongs to the cache kmalloc-16 of size 16
-//! The buggy address is located 0 bytes to the right of
-//!  allocated 10-byte region [00005581c0a4e010, 00005581c0a4e01a)
+//! The buggy address is located 0 bytes inside of
+//!  allocated 10-byte region [00007f91c4002230, 00007f91c400223a)
 //! ==================================================================
 //! ```
 //!
