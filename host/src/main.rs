@@ -17,7 +17,7 @@
 //! prints its KTAP report (`modhost::check`); the kernel's flags
 //! (`--module-path`, `--hz`, ...) go before or after `check`.
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use modhost::{
     Kernel, KernelBuilder,
     check::Scenario,
@@ -75,8 +75,7 @@ use std::{
     Kernel C modules: `modhost build DIR` runs make -C <checkout>/kbuild M=DIR\n\
     (see `modhost build --help`); make runs `modhost modpost`.\n\n\
     A teacher's check: `modhost check lab.scenario` runs a scenario on a manual clock and\n\
-    prints KTAP (see `modhost check --help`).",
-    args_conflicts_with_subcommands = true
+    prints KTAP (see `modhost check --help`)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -145,6 +144,7 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     if let Some(Subcommand::Check { scenario }) = &cli.command {
+        refuse_session_flags(&cli);
         return check(&cli, scenario);
     }
     if cli.no_supervisor {
@@ -194,6 +194,23 @@ fn run_kernel(cli: &Cli) -> u8 {
     // Modules left loaded at the end (shown in dmesg) fail a clean run.
     let status = if all_unloaded || script.status() != 0 { script.status() } else { 1 };
     u8::try_from(status).unwrap_or(1)
+}
+
+/// Exits with clap's usage error if a flag of the session is given with
+/// `check`, which has no session (the kernel's flags are shared).
+fn refuse_session_flags(cli: &Cli) {
+    let given = [
+        (!cli.commands.is_empty(), "--command"),
+        (cli.script.is_some(), "--script"),
+        (cli.console_level.is_some(), "--console-level"),
+        (cli.errexit, "--errexit"),
+        (cli.history.is_some(), "--history"),
+        (cli.json, "--json"),
+    ];
+    if let Some((_, flag)) = given.iter().find(|(given, _)| *given) {
+        let message = format!("the subcommand 'check' cannot be used with '{flag}'");
+        Cli::command().error(clap::error::ErrorKind::ArgumentConflict, message).exit();
+    }
 }
 
 /// `modhost check`: reads the scenario (status 2 if it cannot), then runs

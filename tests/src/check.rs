@@ -132,11 +132,13 @@ fn a_producer_held_back_by_a_full_fifo_is_said_but_not_failed() {
     assert!(said.ends_with("/s outside it, as asked"), "{said}");
 }
 
-/// Runs the modhost binary's `check` on `scenario`.
+/// Runs the modhost binary's `check` on `scenario` (the kernel's flags go
+/// before `check` or after it).
 fn modhost_check(scenario: &Path) -> Output {
     Command::new(modhost())
-        .args(["check", "--module-path"])
+        .arg("--module-path")
         .arg(module_dir())
+        .args(["check", "--exit-timeout", "5"])
         .arg(scenario)
         .output()
         .expect("modhost runs")
@@ -168,6 +170,10 @@ fn the_binary_exits_0_1_or_2_and_names_a_broken_line() {
         stdout.contains("\nnot ok 2 rmmod nosuch\n# rmmod: ERROR: Module nosuch is not currently loaded\n"),
         "{stdout}"
     );
+
+    let out = Command::new(modhost()).args(["-c", "lsmod", "check"]).arg(&failing).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "a session's flag is refused");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("'check' cannot be used with '--command'"));
 
     let out = modhost_check(&checkout("scenarios/lab.scenario"));
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));

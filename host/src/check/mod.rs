@@ -70,7 +70,8 @@ impl Scenario {
 
 /// Runs `scenario` on `kernel` (booted by [`Scenario::boot`]), writes the
 /// KTAP report to `out`, and unloads every module and stops the kernel's
-/// threads; returns whether every test was ok.
+/// threads; returns whether every test was ok. The check is the kernel's
+/// console from here on: it reads every line as it is logged.
 pub fn run(kernel: &Kernel, scenario: &Scenario, out: &mut dyn Write) -> bool {
     let observer = Observer::attach(kernel);
     let mut ktap = Ktap::start(out, scenario.plan());

@@ -5,7 +5,9 @@
 //! of the scenario's own words:
 //!
 //! - `run DURATION`: move the manual clock on by `120s`, `500ms`, `2m` (a
-//!   bare number is seconds), letting the kernel settle at every deadline;
+//!   bare number is seconds), letting the kernel settle at every deadline
+//!   (the shell's `sleep N` moves it in one go, as at the prompt: what fell
+//!   due meanwhile runs late, at once);
 //! - `expect dmesg TEXT`: the log has a line containing `TEXT` by now;
 //! - `expect fail COMMAND`: the command fails (`expect fail rmmod fifo`
 //!   while producers use it).
