@@ -78,3 +78,24 @@ fn a_timer_still_armed_when_its_module_goes_is_an_odebug_free_active() {
     assert_dmesg_contains(&kernel, "left armed; shut down at unload");
     assert!(!lines.iter().any(|l| l == "fired"));
 }
+
+#[test]
+fn a_work_item_re_arming_after_a_plain_cancel_is_named_with_the_sync_call() {
+    let kernel = boot();
+    kernel.insmod(ko("rearm_nosync"), "").unwrap();
+    wait_for_line(&kernel, "re-armed itself after a cancel: ");
+    let lines = dmesg(&kernel);
+    let warning = lines.iter().find(|l| l.contains("re-armed itself after a cancel: ")).unwrap();
+    assert!(warning.starts_with("WARNING: at rearm_nosync.c:22 [rearm_nosync]: tick+0x0/0x"), "{warning}");
+    assert!(
+        warning.ends_with(
+            "cancel_delayed_work() at rearm_nosync.c:29 returned while it ran; cancel_delayed_work_sync() waits \
+             for the run in progress"
+        ),
+        "{warning}"
+    );
+    assert_eq!(lines.iter().filter(|l| l.contains("re-armed itself after a cancel")).count(), 1);
+    kernel.rmmod("rearm_nosync").unwrap();
+    assert!(kernel.lsmod().is_empty());
+}
+

@@ -118,6 +118,7 @@ fn a_kthread_left_running_at_exit_is_stopped_and_reported() {
     kernel.rmmod("kthreadtest").unwrap();
     assert_dmesg_contains(&kernel, "kthread kt_patient (made at ");
     assert_dmesg_contains(&kernel, ") left running; stopped at unload");
+    assert_dmesg_contains(&kernel, " object type: task_struct hint: made at ");
     assert_dmesg_contains(&kernel, "was never freed");
     assert!(kernel.ps().iter().all(|t| t.command != "kt_patient"));
     assert_nothing_pinned(&kernel);

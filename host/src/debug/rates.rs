@@ -58,6 +58,9 @@ struct Meter {
     before: Option<Duration>,
     /// Where it last re-armed itself: the site's identity, and its text.
     rearmed: Option<((usize, u32, u32), String)>,
+    /// A plain (not `_sync`) cancel returned while the newest run was in
+    /// progress: what to tell if that run re-arms (the lab's bug).
+    cancelled: Option<String>,
 }
 
 /// What a meter measured, at one moment.
@@ -114,18 +117,31 @@ impl RunMeter {
 
     /// The running run ends at `now`.
     pub(crate) fn finished(&self, now: Duration) {
-        if let Some(run) = self.state.lock().runs.back_mut().filter(|r| r.end.is_none()) {
+        let mut meter = self.state.lock();
+        meter.cancelled = None;
+        if let Some(run) = meter.runs.back_mut().filter(|r| r.end.is_none()) {
             run.end = Some(now);
         }
     }
 
-    /// It re-armed itself from its own callback, at `site`.
-    pub(crate) fn rearmed(&self, site: &Site) {
+    /// A plain cancel from another task returns now: if a run is in
+    /// progress, it may still re-arm, and `why` is what to tell then.
+    pub(crate) fn cancelled(&self, why: impl FnOnce() -> String) {
+        let mut meter = self.state.lock();
+        if meter.runs.back().is_some_and(|r| r.end.is_none()) {
+            meter.cancelled = Some(why());
+        }
+    }
+
+    /// It re-armed itself from its own callback, at `site`; what to tell
+    /// if a plain cancel returned while this run was in progress.
+    pub(crate) fn rearmed(&self, site: &Site) -> Option<String> {
         let identity = (site.file.as_ptr() as usize, site.line, site.column);
         let mut meter = self.state.lock();
         if meter.rearmed.as_ref().is_none_or(|(known, _)| *known != identity) {
             meter.rearmed = Some((identity, site_text(site)));
         }
+        meter.cancelled.take()
     }
 
     /// What it achieved by `now`, if it ever re-armed itself.
@@ -190,6 +206,21 @@ mod tests {
             meter.finished(ms(n * period + busy));
         }
         meter
+    }
+
+    #[test]
+    fn only_a_cancel_during_a_run_is_told_and_only_to_that_run() {
+        let meter = RunMeter::default();
+        meter.cancelled(|| "idle".into());
+        meter.started(ms(0));
+        assert_eq!(meter.rearmed(&SITE), None, "a cancel between runs cannot be outrun");
+        meter.cancelled(|| "during".into());
+        assert_eq!(meter.rearmed(&SITE).as_deref(), Some("during"));
+        assert_eq!(meter.rearmed(&SITE), None, "told once");
+        meter.cancelled(|| "again".into());
+        meter.finished(ms(1));
+        meter.started(ms(2));
+        assert_eq!(meter.rearmed(&SITE), None, "a run that ended without re-arming clears it");
     }
 
     #[test]

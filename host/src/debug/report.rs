@@ -54,6 +54,14 @@ impl Services {
         self.log(Level::Warning, "---[ end trace ]---");
     }
 
+    /// A timer or work item (`what`) re-arming itself at `site` from the
+    /// run a plain cancel did not wait for (`why`): it fires again after
+    /// the cancel, maybe after its module is gone.
+    pub(crate) fn report_rearm_after_cancel(&self, module: &ModuleRecord, what: &str, site: &str, why: &str) {
+        let text = format!("{what} re-armed itself after a cancel: {why}");
+        self.warn(Some(module), site, &text);
+    }
+
     /// A bug of the host itself (a panic in a service), caught by the entry
     /// layer: a WARN with the backtrace, so it can be reported and fixed.
     pub(crate) fn host_bug(&self, module: Option<&ModuleRecord>, site: &str, text: &str, backtrace: &str) {

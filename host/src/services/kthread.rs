@@ -56,6 +56,9 @@ struct State {
 
 impl Kind for KThread {
     const NAME: &'static str = "kthread";
+    // Beyond the kernel's debugobjects: a thread still running when its
+    // module's memory goes is as active as an armed timer.
+    const DEBUG_TYPE: Option<&'static str> = Some("task_struct");
 
     fn stop(object: &Object<KThread>) -> Option<String> {
         let this = &object.inner;

@@ -20,14 +20,14 @@ entries! {
         /// `mod_timer`: `1` if it was pending.
         fn mod_timer(c, handle: Handle, expires: u64, site: Site) -> i32 {
             let object = c.object_arc::<Timer>(handle, &site)?;
-            note_rearm(c.services(), &object, &site);
+            note_rearm(&c, &object, &site);
             Ok(i32::from(timer::modify(c.services(), &object, expires)))
         }
 
         /// `add_timer`: arming a pending timer is reported.
         fn add_timer(c, handle: Handle, expires: u64, site: Site) -> () {
             let object = c.object_arc::<Timer>(handle, &site)?;
-            note_rearm(c.services(), &object, &site);
+            note_rearm(&c, &object, &site);
             if timer::modify(c.services(), &object, expires) {
                 c.warn(&site, "add_timer of a pending timer");
             }
@@ -45,6 +45,15 @@ entries! {
             };
             if !sync {
                 let object = c.object::<Timer>(handle, &site)?;
+                if !shutdown && !timer::rearms_itself(c.services(), object) {
+                    object.inner.meter.cancelled(|| {
+                        format!(
+                            "timer_delete() (del_timer) at {} returned while it ran; timer_delete_sync() \
+                             (del_timer_sync) waits for the callback in progress",
+                            site_text(&site)
+                        )
+                    });
+                }
                 return Ok(i32::from(timer::delete(c.services(), object, shutdown)));
             }
             let object = c.object_arc::<Timer>(handle, &site)?;
@@ -89,8 +98,10 @@ entries! {
 
 /// A timer armed from its own callback re-arms itself: its meter learns
 /// where, and from then on its rate is shown (`/sys/kernel/debug/modhost/rates`).
-fn note_rearm(services: &crate::services::Services, timer: &crate::services::object::Object<Timer>, site: &Site) {
-    if timer::rearms_itself(services, timer) {
-        timer.inner.meter.rearmed(site);
+fn note_rearm(c: &super::Caller, timer: &crate::services::object::Object<Timer>, site: &Site) {
+    if timer::rearms_itself(c.services(), timer)
+        && let Some(why) = timer.inner.meter.rearmed(site)
+    {
+        c.services().report_rearm_after_cancel(c.module(), &timer.name(), &site_text(site), &why);
     }
 }

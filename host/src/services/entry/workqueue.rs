@@ -87,7 +87,7 @@ entries! {
         /// `queue_work`.
         fn queue_work(c, wq: Handle, work: Handle, site: Site) -> bool {
             let (wq, work) = (c.object_arc::<Workqueue>(wq, &site)?, c.object_arc::<WorkItem>(work, &site)?);
-            note_rearm(&work, &site);
+            note_rearm(&c, &work, &site);
             Ok(workqueue::queue(&wq, &work, None))
         }
 
@@ -95,7 +95,7 @@ entries! {
         fn queue_delayed_work(c, wq: Handle, work: Handle, delay: u64, site: Site) -> bool {
             let (wq, work) = (c.object_arc::<Workqueue>(wq, &site)?, c.object_arc::<WorkItem>(work, &site)?);
             report_busy_loop(&c, &work, delay, &site);
-            note_rearm(&work, &site);
+            note_rearm(&c, &work, &site);
             Ok(workqueue::queue(&wq, &work, Some(delay)))
         }
 
@@ -103,7 +103,7 @@ entries! {
         fn mod_delayed_work(c, wq: Handle, work: Handle, delay: u64, site: Site) -> bool {
             let (wq, work) = (c.object_arc::<Workqueue>(wq, &site)?, c.object_arc::<WorkItem>(work, &site)?);
             report_busy_loop(&c, &work, delay, &site);
-            note_rearm(&work, &site);
+            note_rearm(&c, &work, &site);
             Ok(workqueue::mod_delayed(&wq, &work, delay))
         }
 
@@ -118,6 +118,13 @@ entries! {
             };
             let item = c.object_arc::<WorkItem>(handle, &site)?;
             let task = c.task();
+            if !sync && !workqueue::rearms_itself(&item) {
+                let verb = if disable { "disable" } else { "cancel" };
+                let (call, sync_call) = (item.inner.call(verb, false), item.inner.call(verb, true));
+                item.inner.meter.cancelled(|| {
+                    format!("{call}() at {} returned while it ran; {sync_call}() waits for the run in progress", site_text(&site))
+                });
+            }
             if sync {
                 c.might_sleep(&site);
                 let running: Vec<_> = item.inner.running_task().map(|t| (t, item.name())).into_iter().collect();
@@ -156,7 +163,7 @@ entries! {
         /// Queues the running item again on its own workqueue.
         fn work_requeue(c, handle: Handle, delay: u64, site: Site) -> bool {
             let item = c.object_arc::<WorkItem>(handle, &site)?;
-            note_rearm(&item, &site);
+            note_rearm(&c, &item, &site);
             Ok(workqueue::requeue(&item, delay))
         }
 
@@ -192,10 +199,13 @@ fn flush(c: super::Caller, handle: Handle, site: Site, drain: bool) -> Result<i3
 
 /// A work item queued from its own callback re-arms itself: its meter
 /// learns where, and from then on its rate is shown
-/// (`/sys/kernel/debug/modhost/rates`).
-fn note_rearm(work: &std::sync::Arc<super::super::object::Object<WorkItem>>, site: &Site) {
-    if workqueue::rearms_itself(work) {
-        work.inner.meter.rearmed(site);
+/// (`/sys/kernel/debug/modhost/rates`). If a plain cancel returned while
+/// this run was in progress, the re-arming is the lab's bug: reported.
+fn note_rearm(c: &super::Caller, work: &std::sync::Arc<super::super::object::Object<WorkItem>>, site: &Site) {
+    if workqueue::rearms_itself(work)
+        && let Some(why) = work.inner.meter.rearmed(site)
+    {
+        c.services().report_rearm_after_cancel(c.module(), &work.name(), &site_text(site), &why);
     }
 }
 
