@@ -98,4 +98,3 @@ fn a_work_item_re_arming_after_a_plain_cancel_is_named_with_the_sync_call() {
     kernel.rmmod("rearm_nosync").unwrap();
     assert!(kernel.lsmod().is_empty());
 }
-

@@ -71,6 +71,27 @@ pub(super) fn set_kernel(pid: i32) {
     KERNEL.store(pid, Ordering::SeqCst);
 }
 
+/// Blocks the handled signals; returns the mask to put back.
+pub(super) fn hold() -> libc::sigset_t {
+    // SAFETY: zeroed sigsets are valid to fill; the masks are this thread's.
+    unsafe {
+        let (mut block, mut before): (libc::sigset_t, libc::sigset_t) = (std::mem::zeroed(), std::mem::zeroed());
+        libc::sigemptyset(&raw mut block);
+        for signal in HANDLED {
+            libc::sigaddset(&raw mut block, signal);
+        }
+        libc::pthread_sigmask(libc::SIG_BLOCK, &raw const block, &raw mut before);
+        before
+    }
+}
+
+/// Puts back the mask [`hold`] returned: a signal held meanwhile is
+/// delivered now.
+pub(super) fn release(before: &libc::sigset_t) {
+    // SAFETY: `before` is a mask pthread_sigmask filled.
+    unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, before, std::ptr::null_mut()) };
+}
+
 /// In the forked kernel process: the default actions back, for the kernel
 /// to handle its signals its own way.
 pub(super) fn kernel_defaults() {

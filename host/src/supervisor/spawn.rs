@@ -31,13 +31,26 @@ pub(super) fn start(kernel_main: &mut dyn FnMut() -> u8) -> io::Result<libc::pid
     }
     // SAFETY: getpid has no preconditions.
     let supervisor = unsafe { libc::getpid() };
+    // A signal that comes between the fork and the handlers learning the
+    // child's pid would find no kernel to pass it to, and be lost: held
+    // until they know it.
+    let held = signals::hold();
     // SAFETY: this process has one thread (checked above), so the child
     // gets every lock unlocked and may run any code.
     match unsafe { libc::fork() } {
-        -1 => Err(io::Error::last_os_error()),
-        0 => run_kernel(supervisor, kernel_main),
+        -1 => {
+            let e = io::Error::last_os_error();
+            signals::release(&held);
+            Err(e)
+        }
+        0 => {
+            signals::kernel_defaults();
+            signals::release(&held);
+            run_kernel(supervisor, kernel_main)
+        }
         pid => {
             signals::set_kernel(pid);
+            signals::release(&held);
             Ok(pid)
         }
     }
@@ -45,7 +58,6 @@ pub(super) fn start(kernel_main: &mut dyn FnMut() -> u8) -> io::Result<libc::pid
 
 /// The kernel process's life: never returns.
 fn run_kernel(supervisor: libc::pid_t, kernel_main: &mut dyn FnMut() -> u8) -> ! {
-    signals::kernel_defaults();
     // A kernel whose supervisor died is ended as by `kill`, which unloads
     // everything.
     // SAFETY: prctl with an integer argument; getppid has no preconditions.
