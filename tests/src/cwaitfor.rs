@@ -74,3 +74,22 @@ fn an_rmmod_whose_wait_ends_by_itself_is_not_explained() {
     kernel.rmmod("fifo").unwrap();
     assert!(lines_with(&kernel, "exit waits in").is_empty(), "{}", dmesg(&kernel).join("\n"));
 }
+
+#[test]
+fn an_exit_waiting_for_work_that_needs_the_lock_exit_holds_is_explained() {
+    let kernel = boot_short();
+    kernel.insmod(ko("exit_lock"), "").unwrap();
+    assert!(kernel.rmmod("exit_lock").is_err(), "exit deadlocks on its own lock");
+    let why = lines_with(&kernel, "rmmod exit_lock: exit waits in cancel_work_sync for update+0x0/0x");
+    assert_eq!(why.len(), 1, "{}", dmesg(&kernel).join("\n"));
+    assert!(why[0].contains("[exit_lock] on kworker/"), "{}", why[0]);
+    assert!(why[0].contains(", which sleeps in mutex_lock(&state_lock) at update+0x"), "{}", why[0]);
+    assert!(why[0].contains("(exit_lock.c:18), held by rmmod/"), "{}", why[0]);
+    assert!(why[0].ends_with(" itself: exit holds the lock that what it waits for needs"), "{}", why[0]);
+    assert_dmesg(
+        &kernel,
+        "rmmod exit_lock: release the lock before the wait in exit, or rmmod -f exit_lock to stop waiting",
+    );
+    kernel.rmmod_force("exit_lock").unwrap();
+    assert!(kernel.lsmod().is_empty());
+}

@@ -1,11 +1,12 @@
 //! Why an rmmod waits: the wait-for chain, explained the moment a module's
-//! exit starts waiting on a task that nothing will wake.
+//! exit waits on a task that nothing will wake.
 //!
 //! A module's exit waits in `flush_workqueue`, `destroy_workqueue`,
 //! `cancel_*_sync`, `flush_work` or `kthread_stop` for the tasks running
 //! its work or threads. When one of them sleeps uninterruptibly (neither
 //! rmmod's interrupt nor `kthread_stop` ends that sleep) on a semaphore or
-//! a completion that no loaded code will give, the kernel would only
+//! a completion that no loaded code will give, or on a lock held by the
+//! waiting exit itself (or by a task stuck in turn), the kernel would only
 //! report a hung rmmod after 120 s. modhost says at once:
 //!
 //! ```text
@@ -16,13 +17,21 @@
 //! rmmod producer: load a module that calls get_item, or rmmod -f producer to stop waiting
 //! ```
 //!
-//! The sleeping side records what it sleeps on ([`Blocker`], on its task);
-//! who gives an event is lockdep's record ([`super::lockdep::Class`]); who
-//! could call a giver is the symbol table's ([`Services::symbol_callers`]).
+//! The sleeping side records what it sleeps on ([`Blocker`], on its task,
+//! through [`Services::block_on`]). An exit's wait is looked at when it
+//! starts (the tasks already asleep) and stays registered while it lasts
+//! ([`ExitWait`]), so that a task it waits for that goes to sleep later is
+//! explained as it does. Who gives an event is lockdep's record
+//! ([`super::lockdep::Class`]); who could call a giver is the symbol
+//! table's ([`Services::symbol_callers`]).
 //!
 //! Kernel counterpart: none; `kernel/hung_task.c` reports the rmmod late.
 
-use std::sync::Arc;
+use parking_lot::Mutex;
+use std::sync::{
+    Arc,
+    atomic::{AtomicUsize, Ordering},
+};
 
 use super::lockdep::{At, LockKind};
 use crate::services::{
@@ -30,7 +39,7 @@ use crate::services::{
     object::AnyObject,
     printk::Level,
     record::{ModuleRecord, ModuleState},
-    task::{Task, TaskState, task_of},
+    task::{Task, WaitMode, task_of},
 };
 
 /// What a task sleeps on while it sleeps in a lock, semaphore or completion.
@@ -40,6 +49,7 @@ pub(crate) struct Blocker {
     pub(crate) call: &'static str,
     pub(crate) object: Arc<dyn AnyObject>,
     pub(crate) at: At,
+    pub(crate) mode: WaitMode,
 }
 
 /// Why a task cannot go on: the text, and what the user can do.
@@ -48,57 +58,148 @@ struct Stuck {
     advice: Option<String>,
 }
 
+/// How far a chain of lock holders is followed.
+const DEPTH: usize = 4;
+
+/// An exit's wait in progress: who waits, in which call, for which tasks
+/// (by id, with what each runs), and which of them were explained.
+struct Awaiting {
+    module: Arc<str>,
+    call: String,
+    waiter: Arc<Task>,
+    tasks: Vec<(u64, String)>,
+    told: Vec<u64>,
+}
+
+/// The exits' waits in progress in one kernel.
+#[derive(Default)]
+pub(crate) struct ExitWaits {
+    list: Mutex<Vec<Awaiting>>,
+    /// How many: a task going to sleep looks at the list only if any.
+    count: AtomicUsize,
+}
+
+impl std::fmt::Debug for ExitWaits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExitWaits").field("count", &self.count.load(Ordering::Relaxed)).finish()
+    }
+}
+
+/// An exit's wait, registered until it is dropped (when the wait ends).
+#[must_use]
+pub(crate) struct ExitWait {
+    services: Option<Arc<Services>>,
+    waiter: u64,
+}
+
+impl Drop for ExitWait {
+    fn drop(&mut self) {
+        if let Some(services) = &self.services {
+            let mut list = services.exit_waits.list.lock();
+            list.retain(|a| a.waiter.id() != self.waiter);
+            services.exit_waits.count.store(list.len(), Ordering::Relaxed);
+        }
+    }
+}
+
 impl Services {
     /// `module` waits in `call` for the tasks `awaited` (by id, with what
     /// each runs): if this is its exit, each one that sleeps where nothing
-    /// will wake it is explained now, with what the user can do.
+    /// will wake it is explained now, or when it goes to sleep, until the
+    /// returned wait is dropped.
     pub(crate) fn explain_exit_wait(
-        &self,
+        self: &Arc<Self>,
         module: &ModuleRecord,
         call: impl FnOnce() -> String,
         awaited: &[(u64, String)],
-    ) {
+    ) -> ExitWait {
+        let waiter = Task::current();
         if !self.lockdep.enabled() || awaited.is_empty() || module.state() != ModuleState::Going {
+            return ExitWait { services: None, waiter: waiter.id() };
+        }
+        let mut wait = Awaiting {
+            module: Arc::clone(&module.name),
+            call: call(),
+            waiter: Arc::clone(&waiter),
+            tasks: awaited.to_vec(),
+            told: Vec::new(),
+        };
+        for (id, _) in awaited {
+            if let Some(task) = task_of(self.id, *id) {
+                self.tell(&mut wait, &task);
+            }
+        }
+        let mut list = self.exit_waits.list.lock();
+        list.push(wait);
+        self.exit_waits.count.store(list.len(), Ordering::Relaxed);
+        ExitWait { services: Some(Arc::clone(self)), waiter: waiter.id() }
+    }
+
+    /// `task` is about to sleep on `blocker`: recorded for the chain, and
+    /// explained now if an exit waits for it and nothing will wake it.
+    pub(crate) fn block_on(&self, task: &Arc<Task>, blocker: Blocker) {
+        task.set_blocker(Some(blocker));
+        if self.exit_waits.count.load(Ordering::Relaxed) == 0 {
             return;
         }
-        let call = call();
-        let waiter = Task::current();
-        for (id, runs) in awaited {
-            let Some(task) = task_of(self.id, *id) else { continue };
-            let Some(stuck) = self.why_stuck(&task) else { continue };
-            let name = &module.name;
-            self.log(
-                Level::Warning,
-                &format!(
-                    "{} {name}: exit waits in {call} for {runs} on {}/{}, {}",
-                    waiter.name(),
-                    task.name(),
-                    task.id(),
-                    stuck.why
-                ),
-            );
-            let advice = stuck.advice.map_or_else(String::new, |a| format!("{a}, or "));
-            self.log(Level::Warning, &format!("{} {name}: {advice}rmmod -f {name} to stop waiting", waiter.name()));
+        let mut list = self.exit_waits.list.lock();
+        for wait in list.iter_mut().filter(|w| w.tasks.iter().any(|(id, _)| *id == task.id())) {
+            self.tell(wait, task);
         }
     }
 
-    /// Why `task` sleeps for good, if it does: it sleeps uninterruptibly on
-    /// a semaphore or completion that no loaded code gives.
-    fn why_stuck(&self, task: &Task) -> Option<Stuck> {
-        if task.state() != TaskState::DiskSleep {
+    /// Explains `task` to `wait`'s rmmod, once, if it is stuck.
+    fn tell(&self, wait: &mut Awaiting, task: &Task) {
+        if wait.told.contains(&task.id()) {
+            return;
+        }
+        let Some(stuck) = self.why_stuck(task, &wait.waiter, DEPTH) else { return };
+        wait.told.push(task.id());
+        let runs = wait.tasks.iter().find(|(id, _)| *id == task.id()).map_or("", |(_, runs)| runs.as_str());
+        let (comm, name) = (wait.waiter.name(), &wait.module);
+        let text = format!(
+            "{comm} {name}: exit waits in {} for {runs} on {}/{}, {}",
+            wait.call,
+            task.name(),
+            task.id(),
+            stuck.why
+        );
+        self.log(Level::Warning, &text);
+        let advice = stuck.advice.map_or_else(String::new, |a| format!("{a}, or "));
+        self.log(Level::Warning, &format!("{comm} {name}: {advice}rmmod -f {name} to stop waiting"));
+    }
+
+    /// Why `task` sleeps for good, if it does: it waits uninterruptibly on a semaphore or completion that no loaded code
+    /// gives, or on a lock held by `waiter` or by a task stuck in turn
+    /// (followed `depth` deep).
+    fn why_stuck(&self, task: &Task, waiter: &Task, depth: usize) -> Option<Stuck> {
+        // A blocker is set from the slow path on, while the task spins and
+        // then sleeps: committed to waiting, whichever it does now.
+        let blocker = task.blocker()?;
+        if blocker.mode != WaitMode::Uninterruptible {
             return None;
         }
-        let blocker = task.blocker()?;
         let class = blocker.object.lock_class()?;
         let sleeps =
             format!("which sleeps in {}({}) at {}", blocker.call, class.name, blocker.at.format(&self.kallsyms));
-        if !matches!(class.kind, LockKind::Semaphore | LockKind::Completion) {
-            return None;
+        if matches!(class.kind, LockKind::Semaphore | LockKind::Completion) {
+            let give = if class.kind == LockKind::Semaphore { "up" } else { "complete" };
+            let state = blocker.object.wait_state().map(|s| format!("; {} is {s}", class.name)).unwrap_or_default();
+            let (givers, advice) = self.nobody_gives(&class.givers(), give, &class.name)?;
+            return Some(Stuck { why: format!("{sleeps}{state}; {givers}"), advice });
         }
-        let give = if class.kind == LockKind::Semaphore { "up" } else { "complete" };
-        let state = blocker.object.wait_state().map(|s| format!("; {} is {s}", class.name)).unwrap_or_default();
-        let (givers, advice) = self.nobody_gives(&class.givers(), give, &class.name)?;
-        Some(Stuck { why: format!("{sleeps}{state}; {givers}"), advice })
+        let holder = blocker.object.holder()?;
+        if holder == waiter.id() {
+            let why = format!(
+                "{sleeps}, held by {}/{holder} itself: exit holds the lock that what it waits for needs",
+                waiter.name()
+            );
+            return Some(Stuck { why, advice: Some("release the lock before the wait in exit".to_string()) });
+        }
+        let holder = task_of(self.id, holder)?;
+        let more = self.why_stuck(&holder, waiter, depth.checked_sub(1)?)?;
+        let why = format!("{sleeps}, held by {}/{}, {}", holder.name(), holder.id(), more.why);
+        Some(Stuck { why, advice: more.advice })
     }
 
     /// Whether no loaded code can give the event that `givers` gave so far

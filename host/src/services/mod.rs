@@ -108,6 +108,8 @@ pub(crate) struct Services {
     pub(crate) fail_down: crate::debug::fault_inject::FaultAttr,
     /// The lock dependency checker.
     pub(crate) lockdep: crate::debug::lockdep::Lockdep,
+    /// The module exits' waits in progress, for their explanations.
+    pub(crate) exit_waits: crate::debug::waitfor::ExitWaits,
 }
 
 impl Services {
@@ -131,6 +133,7 @@ impl Services {
             failslab: crate::debug::fault_inject::FaultAttr::new("failslab"),
             fail_down: crate::debug::fault_inject::FaultAttr::new("fail_down"),
             lockdep: crate::debug::lockdep::Lockdep::default(),
+            exit_waits: crate::debug::waitfor::ExitWaits::default(),
             clock,
         }
     }

@@ -79,6 +79,11 @@ pub(crate) trait Kind: Sized + Send + Sync + 'static {
         None
     }
 
+    /// The task holding it, for a lock that has an owner.
+    fn holder(&self) -> Option<u64> {
+        None
+    }
+
     /// The meter of its callback's runs, for a kind that can re-arm itself
     /// (a timer, a work item).
     fn meter(&self) -> Option<&RunMeter> {
@@ -155,6 +160,8 @@ pub(crate) trait AnyObject: Send + Sync + 'static {
     fn lock_class(&self) -> Option<Arc<crate::debug::lockdep::Class>>;
     /// [`Kind::wait_state`].
     fn wait_state(&self) -> Option<String>;
+    /// [`Kind::holder`].
+    fn holder(&self) -> Option<u64>;
     /// [`Kind::meter`].
     fn meter(&self) -> Option<&RunMeter>;
 }
@@ -339,6 +346,10 @@ impl<T: Kind> AnyObject for Object<T> {
 
     fn wait_state(&self) -> Option<String> {
         self.inner.wait_state()
+    }
+
+    fn holder(&self) -> Option<u64> {
+        self.inner.holder()
     }
 
     fn meter(&self) -> Option<&RunMeter> {

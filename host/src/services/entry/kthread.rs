@@ -57,7 +57,7 @@ entries! {
                 return Ok(result);
             }
             let running: Vec<_> = this.task().map(|t| (t.id(), object.name())).into_iter().collect();
-            c.services().explain_exit_wait(c.module(), || format!("kthread_stop({})", this.name), &running);
+            let _explained = c.services().explain_exit_wait(c.module(), || format!("kthread_stop({})", this.name), &running);
             let c = c.unpin_on(&object);
             this.stop_and_wait(c.services(), &site_text(&site)).map_err(|_| Errno::EINTR)
         }

@@ -62,7 +62,7 @@ entries! {
             let clock = &c.services().clock;
             let deadline = sched::deadline_after(clock, clock.jiffies(), timeout.limit());
             let sleep = Sleep { clock, mode, deadline, site: &Shown(&site) };
-            task.set_blocker(Some(Blocker { call: "down", object: object.clone(), at: At::from(&site) }));
+            c.services().block_on(&task, Blocker { call: "down", object: object.clone(), at: At::from(&site), mode });
             let taken = object.inner.down(&task, &sleep);
             task.set_blocker(None);
             if taken.is_err() {
@@ -126,7 +126,7 @@ entries! {
             let task = c.task();
             let c = c.unpin_on(&object);
             let sleep = Sleep { clock: &c.services().clock, mode, deadline: None, site: &Shown(&site) };
-            task.set_blocker(Some(Blocker { call: "mutex_lock", object: object.clone(), at: At::from(&site) }));
+            c.services().block_on(&task, Blocker { call: "mutex_lock", object: object.clone(), at: At::from(&site), mode });
             let locked = object.inner.lock(&task, &sleep);
             task.set_blocker(None);
             if locked.is_err() {

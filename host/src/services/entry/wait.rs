@@ -104,8 +104,8 @@ entries! {
             let start = clock.jiffies();
             let deadline = sched::deadline_after(clock, start, timeout.limit());
             let sleep = Sleep { clock, mode, deadline, site: &Shown(&site) };
-            let blocker = Blocker { call: "wait_for_completion", object: object.clone(), at: At::from(&site) };
-            task.set_blocker(Some(blocker));
+            let blocker = Blocker { call: "wait_for_completion", object: object.clone(), at: At::from(&site), mode };
+            c.services().block_on(&task, blocker);
             let waited = object.inner.wait(&task, &sleep);
             task.set_blocker(None);
             match (waited, timeout.limit()) {

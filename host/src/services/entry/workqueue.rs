@@ -67,7 +67,7 @@ entries! {
             }
             c.might_sleep(&site);
             let c = c.unpin();
-            c.services().explain_exit_wait(c.module(), || format!("destroy_workqueue({})", object.inner.name), &object.inner.running());
+            let _explained = c.services().explain_exit_wait(c.module(), || format!("destroy_workqueue({})", object.inner.name), &object.inner.running());
             workqueue::destroy(&object, c.services(), Some(c.module()), &site_text(&site), None)
                 .map_err(|_| Errno::EINTR)?;
             c.repin().free::<Workqueue>(handle, &site)?;
@@ -125,11 +125,13 @@ entries! {
                     format!("{call}() at {} returned while it ran; {sync_call}() waits for the run in progress", site_text(&site))
                 });
             }
-            if sync {
+            // Kept until the wait ends: a task asleep later is explained then.
+            let _explained = sync.then(|| {
                 c.might_sleep(&site);
                 let running: Vec<_> = item.inner.running_task().map(|t| (t, item.name())).into_iter().collect();
-                c.services().explain_exit_wait(c.module(), || item.inner.call(if disable { "disable" } else { "cancel" }, true), &running);
-            }
+                let call = || item.inner.call(if disable { "disable" } else { "cancel" }, true);
+                c.services().explain_exit_wait(c.module(), call, &running)
+            });
             let c = c.unpin_on(&item);
             let was = workqueue::cancel(c.services(), &item, sync, disable, &task, &site_text(&site))
                 .map_err(|_| Errno::EINTR)?;
@@ -142,7 +144,7 @@ entries! {
             let task = c.task();
             c.might_sleep(&site);
             let running: Vec<_> = item.inner.running_task().map(|t| (t, item.name())).into_iter().collect();
-            c.services().explain_exit_wait(c.module(), || "flush_work".to_string(), &running);
+            let _explained = c.services().explain_exit_wait(c.module(), || "flush_work".to_string(), &running);
             let c = c.unpin_on(&item);
             let waited = workqueue::flush_work(c.services(), &item, &task, &site_text(&site))
                 .map_err(|_| Errno::EINTR)?;
@@ -190,7 +192,11 @@ fn flush(c: super::Caller, handle: Handle, site: Site, drain: bool) -> Result<i3
     let object = c.object_arc::<Workqueue>(handle, &site)?;
     c.might_sleep(&site);
     let call = if drain { "drain_workqueue" } else { "flush_workqueue" };
-    c.services().explain_exit_wait(c.module(), || format!("{call}({})", object.inner.name), &object.inner.running());
+    let _explained = c.services().explain_exit_wait(
+        c.module(),
+        || format!("{call}({})", object.inner.name),
+        &object.inner.running(),
+    );
     let c = c.unpin_on(&object);
     workqueue::flush_workqueue(&object, c.services(), Some(c.module()), &site_text(&site), drain)
         .map_err(|_| Errno::EINTR)?;

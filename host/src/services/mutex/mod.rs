@@ -122,6 +122,10 @@ impl Kind for Mutex {
         let owner = object.inner.owner();
         (owner != 0).then(|| format!("left locked by task {owner}"))
     }
+
+    fn holder(&self) -> Option<u64> {
+        Some(self.owner()).filter(|&owner| owner != 0)
+    }
 }
 
 impl Mutex {
