@@ -124,13 +124,19 @@ impl Module for Producer {
             return Ok(());
         }
         let rate = params::rate.get();
-        let old = self.state.pacer.lock().map_err(|_| Errno::EIO)?.set_rate(rate, jiffies());
-        pr_info!("rate {old} -> {rate} items/s\n");
+        // Under the pacer's lock, as the run's re-arming is: a run in
+        // progress either re-armed before this cancel, which takes it
+        // back, or sees the new rate after it (not `_sync`, which would
+        // wait for a run blocked on a full fifo).
+        let mut pacer = self.state.pacer.lock().map_err(|_| Errno::EIO)?;
+        let old = pacer.set_rate(rate, jiffies());
         if rate == 0 {
             self.work.cancel();
         } else {
             self.wq.mod_delayed_work(&self.work, 0);
         }
+        drop(pacer);
+        pr_info!("rate {old} -> {rate} items/s\n");
         Ok(())
     }
 }
@@ -162,9 +168,12 @@ impl State {
                 Put::Interrupted => return,
             }
         }
-        if let Some(delay) = self.with_pacer(|p| p.delay(jiffies())) {
-            me.requeue(delay);
-        }
+        // Re-armed under the pacer's lock: see `param_changed`.
+        self.with_pacer(|p| {
+            if let Some(delay) = p.delay(jiffies()) {
+                me.requeue(delay);
+            }
+        });
     }
 
     fn put_one(&self) -> Put {

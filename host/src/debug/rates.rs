@@ -133,6 +133,12 @@ impl RunMeter {
         }
     }
 
+    /// Another task queued or armed it again after a plain cancel: that
+    /// is the caller's intent, and the run's own re-arming is no bug.
+    pub(crate) fn armed_by_another(&self) {
+        self.state.lock().cancelled = None;
+    }
+
     /// It re-armed itself from its own callback, at `site`; what to tell
     /// if a plain cancel returned while this run was in progress.
     pub(crate) fn rearmed(&self, site: &Site) -> Option<String> {
@@ -221,6 +227,9 @@ mod tests {
         meter.finished(ms(1));
         meter.started(ms(2));
         assert_eq!(meter.rearmed(&SITE), None, "a run that ended without re-arming clears it");
+        meter.cancelled(|| "then queued".into());
+        meter.armed_by_another();
+        assert_eq!(meter.rearmed(&SITE), None, "queued again by another task after the cancel");
     }
 
     #[test]

@@ -99,9 +99,9 @@ entries! {
 /// A timer armed from its own callback re-arms itself: its meter learns
 /// where, and from then on its rate is shown (`/sys/kernel/debug/modhost/rates`).
 fn note_rearm(c: &super::Caller, timer: &crate::services::object::Object<Timer>, site: &Site) {
-    if timer::rearms_itself(c.services(), timer)
-        && let Some(why) = timer.inner.meter.rearmed(site)
-    {
+    if !timer::rearms_itself(c.services(), timer) {
+        timer.inner.meter.armed_by_another();
+    } else if let Some(why) = timer.inner.meter.rearmed(site) {
         c.services().report_rearm_after_cancel(c.module(), &timer.name(), &site_text(site), &why);
     }
 }

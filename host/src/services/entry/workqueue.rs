@@ -208,9 +208,9 @@ fn flush(c: super::Caller, handle: Handle, site: Site, drain: bool) -> Result<i3
 /// (`/sys/kernel/debug/modhost/rates`). If a plain cancel returned while
 /// this run was in progress, the re-arming is the lab's bug: reported.
 fn note_rearm(c: &super::Caller, work: &std::sync::Arc<super::super::object::Object<WorkItem>>, site: &Site) {
-    if workqueue::rearms_itself(work)
-        && let Some(why) = work.inner.meter.rearmed(site)
-    {
+    if !workqueue::rearms_itself(work) {
+        work.inner.meter.armed_by_another();
+    } else if let Some(why) = work.inner.meter.rearmed(site) {
         c.services().report_rearm_after_cancel(c.module(), &work.name(), &site_text(site), &why);
     }
 }
