@@ -98,3 +98,29 @@ fn a_work_item_re_arming_after_a_plain_cancel_is_named_with_the_sync_call() {
     kernel.rmmod("rearm_nosync").unwrap();
     assert!(kernel.lsmod().is_empty());
 }
+
+#[test]
+fn sleeping_in_a_timer_callback_or_under_a_spinlock_is_named_with_its_site() {
+    let kernel = boot();
+    kernel.insmod(ko("atomic_sleep"), "").unwrap();
+    assert_dmesg(&kernel, "BUG: sleeping function called from invalid context at atomic_sleep.c:27 [atomic_sleep]");
+    crate::clab::run_for(&kernel, 12);
+    assert_dmesg(&kernel, "BUG: sleeping function called from invalid context at atomic_sleep.c:20 [atomic_sleep]");
+    assert_dmesg_contains(&kernel, "in a timer callback");
+    kernel.rmmod("atomic_sleep").unwrap();
+    assert!(kernel.lsmod().is_empty());
+}
+
+#[test]
+fn a_kthread_exit_forgot_to_stop_is_an_odebug_free_active_and_is_stopped() {
+    let kernel = boot();
+    kernel.insmod(ko("kthread_left"), "").unwrap();
+    crate::clab::run_for(&kernel, 200);
+    kernel.rmmod("kthread_left").unwrap();
+    let lines = dmesg(&kernel);
+    let odebug = lines.iter().find(|l| l.starts_with("ODEBUG: free active (active state 0) object: ")).expect("ODEBUG");
+    assert!(odebug.contains(" object type: task_struct hint: tick_fn+0x0/0x"), "{odebug}");
+    assert!(odebug.ends_with(" [kthread_left]"), "{odebug}");
+    assert_dmesg_contains(&kernel, "left running; stopped at unload");
+    assert!(kernel.ps().iter().all(|t| t.command != "ticker"));
+}
