@@ -28,7 +28,6 @@ fn the_fifo_mutex_taken_around_its_semaphores_is_a_circular_dependency_at_once()
     let kernel = boot();
     kernel.insmod(ko("fifo_deadlock"), "").unwrap();
     let report = report(&kernel, "WARNING: possible circular locking dependency detected");
-    println!("{}", report.join("\n"));
     // get_item's down(&fill) under the lock closes the cycle put_item's
     // up(&fill) under the lock opened (both inlined into init).
     assert!(has(&report, "(&fill){+.+.}-{3:3}, at: fifo_deadlock_init+0x"), "{report:#?}");
@@ -51,7 +50,6 @@ fn two_mutexes_taken_in_both_orders_are_the_kernels_abba_report() {
     let kernel = boot();
     kernel.insmod(ko("abba"), "").unwrap();
     let report = report(&kernel, "WARNING: possible circular locking dependency detected");
-    println!("{}", report.join("\n"));
     assert!(has(&report, "is trying to acquire lock:"));
     assert!(has(&report, "(&a){+.+.}-{3:3}, at: abba_init+0x"), "{report:#?}");
     assert!(has(&report, " [abba] (abba.c:20)") && has(&report, " [abba] (abba.c:19)"), "backward's: {report:#?}");
@@ -80,7 +78,6 @@ fn a_binary_semaphore_taken_twice_is_recursive_locking_and_rmmod_still_returns()
     kernel.insmod(ko("sem_twice"), "").unwrap();
     wait_for_line(&kernel, "WARNING: possible recursive locking detected");
     let report = report(&kernel, "WARNING: possible recursive locking detected");
-    println!("{}", report.join("\n"));
     // `update` is inlined into `twice`: both sites are in `twice`, apart.
     let sites: Vec<_> =
         report.iter().filter_map(|l| l.split_once("(&guard){+.+.}-{3:3}, at: ")).map(|(_, at)| at).collect();
@@ -98,7 +95,6 @@ fn a_semaphore_raised_above_one_is_a_bad_unlock() {
     let kernel = boot();
     kernel.insmod(ko("sem_skip"), "").unwrap();
     let report = report(&kernel, "WARNING: bad unlock balance detected!");
-    println!("{}", report.join("\n"));
     assert!(has(&report, "is trying to release lock (&second) at:"), "{report:#?}");
     assert!(has(&report, "sem_skip_init+0x"), "{report:#?}");
     assert!(has(&report, "up(&second) raises it above 1, the count it was initialised with"), "{report:#?}");
@@ -121,7 +117,6 @@ fn a_lock_held_when_its_module_goes_is_a_held_lock_freed() {
     kernel.insmod(ko("init_holds"), "").unwrap();
     kernel.rmmod("init_holds").unwrap();
     let report = report(&kernel, "WARNING: held lock freed!");
-    println!("{}", report.join("\n"));
     assert!(has(&report, "is freeing memory of init_holds, with a lock still held there!"), "{report:#?}");
     assert!(has(&report, "(&config_lock){+.+.}-{3:3}, at: init_holds_init+0x"), "{report:#?}");
     assert!(kernel.lsmod().is_empty());
@@ -132,7 +127,6 @@ fn a_completion_waited_for_under_the_lock_its_completer_holds_is_circular() {
     let kernel = boot();
     kernel.insmod(ko("done_deadlock"), "").unwrap();
     let report = report(&kernel, "WARNING: possible circular locking dependency detected");
-    println!("{}", report.join("\n"));
     assert!(has(&report, "(&ready)"), "{report:#?}");
     assert!(has(&report, "complete(&ready) at helper_fn+0x"), "{report:#?}");
     assert!(has(&report, "wait_for_completion(&ready) at done_deadlock_init+0x"), "{report:#?}");
