@@ -2,7 +2,7 @@
 //! running: every command comes back within its bound, says what is stuck,
 //! and the host never runs or unmaps a module's code under it.
 
-use crate::util::*;
+use crate::{cbuild::build_c, util::*};
 use modhost::{ErrorKind, Kernel, loader::ModuleState};
 use std::time::Duration;
 
@@ -116,4 +116,39 @@ fn shutdown_unloads_every_module_but_the_stuck_one_and_says_so() {
     assert_dmesg(&kernel, "testmod: exit");
     assert_dmesg_contains(&kernel, "fifo: unloaded");
     assert_dmesg(&kernel, "modhost: shutdown: left loaded: stuck");
+}
+
+/// A module the kernel never unloads (this one has no exit) outlives its
+/// kernel: nothing tells whether its code still runs, so its library
+/// stays mapped, and the descriptor of its copy stays open, so that no
+/// later copy is opened under the name the dynamic linker lists it by (it
+/// would hand this library back for that copy).
+#[test]
+fn a_module_left_loaded_stays_mapped_under_its_own_name_after_the_kernel_goes() {
+    let kernel = boot_impatient();
+    kernel.insmod(build_c("snippets").join("semaphore_new.ko"), "").unwrap();
+    let modules = kernel.read("/proc/modules").unwrap();
+    let base = modules.split_whitespace().last().unwrap().trim_start_matches("0x");
+    let base = usize::from_str_radix(base, 16).unwrap();
+    assert_eq!(kernel.shutdown(), ["semaphore_new"]);
+    drop(kernel);
+    let inode = mapped_inode(base).expect("the library is still mapped");
+    assert!(open_descriptor_of(inode), "no descriptor open on the library's copy (inode {inode})");
+}
+
+/// The inode of the file mapped at `address`, from `/proc/self/maps`.
+fn mapped_inode(address: usize) -> Option<u64> {
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+    maps.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let (start, end) = fields[0].split_once('-')?;
+        let range = usize::from_str_radix(start, 16).ok()?..usize::from_str_radix(end, 16).ok()?;
+        range.contains(&address).then(|| fields[4].parse().ok()).flatten()
+    })
+}
+
+fn open_descriptor_of(inode: u64) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let fds = std::fs::read_dir("/proc/self/fd").unwrap();
+    fds.flatten().any(|fd| std::fs::metadata(fd.path()).is_ok_and(|m| m.ino() == inode))
 }

@@ -88,14 +88,21 @@ pub(crate) enum Residency {
     StillResident(String),
 }
 
-/// One mapped module library.
+/// One mapped module library. Only [`Library::close`] unmaps it: one
+/// dropped unclosed (a load abandoned while its init still runs, a module
+/// left loaded at shutdown) may still have code running in it, so it stays
+/// mapped, its copy's descriptor open. Closing that descriptor would free
+/// its `/proc/self/fd/N` name while the dynamic linker still lists the
+/// object under it, and a later `dlopen` of another copy given the same
+/// descriptor number would get the old object back.
 #[derive(Debug)]
 pub(crate) struct Library {
-    raw: RawLibrary,
+    /// `None` once closed or leaked.
+    raw: Option<RawLibrary>,
     /// The file the user named.
     file: PathBuf,
-    /// The sealed copy that is mapped.
-    copy: SealedCopy,
+    /// The sealed copy that is mapped; `None` once closed or leaked.
+    copy: Option<SealedCopy>,
     /// What was passed to `dlopen`: the copy's `/proc/self/fd/N`.
     mapped_as: PathBuf,
     base: usize,
@@ -140,13 +147,13 @@ impl Library {
         };
         let size = layout.segments.iter().map(|s| pages(s).len() as u64).sum();
         let text = layout.segments.iter().filter(|s| s.flags & PF_X != 0).map(pages).collect();
-        Ok(Library { raw, file, copy, mapped_as, base, size, text })
+        Ok(Library { raw: Some(raw), file, copy: Some(copy), mapped_as, base, size, text })
     }
 
     /// The exported `__this_module` descriptor, if the library defines one
     /// of at least the header's size inside its own segments.
     pub(crate) fn header(&self) -> Option<Header<'_>> {
-        Header::find(self.memory(), self.copy.layout().this_module.clone()?)
+        Header::find(self.memory(), self.layout().this_module.clone()?)
     }
 
     /// The `.modinfo` and `.modhost_tables` sections of the mapped copy.
@@ -161,7 +168,7 @@ impl Library {
 
     /// From the start of the first loaded segment to the end of the last.
     pub(crate) fn mapped(&self) -> Range<usize> {
-        let segments = &self.copy.layout().segments;
+        let segments = &self.layout().segments;
         let start = segments.iter().map(|s| s.range.start).min().unwrap_or(0) as usize;
         let end = segments.iter().map(|s| s.range.end).max().unwrap_or(0) as usize;
         self.base + start..self.base + end
@@ -169,7 +176,11 @@ impl Library {
 
     /// The loaded library's memory, as its checked layout describes it.
     pub(crate) fn memory(&self) -> Memory<'_> {
-        Memory { base: self.base, layout: self.copy.layout() }
+        Memory { base: self.base, layout: self.layout() }
+    }
+
+    fn layout(&self) -> &Layout {
+        self.copy.as_ref().expect("an open library has its copy").layout()
     }
 
     /// The file the user named.
@@ -179,7 +190,7 @@ impl Library {
 
     /// The identity of the mapped content, for caches keyed by content.
     pub(crate) fn file_id(&self) -> FileId {
-        self.copy.id()
+        self.copy.as_ref().expect("an open library has its copy").id()
     }
 
     /// The address the library was mapped at.
@@ -193,18 +204,18 @@ impl Library {
     }
 
     /// Unmaps the library and checks that it is gone.
-    pub(crate) fn close(self) -> Residency {
+    pub(crate) fn close(mut self) -> Residency {
         let _libraries = LIBRARIES.lock();
-        let Library { raw, mapped_as, copy, base, text, .. } = self;
+        let (raw, copy) = self.take();
         let _ = raw.close();
-        if !is_loaded(base, &mapped_as) {
+        if !is_loaded(self.base, &self.mapped_as) {
             copy.release();
             return Residency::Unmapped;
         }
         // A pinned copy keeps its descriptor, so that `/proc/self/fd/N` keeps
         // naming that copy and is never reused for another library.
         mem::forget(copy);
-        let threads = threads_running_in(&text);
+        let threads = threads_running_in(&self.text);
         Residency::StillResident(if threads.is_empty() {
             "pinned by a thread-local destructor of the module, pending on a thread still alive".to_string()
         } else {
@@ -214,9 +225,21 @@ impl Library {
 
     /// Keeps the library mapped for good: code still runs in it.
     pub(crate) fn leak(self) {
-        let Library { raw, copy, .. } = self;
-        mem::forget(raw);
-        mem::forget(copy);
+        drop(self);
+    }
+
+    fn take(&mut self) -> (RawLibrary, SealedCopy) {
+        let raw = self.raw.take().expect("a library is closed once");
+        let copy = self.copy.take().expect("a library is closed once");
+        (raw, copy)
+    }
+}
+
+impl Drop for Library {
+    /// Leaks what was not closed: see [`Library`].
+    fn drop(&mut self) {
+        mem::forget(self.raw.take());
+        mem::forget(self.copy.take());
     }
 }
 
