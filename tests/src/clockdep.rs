@@ -106,7 +106,7 @@ fn a_work_function_returning_with_a_mutex_held_leaks_it() {
     let kernel = boot();
     kernel.insmod(ko("work_leak"), "").unwrap();
     wait_for_line(&kernel, "BUG: workqueue leaked atomic, lock or RCU: kworker/");
-    assert_dmesg_contains(&kernel, "     preempt=0x00000000 lock=0->1 RCU=0->0 workfn=work made at work_leak.c:");
+    assert_dmesg_contains(&kernel, "     preempt=0x00000000 lock=0->1 RCU=0->0 workfn=refresh [work_leak]");
     assert_dmesg_contains(&kernel, "(&state_lock){+.+.}-{3:3}, at: refresh+0x");
     kernel.rmmod("work_leak").unwrap();
 }

@@ -406,28 +406,39 @@ fn load_bias(handle: *mut c_void) -> usize {
 ///
 /// Each thread blocked in a system call shows its stack pointer in
 /// `/proc/self/task/TID/syscall`; its live stack runs from there to the end
-/// of the mapping that holds it. The stack is read with
+/// of the mapping that holds it. A thread caught running shows none, so it
+/// is looked at again, a few times over a few milliseconds: a thread that
+/// sleeps now and then (most do) is caught asleep. The stack is read with
 /// `process_vm_readv`, which fails rather than faults if the thread exits
 /// meanwhile and its stack is unmapped.
 pub(crate) fn threads_running_in(text: &[Range<usize>]) -> Vec<String> {
+    const LOOKS: usize = 10;
     if text.is_empty() {
         return Vec::new();
     }
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return Vec::new() };
     let maps = std::fs::read_to_string("/proc/self/maps").unwrap_or_default();
     let me = crate::services::task::current_tid();
+    let mut unseen: Vec<(i32, PathBuf)> = tasks
+        .flatten()
+        .filter_map(|task| Some((task.file_name().to_string_lossy().parse::<i32>().ok()?, task.path())))
+        .filter(|(tid, _)| *tid != me)
+        .collect();
     let mut found = Vec::new();
-    for task in tasks.flatten() {
-        let Ok(tid) = task.file_name().to_string_lossy().parse::<i32>() else { continue };
-        if tid == me {
-            continue;
+    for look in 0..LOOKS {
+        if look > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(1));
         }
-        let dir = task.path();
-        let Some(sp) = stack_pointer(&dir) else { continue };
-        let Some(stack) = mapping_of(&maps, sp) else { continue };
-        if stack_holds(sp..stack.end, text) {
-            let comm = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
-            found.push(format!("thread {} (tid {tid})", comm.trim()));
+        unseen.retain(|(tid, dir)| {
+            let Some(sp) = stack_pointer(dir) else { return dir.exists() };
+            if mapping_of(&maps, sp).is_some_and(|stack| stack_holds(sp..stack.end, text)) {
+                let comm = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+                found.push(format!("thread {} (tid {tid})", comm.trim()));
+            }
+            false
+        });
+        if unseen.is_empty() {
+            break;
         }
     }
     found

@@ -241,6 +241,12 @@ impl<T: Kind> Object<T> {
         }
     }
 
+    /// Its function as the kernel's `%ps` prints it (`refresh
+    /// [work_leak]`), when known.
+    pub(crate) fn function(&self) -> Option<String> {
+        self.services()?.kallsyms.lookup(self.hint).map(|at| at.format(false))
+    }
+
     /// `"timer (made at src/lib.rs:10:5)"`, `"workqueue producer"`.
     pub(crate) fn describe_object(&self) -> String {
         let mut text = T::NAME.to_string();

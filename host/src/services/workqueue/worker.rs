@@ -249,7 +249,8 @@ impl Worker {
             if bh {
                 softirq_exit();
             }
-            let function = || format!("work made at {} [{}]", item.site, module.name);
+            let function =
+                || item.function().unwrap_or_else(|| format!("work made at {} [{}]", item.site, module.name));
             module.services.check_work_leaks(&self.task, held, function);
         }
         self.task.clear_signals();
