@@ -40,9 +40,14 @@ use std::{
         unix::{ffi::OsStrExt, fs::MetadataExt},
     },
     path::{Path, PathBuf},
-    sync::atomic::{AtomicU64, Ordering},
+    sync::{
+        OnceLock,
+        atomic::{AtomicU64, Ordering},
+    },
     time::{Duration, SystemTime},
 };
+
+use crate::services::kallsyms::Table;
 
 use super::{
     elf::{self, Layout},
@@ -102,6 +107,9 @@ pub(crate) struct SealedCopy {
     /// The file it was copied from, if the copy may be reused for it.
     source: Option<SourceId>,
     layout: Layout,
+    len: usize,
+    /// Its symbol table for kallsyms, read at the first load.
+    symbols: OnceLock<Table>,
 }
 
 impl SealedCopy {
@@ -151,7 +159,23 @@ impl SealedCopy {
         }
         .map_err(|elf::ElfError(reason)| OpenError::Format(reason))?;
         let id = source.map_or_else(|| FileId::Image(NEXT_ID.fetch_add(1, Ordering::Relaxed)), FileId::File);
-        Ok(SealedCopy { fd, id, source, layout })
+        Ok(SealedCopy { fd, id, source, layout, len: len as usize, symbols: OnceLock::new() })
+    }
+
+    /// Its symbol table, for kallsyms: read once per copy, and an idle copy
+    /// serves every later load of the same unchanged file.
+    pub(crate) fn symbols(&self) -> Table {
+        let read = || Table::new(self.with_bytes(super::sections::symbols).unwrap_or_default());
+        self.symbols.get_or_init(read).clone()
+    }
+
+    /// Runs `read` on the copy's bytes, mapped read-only for the call.
+    pub(crate) fn with_bytes<T>(&self, read: impl FnOnce(&[u8]) -> T) -> io::Result<T> {
+        if self.len == 0 {
+            return Ok(read(&[]));
+        }
+        let map = Mapping::new(&self.fd, self.len, false)?;
+        Ok(read(map.bytes()))
     }
 
     /// The name `dlopen` maps it by.

@@ -158,12 +158,12 @@ impl Library {
 
     /// The `.modinfo` and `.modhost_tables` sections of the mapped copy.
     pub(crate) fn sections(&self) -> Result<super::sections::ModuleSections, super::sections::ReadError> {
-        super::sections::read(&self.mapped_as)
+        self.copy().with_bytes(super::sections::read_image).unwrap_or_else(|e| Err(super::sections::ReadError::Io(e)))
     }
 
     /// The symbols of the mapped copy (offsets from the load bias).
-    pub(crate) fn symbols(&self) -> Vec<crate::services::kallsyms::Symbol> {
-        super::sections::symbols(&self.mapped_as)
+    pub(crate) fn symbols(&self) -> crate::services::kallsyms::Table {
+        self.copy().symbols()
     }
 
     /// From the start of the first loaded segment to the end of the last.
@@ -180,7 +180,11 @@ impl Library {
     }
 
     fn layout(&self) -> &Layout {
-        self.copy.as_ref().expect("an open library has its copy").layout()
+        self.copy().layout()
+    }
+
+    fn copy(&self) -> &SealedCopy {
+        self.copy.as_ref().expect("an open library has its copy")
     }
 
     /// The file the user named.
@@ -190,7 +194,7 @@ impl Library {
 
     /// The identity of the mapped content, for caches keyed by content.
     pub(crate) fn file_id(&self) -> FileId {
-        self.copy.as_ref().expect("an open library has its copy").id()
+        self.copy().id()
     }
 
     /// The address the library was mapped at.

@@ -5,18 +5,20 @@
 //! [`modhost_abi::modinfo`]); the file is read, never mapped for execution,
 //! so none of its code runs, ELF constructors included.
 //!
-//! Every number in the file is hostile. The file is read piecewise through
+//! Every number in the file is hostile. A file is read piecewise through
 //! `object`'s `ReadCache`: the ELF header, the section headers, the section
 //! names and then only the sections wanted, each read checked against the
 //! file's length, and a wanted section larger than [`MAX_SECTION`] is
-//! refused before it is read. A malformed file is one line, "invalid module
-//! format: ...", never a panic.
+//! refused before it is read. A module's sealed copy, already in memory, is
+//! read in place ([`read_image`], [`symbols`]) with the same checks: a
+//! `ReadCache` costs a system call per symbol name. A malformed file is one
+//! line, "invalid module format: ...", never a panic.
 //!
 //! Kernel counterpart: kmod's `libkmod-elf.c` (`kmod_elf_get_modinfo_strings`).
 
 use modhost_abi::modinfo::{MODINFO_SECTION, TABLES_SECTION};
 use object::{
-    Endianness, ReadCache, ReadCacheOps, ReadRef,
+    Endianness, ReadCache, ReadRef,
     elf::{ELFCLASS64, ELFMAG, FileHeader64},
     read::elf::{FileHeader, SectionHeader},
 };
@@ -65,8 +67,13 @@ pub(crate) fn read(file: &Path) -> Result<ModuleSections, ReadError> {
     read_from(&ReadCache::new(open(file)?))
 }
 
-/// Reads the sections through `data`, which reads the file on demand.
-fn read_from<R: ReadCacheOps>(data: &ReadCache<R>) -> Result<ModuleSections, ReadError> {
+/// Reads `.modinfo` and `.modhost_tables` from a module image in memory.
+pub(crate) fn read_image(image: &[u8]) -> Result<ModuleSections, ReadError> {
+    read_from(image)
+}
+
+/// Reads the sections through `data`: a file read on demand, or bytes.
+fn read_from<'data>(data: impl ReadRef<'data>) -> Result<ModuleSections, ReadError> {
     check_ident(data)?;
     let header = FileHeader64::<Endianness>::parse(data).map_err(invalid)?;
     let endian = header.endian().map_err(invalid)?;
@@ -95,14 +102,13 @@ fn read_from<R: ReadCacheOps>(data: &ReadCache<R>) -> Result<ModuleSections, Rea
 /// The most symbols read from one module.
 const MAX_SYMBOLS: usize = 1 << 18;
 
-/// The functions and objects `file`'s symbol table defines (`.symtab`, or
+/// The functions and objects a module image's symbol table defines (`.symtab`, or
 /// `.dynsym` in a stripped file), for kallsyms; none if it cannot be read.
-pub(crate) fn symbols(file: &Path) -> Vec<crate::services::kallsyms::Symbol> {
-    let Ok(f) = open(file) else { return Vec::new() };
-    symbols_from(&ReadCache::new(f)).unwrap_or_default()
+pub(crate) fn symbols(image: &[u8]) -> Vec<crate::services::kallsyms::Symbol> {
+    symbols_from(image).unwrap_or_default()
 }
 
-fn symbols_from<R: ReadCacheOps>(data: &ReadCache<R>) -> Option<Vec<crate::services::kallsyms::Symbol>> {
+fn symbols_from(data: &[u8]) -> Option<Vec<crate::services::kallsyms::Symbol>> {
     use object::elf::{SHT_DYNSYM, SHT_SYMTAB, STT_FUNC, STT_OBJECT};
     use object::read::elf::Sym;
     check_ident(data).ok()?;

@@ -27,8 +27,30 @@ struct ModuleSymbols {
     module: Arc<str>,
     base: usize,
     mapped: Range<usize>,
-    /// Sorted by `start`.
-    symbols: Vec<Symbol>,
+    symbols: Table,
+}
+
+/// A module image's symbols, in lookup order: see [`Table::new`]. Shared
+/// by every instance of the same image.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Table(Arc<[Symbol]>);
+
+impl Table {
+    /// The symbols sorted by `start`. At one address the alias
+    /// `module_init`/`module_exit` make sorts first, so that a lookup (the
+    /// last symbol at or below) finds the function's own name.
+    pub(crate) fn new(mut symbols: Vec<Symbol>) -> Table {
+        symbols.sort_by_key(|s| (s.start, !matches!(s.name.as_str(), "init_module" | "cleanup_module")));
+        Table(symbols.into())
+    }
+}
+
+impl std::ops::Deref for Table {
+    type Target = [Symbol];
+
+    fn deref(&self) -> &[Symbol] {
+        &self.0
+    }
 }
 
 /// Every loaded module's symbols.
@@ -62,11 +84,7 @@ impl Location {
 
 impl Kallsyms {
     /// Adds `module`'s symbols (offsets from `base`), mapped at `mapped`.
-    pub(crate) fn add(&self, module: &Arc<str>, base: usize, mapped: Range<usize>, mut symbols: Vec<Symbol>) {
-        // At one address, the alias `module_init`/`module_exit` make sorts
-        // first, so that a lookup (the last symbol at or below) finds the
-        // function's own name.
-        symbols.sort_by_key(|s| (s.start, !matches!(s.name.as_str(), "init_module" | "cleanup_module")));
+    pub(crate) fn add(&self, module: &Arc<str>, base: usize, mapped: Range<usize>, symbols: Table) {
         self.modules.write().push(ModuleSymbols { module: Arc::clone(module), base, mapped, symbols });
     }
 
@@ -143,7 +161,7 @@ mod tests {
         let name: Arc<str> = Arc::from("slpy_wq");
         let symbols =
             vec![symbol(0x200, 0x80, "whee"), symbol(0x100, 0x40, "hello_init"), symbol(0x100, 0x40, "init_module")];
-        kallsyms.add(&name, 0x1000, 0x1000..0x9000, symbols);
+        kallsyms.add(&name, 0x1000, 0x1000..0x9000, Table::new(symbols));
         assert_eq!(kallsyms.sprint(0x1000 + 0x104, true), "hello_init+0x4/0x40 [slpy_wq]");
         assert_eq!(kallsyms.sprint(0x1000 + 0x22d, true), "whee+0x2d/0x80 [slpy_wq]");
         assert_eq!(kallsyms.sprint(0x1000 + 0x200, false), "whee [slpy_wq]");
