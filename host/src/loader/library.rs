@@ -23,9 +23,9 @@
 //! a library mapped while a thread it started runs (std registers a
 //! thread-local destructor for it) or while a thread-local destructor it
 //! registered on another thread is pending. [`threads_running_in`] finds
-//! the first kind by reading every thread's stack for return addresses
-//! into the library's code; when none has any, the pin is a thread-local
-//! destructor. A copy unmapped cleanly goes back to [`SealedCopy::release`]
+//! the first kind by reading the stacks of the threads no kernel started
+//! for return addresses into the library's code; when none has any, the
+//! pin is a thread-local destructor. A copy unmapped cleanly goes back to [`SealedCopy::release`]
 //! for the next load of the same file; a pinned one keeps its descriptor,
 //! so that its `/proc/self/fd/N` name is never reused.
 //!
@@ -405,8 +405,10 @@ fn load_bias(handle: *mut c_void) -> usize {
     unsafe { (*map).l_addr }
 }
 
-/// The threads (`name (tid N)`) with a return address into `text` on
-/// their stacks: threads running a library's code.
+/// The threads the module started (`name (tid N)`) with a return
+/// address into `text` on their stacks: threads running a library's code.
+/// The kernels' own threads are left out: the host knows what they run,
+/// and a stale word in one of their frames must not name them.
 ///
 /// Each thread blocked in a system call shows its stack pointer in
 /// `/proc/self/task/TID/syscall`; its live stack runs from there to the end
@@ -422,11 +424,12 @@ pub(crate) fn threads_running_in(text: &[Range<usize>]) -> Vec<String> {
     }
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return Vec::new() };
     let maps = std::fs::read_to_string("/proc/self/maps").unwrap_or_default();
-    let me = crate::services::task::current_tid();
+    let mut ours = crate::services::task::kernel_thread_ids();
+    ours.push(crate::services::task::current_tid());
     let mut unseen: Vec<(i32, PathBuf)> = tasks
         .flatten()
         .filter_map(|task| Some((task.file_name().to_string_lossy().parse::<i32>().ok()?, task.path())))
-        .filter(|(tid, _)| *tid != me)
+        .filter(|(tid, _)| !ours.contains(tid))
         .collect();
     let mut found = Vec::new();
     for look in 0..LOOKS {

@@ -896,6 +896,15 @@ pub fn tasks_of(kernel: u64) -> Vec<Arc<Task>> {
         .collect()
 }
 
+/// The thread ids of the live threads any kernel of the process started
+/// (workers, kthreads, timer threads, callers, daemons): where they run
+/// module code the kernel knows it, without reading their stacks.
+pub(crate) fn kernel_thread_ids() -> Vec<i32> {
+    let tasks = TASKS.lock();
+    let live = tasks.iter().filter_map(Weak::upgrade).filter(|t| !t.exited.load(Ordering::Acquire));
+    live.filter(|t| t.kind != TaskKind::User).map(|t| t.tid).collect()
+}
+
 /// The live task of `kernel` with this pid, if any.
 pub fn task_of(kernel: u64, pid: u64) -> Option<Arc<Task>> {
     tasks_of(kernel).into_iter().find(|t| t.id() == pid)
