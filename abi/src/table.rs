@@ -217,6 +217,8 @@ abi_enum! {
         DISABLE = 2,
         /// `disable_work_sync`: as `CANCEL_SYNC`, and queueing fails until `enable_work`.
         DISABLE_SYNC = 3,
+        /// `tasklet_kill`: as `CANCEL_SYNC`, named so in reports.
+        KILL_TASKLET = 4,
     }
 }
 

@@ -83,7 +83,7 @@ void __modhost_tasklet_schedule(struct tasklet_struct *t, struct modhost_site si
 
 void __modhost_tasklet_kill(struct tasklet_struct *t, struct modhost_site site)
 {
-	(void)mh_call(workqueue, work_cancel, tasklet_handle(t, site), MODHOST_WORK_CANCEL_SYNC, site);
+	(void)mh_call(workqueue, work_cancel, tasklet_handle(t, site), MODHOST_WORK_KILL_TASKLET, site);
 	__atomic_store_n(&t->__held, 0, __ATOMIC_SEQ_CST);
 }
 

@@ -64,6 +64,22 @@ fn a_kthread_asleep_on_a_semaphore_nobody_ups_is_explained_at_kthread_stop() {
 }
 
 #[test]
+fn a_tasklet_asleep_in_softirq_context_is_explained_at_tasklet_kill() {
+    let kernel = boot_short();
+    kernel.insmod(ko("tasklet_stuck"), "").unwrap();
+    run_for(&kernel, 8);
+    assert_dmesg_contains(&kernel, "BUG: sleeping function called from invalid context at ");
+    assert!(kernel.rmmod("tasklet_stuck").is_err());
+    let why = lines_with(&kernel, "rmmod tasklet_stuck: exit waits in tasklet_kill for drain+0x0/0x");
+    assert_eq!(why.len(), 1, "{}", dmesg(&kernel).join("\n"));
+    assert!(why[0].contains("which sleeps in down(&ready) at drain+0x"), "{}", why[0]);
+    assert!(why[0].ends_with("&ready is 0 of 0; nothing has called up(&ready) yet"), "{}", why[0]);
+    assert_dmesg(&kernel, "rmmod tasklet_stuck: rmmod -f tasklet_stuck to stop waiting");
+    kernel.rmmod_force("tasklet_stuck").unwrap();
+    assert!(kernel.lsmod().is_empty());
+}
+
+#[test]
 fn an_rmmod_whose_wait_ends_by_itself_is_not_explained() {
     let kernel = boot_short();
     let lab = build_c("lab");

@@ -60,6 +60,7 @@ struct modhost_site {
 #define MODHOST_WORK_CANCEL_SYNC	1u
 #define MODHOST_WORK_DISABLE		2u
 #define MODHOST_WORK_DISABLE_SYNC	3u
+#define MODHOST_WORK_KILL_TASKLET	4u
 
 /* enum SystemWq */
 #define MODHOST_WQ_SYSTEM		0u

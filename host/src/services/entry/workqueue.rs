@@ -111,7 +111,7 @@ entries! {
         fn work_cancel(c, handle: Handle, how: WorkCancel, site: Site) -> i32 {
             let (sync, disable) = match how {
                 WorkCancel::CANCEL => (false, false),
-                WorkCancel::CANCEL_SYNC => (true, false),
+                WorkCancel::CANCEL_SYNC | WorkCancel::KILL_TASKLET => (true, false),
                 WorkCancel::DISABLE => (false, true),
                 WorkCancel::DISABLE_SYNC => (true, true),
                 other => return Err(c.reject_value(&site, &format!("{other:?}"))),
@@ -129,7 +129,10 @@ entries! {
             let _explained = sync.then(|| {
                 c.might_sleep(&site);
                 let running: Vec<_> = item.inner.running_task().map(|t| (t, item.name())).into_iter().collect();
-                let call = || item.inner.call(if disable { "disable" } else { "cancel" }, true);
+                let call = || match how {
+                    WorkCancel::KILL_TASKLET => "tasklet_kill".to_string(),
+                    _ => item.inner.call(if disable { "disable" } else { "cancel" }, true),
+                };
                 c.services().explain_exit_wait(c.module(), call, &running)
             });
             let c = c.unpin_on(&item);
