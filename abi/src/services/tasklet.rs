@@ -30,7 +30,10 @@ use std::{
 };
 
 use super::workqueue::{System, Work, WorkRef, Workqueue};
-use crate::errno::Result;
+use crate::{
+    errno::Result,
+    table::{Site, WorkCancel},
+};
 
 /// A tasklet and its function (`struct tasklet_struct` after `tasklet_setup`).
 pub struct Tasklet {
@@ -126,8 +129,9 @@ impl Tasklet {
     }
 
     /// `tasklet_kill`: takes it off its queue and waits for a running one.
+    #[track_caller]
     pub fn kill(&self) {
-        self.work.cancel_sync();
+        self.work.cancel_as(WorkCancel::KILL_TASKLET, Site::caller());
         self.state.held.store(false, Ordering::SeqCst);
     }
 

@@ -276,7 +276,7 @@ macro_rules! work_item_common {
                 self.cancel_as(WorkCancel::DISABLE_SYNC, Site::caller())
             }
 
-            fn cancel_as(&self, how: WorkCancel, site: Site) -> bool {
+            pub(crate) fn cancel_as(&self, how: WorkCancel, site: Site) -> bool {
                 let (services, module) = kernel();
                 let ret = (services.workqueue().work_cancel())(module, self.handle, how, site);
                 unless_killed(ret, ret < 0) == 1
