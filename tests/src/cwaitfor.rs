@@ -53,14 +53,8 @@ fn a_kthread_asleep_on_a_semaphore_nobody_ups_is_explained_at_kthread_stop() {
     let kernel = boot_short();
     kernel.insmod(ko("kthread_stuck"), "").unwrap();
     run_for(&kernel, 8);
-    assert!(kernel.rmmod("kthread_stuck").is_err());
-    let why = lines_with(&kernel, "rmmod kthread_stuck: exit waits in kthread_stop(stuck_worker) for worker_fn+0x0/0x");
-    assert_eq!(why.len(), 1, "{}", dmesg(&kernel).join("\n"));
-    assert!(why[0].contains("which sleeps in down(&go) at worker_fn+0x"), "{}", why[0]);
-    assert!(why[0].ends_with("&go is 0 of 0; nothing has called up(&go) yet"), "{}", why[0]);
-    assert_dmesg(&kernel, "rmmod kthread_stuck: rmmod -f kthread_stuck to stop waiting");
-    kernel.rmmod_force("kthread_stuck").unwrap();
-    assert!(kernel.lsmod().is_empty());
+    let waits = "exit waits in kthread_stop(stuck_worker) for worker_fn+0x0/0x";
+    assert_explained_then_forced(&kernel, "kthread_stuck", waits, "down(&go) at worker_fn+0x", "go");
 }
 
 #[test]
@@ -69,13 +63,20 @@ fn a_tasklet_asleep_in_softirq_context_is_explained_at_tasklet_kill() {
     kernel.insmod(ko("tasklet_stuck"), "").unwrap();
     run_for(&kernel, 8);
     assert_dmesg_contains(&kernel, "BUG: sleeping function called from invalid context at ");
-    assert!(kernel.rmmod("tasklet_stuck").is_err());
-    let why = lines_with(&kernel, "rmmod tasklet_stuck: exit waits in tasklet_kill for drain+0x0/0x");
-    assert_eq!(why.len(), 1, "{}", dmesg(&kernel).join("\n"));
-    assert!(why[0].contains("which sleeps in down(&ready) at drain+0x"), "{}", why[0]);
-    assert!(why[0].ends_with("&ready is 0 of 0; nothing has called up(&ready) yet"), "{}", why[0]);
-    assert_dmesg(&kernel, "rmmod tasklet_stuck: rmmod -f tasklet_stuck to stop waiting");
-    kernel.rmmod_force("tasklet_stuck").unwrap();
+    let waits = "exit waits in tasklet_kill for drain+0x0/0x";
+    assert_explained_then_forced(&kernel, "tasklet_stuck", waits, "down(&ready) at drain+0x", "ready");
+}
+
+/// rmmod `module` fails, its wait explained once: `waits` for a task that
+/// `sleeps` on semaphore `sem`, which nothing has raised; rmmod -f ends it.
+fn assert_explained_then_forced(kernel: &Kernel, module: &str, waits: &str, sleeps: &str, sem: &str) {
+    assert!(kernel.rmmod(module).is_err());
+    let why = lines_with(kernel, &format!("rmmod {module}: {waits}"));
+    assert_eq!(why.len(), 1, "{}", dmesg(kernel).join("\n"));
+    assert!(why[0].contains(&format!("which sleeps in {sleeps}")), "{}", why[0]);
+    assert!(why[0].ends_with(&format!("&{sem} is 0 of 0; nothing has called up(&{sem}) yet")), "{}", why[0]);
+    assert_dmesg(kernel, &format!("rmmod {module}: rmmod -f {module} to stop waiting"));
+    kernel.rmmod_force(module).unwrap();
     assert!(kernel.lsmod().is_empty());
 }
 
