@@ -25,9 +25,10 @@
 //! registered on another thread is pending. [`threads_running_in`] finds
 //! the first kind by reading the stacks of the threads no kernel started
 //! for return addresses into the library's code; when none has any, the
-//! pin is a thread-local destructor. A copy unmapped cleanly goes back to [`SealedCopy::release`]
-//! for the next load of the same file; a pinned one keeps its descriptor,
-//! so that its `/proc/self/fd/N` name is never reused.
+//! pin is a thread-local destructor. A copy unmapped cleanly goes back to
+//! [`SealedCopy::release`] for the next load of the same file; a pinned
+//! one keeps its descriptor, so that its `/proc/self/fd/N` name is never
+//! reused. A library dropped without [`Library::close`] is never unmapped.
 //!
 //! # Locking
 //!
