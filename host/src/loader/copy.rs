@@ -5,7 +5,10 @@
 //! modhost does the same: each load copies the file into a `memfd`
 //! (`MFD_CLOEXEC | MFD_ALLOW_SEALING`, copied in the kernel with
 //! `copy_file_range` or `sendfile`), removes the constructors from the
-//! copy's dynamic section ([`elf::neutralise_constructors`]), seals it
+//! copy's dynamic section ([`elf::neutralised_dynamic`], written with
+//! `pwrite`: the copy is only ever mapped private and read-only, because a
+//! writable shared mapping inherited by a child that another thread forks
+//! meanwhile would make the sealing fail with `EBUSY`), seals it
 //! (`F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL`: no one, the
 //! host included, can change it any more), checks the sealed bytes
 //! ([`elf::check`]) and only then hands `/proc/self/fd/N` to `dlopen`. The
@@ -37,7 +40,10 @@ use std::{
     io::{self, Write},
     os::{
         fd::{AsRawFd, FromRawFd, OwnedFd},
-        unix::{ffi::OsStrExt, fs::MetadataExt},
+        unix::{
+            ffi::OsStrExt,
+            fs::{FileExt, MetadataExt},
+        },
     },
     path::{Path, PathBuf},
     sync::{
@@ -146,13 +152,11 @@ impl SealedCopy {
         let len = File::from(fd.try_clone().map_err(OpenError::Io)?).metadata().map_err(OpenError::Io)?.len();
         let page = page_size();
         if len > 0 {
-            let mut map = Mapping::new(&fd, len as usize, true).map_err(OpenError::Io)?;
-            // A file too broken to find its dynamic section fails the check below.
-            let _ = elf::neutralise_constructors(map.bytes_mut(), page);
+            neutralise_constructors(&fd, len as usize, page).map_err(OpenError::Io)?;
         }
         seal(&fd).map_err(OpenError::Io)?;
         let layout = if len > 0 {
-            let map = Mapping::new(&fd, len as usize, false).map_err(OpenError::Io)?;
+            let map = Mapping::new(&fd, len as usize).map_err(OpenError::Io)?;
             elf::check(map.bytes(), page)
         } else {
             elf::check(&[], page)
@@ -174,7 +178,7 @@ impl SealedCopy {
         if self.len == 0 {
             return Ok(read(&[]));
         }
-        let map = Mapping::new(&self.fd, self.len, false)?;
+        let map = Mapping::new(&self.fd, self.len)?;
         Ok(read(map.bytes()))
     }
 
@@ -206,6 +210,17 @@ impl SealedCopy {
             idle.remove(0);
         }
     }
+}
+
+/// Rewrites the copy's dynamic section without its constructors, through
+/// the descriptor: no mapping of the copy is alive while it is written.
+fn neutralise_constructors(fd: &OwnedFd, len: usize, page: u64) -> io::Result<()> {
+    let neutralised = elf::neutralised_dynamic(Mapping::new(fd, len)?.bytes(), page);
+    // A file too broken to find its dynamic section fails the checks later.
+    if let Ok((at, section)) = neutralised {
+        File::from(fd.try_clone()?).write_all_at(&section, at as u64)?;
+    }
+    Ok(())
 }
 
 /// A new anonymous memory file named after `name`.
@@ -278,43 +293,30 @@ pub(crate) fn page_size() -> u64 {
     u64::try_from(page).unwrap_or(4096)
 }
 
-/// A shared mapping of a whole memfd.
+/// A private, read-only mapping of a whole memfd. Never a writable shared
+/// one: see the module docs.
 struct Mapping {
     address: *mut u8,
     len: usize,
 }
 
 impl Mapping {
-    fn new(fd: &OwnedFd, len: usize, writable: bool) -> io::Result<Mapping> {
-        let prot = if writable { libc::PROT_READ | libc::PROT_WRITE } else { libc::PROT_READ };
+    fn new(fd: &OwnedFd, len: usize) -> io::Result<Mapping> {
         // SAFETY: Maps `len` bytes of an open descriptor at an address the
         // kernel chooses; nothing else is affected.
-        let address = unsafe { libc::mmap(std::ptr::null_mut(), len, prot, libc::MAP_SHARED, fd.as_raw_fd(), 0) };
+        let address =
+            unsafe { libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ, libc::MAP_PRIVATE, fd.as_raw_fd(), 0) };
         if address == libc::MAP_FAILED {
             return Err(io::Error::last_os_error());
         }
-        let mapping = Mapping { address: address.cast(), len };
-        // A writable shared mapping makes sealing fail (`EBUSY`) for as long
-        // as it exists, in this process or a child: the layout check forks
-        // children while other loads are in flight, and none may inherit it.
-        // SAFETY: Advises on exactly the mapping just made.
-        if writable && unsafe { libc::madvise(address, len, libc::MADV_DONTFORK) } != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(mapping)
+        Ok(Mapping { address: address.cast(), len })
     }
 
     fn bytes(&self) -> &[u8] {
-        // SAFETY: The mapping covers `len` readable bytes until it is dropped;
-        // the file behind it is this host's own memfd, which nothing else
-        // writes (and which is sealed before any read-only mapping is made).
+        // SAFETY: The mapping covers `len` readable bytes until it is dropped.
+        // The file behind it is this host's own memfd, written only by
+        // `seal_and_check` while no mapping of it exists, and sealed after.
         unsafe { std::slice::from_raw_parts(self.address, self.len) }
-    }
-
-    fn bytes_mut(&mut self) -> &mut [u8] {
-        // SAFETY: As in `bytes`, and the mapping is writable; `&mut self`
-        // makes this the only view.
-        unsafe { std::slice::from_raw_parts_mut(self.address, self.len) }
     }
 }
 
@@ -322,5 +324,46 @@ impl Drop for Mapping {
     fn drop(&mut self) {
         // SAFETY: Unmaps exactly the mapping `new` made; no slice of it outlives `self`.
         unsafe { libc::munmap(self.address.cast(), self.len) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `seal_and_check` relies on: a mapping of the copy inherited by
+    /// a child that another thread forked meanwhile (a layout check) never
+    /// keeps the copy from being sealed.
+    #[test]
+    fn a_mapping_inherited_by_a_child_does_not_block_sealing() {
+        let fd = memfd(Path::new("inherited")).unwrap();
+        File::from(fd.try_clone().unwrap()).write_all(&[0x7f; 8192]).unwrap();
+        let map = Mapping::new(&fd, 8192).unwrap();
+        let mut pipe = [0; 2];
+        // SAFETY: `pipe` has room for the two descriptors.
+        assert_eq!(unsafe { libc::pipe(pipe.as_mut_ptr()) }, 0);
+        // SAFETY: The child makes only async-signal-safe calls: it waits for
+        // the parent to close the pipe, then exits.
+        let child = unsafe { libc::fork() };
+        if child == 0 {
+            let mut byte = 0u8;
+            // SAFETY: Closing and reading this process's own pipe, then exiting.
+            unsafe {
+                libc::close(pipe[1]);
+                libc::read(pipe[0], (&raw mut byte).cast(), 1);
+                libc::_exit(0);
+            }
+        }
+        assert!(child > 0, "fork: {}", io::Error::last_os_error());
+        let sealed = seal(&fd);
+        // SAFETY: Closing the parent's ends of the pipe ends the child, which
+        // is then reaped.
+        unsafe {
+            libc::close(pipe[1]);
+            libc::close(pipe[0]);
+            libc::waitpid(child, std::ptr::null_mut(), 0);
+        }
+        drop(map);
+        sealed.expect("sealed while a child holds a mapping of the copy");
     }
 }

@@ -28,7 +28,7 @@
 //!   a type from this machine's allowed set (no `IRELATIVE`), a target
 //!   inside a writable loaded segment, a symbol inside the symbol table.
 //!
-//! [`neutralise_constructors`] runs before the checks, on the copy only:
+//! [`neutralised_dynamic`] runs before the checks, for the copy only:
 //! it removes `DT_INIT`, `DT_INIT_ARRAY`, `DT_PREINIT_ARRAY`, `DT_FINI`,
 //! `DT_FINI_ARRAY` and their sizes from the dynamic section, so that no code
 //! of a module file runs at `dlopen` or `dlclose`: a module's code starts at
@@ -121,19 +121,19 @@ pub(crate) fn check(bytes: &[u8], page: u64) -> Result<Layout, ElfError> {
     Ok(Layout { segments, relro: specials.relro, this_module: dynamic.this_module })
 }
 
-/// Removes the constructor and destructor entries from the dynamic section
-/// of a module's private copy; see the module docs. The full [`check`]
-/// follows on the result.
-pub(crate) fn neutralise_constructors(bytes: &mut [u8], page: u64) -> Result<(), ElfError> {
-    let range = {
-        let header = file_header(bytes)?;
-        let phdrs = program_headers(bytes, header)?;
-        let image = Image::new(bytes, phdrs, page)?;
-        let dynamic = check_special_segments(&image, header, phdrs, page)?.dynamic;
-        image.file_range(dynamic.start, dynamic.end - dynamic.start, "the dynamic section")?
-    };
-    dynamic::remove_constructors(&mut bytes[range]);
-    Ok(())
+/// A module's dynamic section without its constructor and destructor
+/// entries (see the module docs): where the section starts in the file, and
+/// its new bytes, to be written into the module's private copy. The full
+/// [`check`] follows on the copy.
+pub(crate) fn neutralised_dynamic(bytes: &[u8], page: u64) -> Result<(usize, Vec<u8>), ElfError> {
+    let header = file_header(bytes)?;
+    let phdrs = program_headers(bytes, header)?;
+    let image = Image::new(bytes, phdrs, page)?;
+    let dynamic = check_special_segments(&image, header, phdrs, page)?.dynamic;
+    let range = image.file_range(dynamic.start, dynamic.end - dynamic.start, "the dynamic section")?;
+    let mut section = bytes[range.clone()].to_vec();
+    dynamic::remove_constructors(&mut section);
+    Ok((range.start, section))
 }
 
 /// The ELF header, checked.
@@ -396,6 +396,12 @@ mod tests {
         }
     }
 
+    /// What the private copy gets: the module without its constructors.
+    fn neutralise_constructors(bytes: &mut [u8]) {
+        let (at, section) = neutralised_dynamic(bytes, PAGE).unwrap();
+        bytes[at..at + section.len()].copy_from_slice(&section);
+    }
+
     fn module_bytes() -> Vec<u8> {
         let dir = std::env::current_exe().unwrap().parent().unwrap().to_path_buf();
         std::fs::read(dir.join("libtestmod.so")).expect("libtestmod.so is built for the host's tests")
@@ -405,7 +411,7 @@ mod tests {
     fn a_module_passes_once_its_constructors_are_gone() {
         let mut bytes = module_bytes();
         assert!(reason(check(&bytes, PAGE)).contains("constructor"), "constructors are refused");
-        neutralise_constructors(&mut bytes, PAGE).unwrap();
+        neutralise_constructors(&mut bytes);
         let layout = check(&bytes, PAGE).unwrap();
         assert!(layout.this_module.is_some());
         assert!(layout.segments.iter().any(|s| s.flags & PF_X != 0));
@@ -424,7 +430,7 @@ mod tests {
     #[test]
     fn a_plt_relocation_kind_without_its_table_is_refused() {
         let mut bytes = module_bytes();
-        neutralise_constructors(&mut bytes, PAGE).unwrap();
+        neutralise_constructors(&mut bytes);
         // DT_JMPREL (23) becomes DT_DEBUG (21): DT_PLTREL stays, alone with DT_PLTRELSZ.
         let at = dynamic_entry(&bytes, 23);
         bytes[at..at + 8].copy_from_slice(&21i64.to_le_bytes());
