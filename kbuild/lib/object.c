@@ -8,11 +8,16 @@
  */
 #include "object.h"
 
+/*
+ * The host learns where an object lives before its handle is published:
+ * another task that finds the handle in the slot uses it at once, and
+ * lockdep names a held lock by that address, the same at lock and unlock.
+ */
 void modhost_object_made(modhost_handle_t *slot, const void *object, modhost_handle_t handle)
 {
-	__atomic_store_n(slot, handle, __ATOMIC_RELEASE);
 	if (handle)
 		mh_call(mem, object_at, handle, object);
+	__atomic_store_n(slot, handle, __ATOMIC_RELEASE);
 }
 
 modhost_handle_t modhost_object(modhost_handle_t *slot, unsigned int lazy, const void *object, modhost_make_t make,
@@ -26,14 +31,14 @@ modhost_handle_t modhost_object(modhost_handle_t *slot, unsigned int lazy, const
 	handle = make(object, site);
 	if (!handle)
 		return 0;
+	if (lazy & MODHOST_OBJECT_STATIC)
+		mh_call(module, object_static, handle, site);
+	mh_call(mem, object_at, handle, object);
 	if (!__atomic_compare_exchange_n(slot, &none, handle, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		/* Another task made it first: use theirs. */
 		discard(__modhost_self, handle, site);
 		return none;
 	}
-	if (lazy & MODHOST_OBJECT_STATIC)
-		mh_call(module, object_static, handle, site);
-	mh_call(mem, object_at, handle, object);
 	return handle;
 }
 

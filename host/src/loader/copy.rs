@@ -6,11 +6,9 @@
 //! (`MFD_CLOEXEC | MFD_ALLOW_SEALING`, copied in the kernel with
 //! `copy_file_range` or `sendfile`), removes the constructors from the
 //! copy's dynamic section ([`elf::neutralised_dynamic`], written with
-//! `pwrite`: the copy is only ever mapped private and read-only, because a
-//! writable shared mapping inherited by a child that another thread forks
-//! meanwhile would make the sealing fail with `EBUSY`), seals it
-//! (`F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL`: no one, the
-//! host included, can change it any more), checks the sealed bytes
+//! `pwrite`), seals it (`F_SEAL_FUTURE_WRITE | F_SEAL_SHRINK |
+//! F_SEAL_GROW | F_SEAL_SEAL`: no one, the host included, can change it any
+//! more; see [`seal`]), checks the sealed bytes
 //! ([`elf::check`]) and only then hands `/proc/self/fd/N` to `dlopen`. The
 //! bytes checked are the bytes mapped. Every copy is a distinct object to
 //! the dynamic linker, so each instance has its own statics, and a rebuilt
@@ -277,8 +275,17 @@ fn copy_in_kernel(from: &File, to: &OwnedFd, len: u64) -> io::Result<()> {
 }
 
 /// Seals the copy for good: no write, no resize, no new seals.
+///
+/// `F_SEAL_FUTURE_WRITE` refuses every `write` and every writable mapping
+/// from now on. Only a writable shared mapping made before could still
+/// change the copy, and the copy never has one: it is written with `write`
+/// and `pwrite` and only ever mapped private and read-only. `F_SEAL_WRITE`
+/// would add nothing, and it fails with `EBUSY` both while any process
+/// holds a writable shared mapping (a child another thread forked
+/// inherits one) and while the kernel holds a page of the file for its own
+/// reasons longer than it waits (about 150 ms, seen under load).
 fn seal(fd: &OwnedFd) -> io::Result<()> {
-    let seals = libc::F_SEAL_WRITE | libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_SEAL;
+    let seals = libc::F_SEAL_FUTURE_WRITE | libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_SEAL;
     // SAFETY: `F_ADD_SEALS` on an open memfd takes an integer argument.
     if unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_ADD_SEALS, seals) } < 0 {
         return Err(io::Error::last_os_error());
@@ -331,9 +338,36 @@ impl Drop for Mapping {
 mod tests {
     use super::*;
 
-    /// What `seal_and_check` relies on: a mapping of the copy inherited by
-    /// a child that another thread forked meanwhile (a layout check) never
-    /// keeps the copy from being sealed.
+    #[test]
+    fn a_sealed_copy_cannot_be_written_resized_resealed_or_mapped_writable() {
+        let fd = memfd(Path::new("sealed")).unwrap();
+        File::from(fd.try_clone().unwrap()).write_all(&[0x7f; 8192]).unwrap();
+        seal(&fd).unwrap();
+        let file = File::from(fd.try_clone().unwrap());
+        let refused = |r: io::Result<()>| r.unwrap_err().raw_os_error();
+        assert_eq!(refused(file.write_all_at(b"x", 0)), Some(libc::EPERM));
+        assert_eq!(refused(file.set_len(4096)), Some(libc::EPERM));
+        assert_eq!(refused(file.set_len(16384)), Some(libc::EPERM));
+        // SAFETY: Asks for a new mapping of the copy; nothing is touched.
+        let address = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                8192,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED,
+                fd.as_raw_fd(),
+                0,
+            )
+        };
+        assert_eq!(address, libc::MAP_FAILED, "a writable shared mapping of a sealed copy");
+        assert_eq!(refused(seal(&fd)), Some(libc::EPERM), "no seal can be added or removed");
+        let map = Mapping::new(&fd, 8192).unwrap();
+        assert!(map.bytes().iter().all(|b| *b == 0x7f));
+    }
+
+    /// A mapping of the copy inherited by a child that another thread
+    /// forked meanwhile (a layout check) never keeps the copy from being
+    /// sealed.
     #[test]
     fn a_mapping_inherited_by_a_child_does_not_block_sealing() {
         let fd = memfd(Path::new("inherited")).unwrap();

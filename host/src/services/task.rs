@@ -896,13 +896,13 @@ pub fn tasks_of(kernel: u64) -> Vec<Arc<Task>> {
         .collect()
 }
 
-/// The thread ids of the live threads any kernel of the process started
-/// (workers, kthreads, timer threads, callers, daemons): where they run
-/// module code the kernel knows it, without reading their stacks.
+/// The thread ids of the threads any kernel of the process started
+/// (workers, kthreads, timer threads, callers, daemons), exited ones
+/// included until their thread ends: where they run module code the
+/// kernel knows it, without reading their stacks.
 pub(crate) fn kernel_thread_ids() -> Vec<i32> {
     let tasks = TASKS.lock();
-    let live = tasks.iter().filter_map(Weak::upgrade).filter(|t| !t.exited.load(Ordering::Acquire));
-    live.filter(|t| t.kind != TaskKind::User).map(|t| t.tid).collect()
+    tasks.iter().filter_map(Weak::upgrade).filter(|t| t.kind != TaskKind::User).map(|t| t.tid).collect()
 }
 
 /// The live task of `kernel` with this pid, if any.
