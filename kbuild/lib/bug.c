@@ -29,11 +29,19 @@ void __modhost_warn(struct modhost_site site, const char *fmt, ...)
 	mh_call(module, warn, ((struct modhost_str){ text, len }), site);
 }
 
-/* BUG()'s first lines; the trap after it is the caller's (see bug.h). */
+/*
+ * BUG()'s first lines, in one record so that no other task's line comes
+ * between them; the trap after it is the caller's (see bug.h).
+ */
 void __modhost_bug(struct modhost_site site)
 {
-	printk(KERN_CRIT "------------[ cut here ]------------\n");
-	printk(KERN_CRIT "kernel BUG at %.*s:%u!\n", (int)site.file.len, site.file.ptr, site.line);
+	char text[REPORT_MAX];
+	size_t len;
+
+	len = scnprintf(text, sizeof(text), "------------[ cut here ]------------\nkernel BUG at %.*s:%u!",
+			(int)site.file.len, site.file.ptr, site.line);
+	__modhost_printk_flush();
+	mh_call(module, vprintk, LOGLEVEL_CRIT, ((struct modhost_str){ text, len }));
 }
 
 void panic(const char *fmt, ...)
