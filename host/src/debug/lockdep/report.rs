@@ -57,12 +57,7 @@ impl Services {
         self.lockdep_header("possible circular locking dependency detected", 54);
         let giving = matches!(verb, "up" | "complete");
         let doing = if giving { format!("is trying to {verb}") } else { "is trying to acquire lock".to_string() };
-        self.log(LEVEL, &format!("{}/{} {doing}:", task.name(), task.id()));
-        self.log(LEVEL, &format!("{} at: {}", self.lock_line(class, instance), at.format(&self.kallsyms)));
-        self.log(LEVEL, "");
-        self.log(LEVEL, "but task is already holding lock:");
-        self.log(LEVEL, &self.held_line(prev));
-        self.log(LEVEL, "");
+        self.trying_while_holding(task, &doing, class, instance, at, prev);
         self.log(LEVEL, "which lock already depends on the new lock.");
         self.log(LEVEL, "");
         self.log(LEVEL, "the existing dependency chain (in reverse order) is:");
@@ -90,6 +85,17 @@ impl Services {
         self.lockdep_footer();
     }
 
+    /// The two paragraphs both reports open with: the lock the task is
+    /// after (`doing` it), and the one it already holds.
+    fn trying_while_holding(&self, task: &Task, doing: &str, class: &Class, instance: usize, at: At, held: &Held) {
+        self.log(LEVEL, &format!("{}/{} {doing}:", task.name(), task.id()));
+        self.log(LEVEL, &format!("{} at: {}", self.lock_line(class, instance), at.format(&self.kallsyms)));
+        self.log(LEVEL, "");
+        self.log(LEVEL, "but task is already holding lock:");
+        self.log(LEVEL, &self.held_line(held));
+        self.log(LEVEL, "");
+    }
+
     /// `WARNING: possible recursive locking detected`.
     pub(super) fn report_recursive(
         &self,
@@ -101,12 +107,7 @@ impl Services {
         at: At,
     ) {
         self.lockdep_header("possible recursive locking detected", 44);
-        self.log(LEVEL, &format!("{}/{} is trying to acquire lock:", task.name(), task.id()));
-        self.log(LEVEL, &format!("{} at: {}", self.lock_line(class, instance), at.format(&self.kallsyms)));
-        self.log(LEVEL, "");
-        self.log(LEVEL, "but task is already holding lock:");
-        self.log(LEVEL, &self.held_line(same));
-        self.log(LEVEL, "");
+        self.trying_while_holding(task, "is trying to acquire lock", class, instance, at, same);
         self.log(LEVEL, "other info that might help us debug this:");
         self.log(LEVEL, " Possible unsafe locking scenario:");
         self.log(LEVEL, "");
